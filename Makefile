@@ -1,0 +1,38 @@
+# Two commands do all the set-up: `make run` (the platform, embedded default) and `make test`.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: run test e2e lint bench-rush bench-settle bench-receipts clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+run: $(STAMP)
+	$(BIN)/furusato dev
+
+test: $(STAMP)
+	$(BIN)/python scripts/test_services.py -- $(BIN)/python -m pytest -m "not e2e" $(PYTEST_ARGS)
+
+e2e: $(STAMP)
+	$(BIN)/python scripts/test_services.py -- $(BIN)/python -m pytest -m e2e $(PYTEST_ARGS)
+
+lint: $(STAMP)
+	$(BIN)/ruff check platform worker tests bench scripts migrations
+	$(BIN)/mypy
+
+bench-rush: $(STAMP)
+	$(BIN)/python scripts/test_services.py -- $(BIN)/python bench/rush.py
+
+bench-settle: $(STAMP)
+	$(BIN)/python scripts/test_services.py -- $(BIN)/python bench/settle.py
+
+bench-receipts: $(STAMP)
+	$(BIN)/python scripts/test_services.py -- $(BIN)/python bench/receipts.py
+
+clean:
+	rm -rf $(VENV) instance .pytest_cache

@@ -1,0 +1,105 @@
+"""The `furusato` command: database, users, demo data, settlement by hand, the dev runner."""
+
+from __future__ import annotations
+
+import sys
+from datetime import UTC, datetime
+
+import click
+
+from furusato.domain.states import Role
+
+
+@click.group()
+def main() -> None:
+    """furusato: a city's own crowdfunding furusato nozei platform."""
+
+
+@main.group()
+def db() -> None:
+    """Database schema (Alembic)."""
+
+
+@db.command("upgrade")
+@click.option("--revision", default="head", show_default=True)
+def db_upgrade(revision: str) -> None:
+    """Apply migrations up to REVISION."""
+    from furusato.migrate import upgrade
+
+    upgrade(revision=revision)
+    click.echo(f"database upgraded to {revision}")
+
+
+@main.group()
+def users() -> None:
+    """Accounts."""
+
+
+@users.command("create")
+@click.option("--role", type=click.Choice([str(r) for r in Role]), required=True)
+@click.option("--email", required=True)
+@click.option("--password", required=True)
+@click.option("--business-name", default=None, help="required for --role business")
+@click.option("--name", "display_name", default="")
+def users_create(
+    role: str, email: str, password: str, business_name: str | None, display_name: str
+) -> None:
+    """Create a user with a role."""
+    from furusato.services import accounts
+    from furusato.services.errors import ServiceError
+
+    try:
+        user_id = accounts.register(
+            email=email,
+            password=password,
+            role=role,
+            display_name=display_name,
+            business_name=business_name,
+        )
+    except ServiceError as exc:
+        raise click.ClickException(exc.message) from exc
+    click.echo(f"created {role} user {user_id} <{email}>")
+
+
+def _parse_as_of(value: str | None) -> datetime:
+    if not value:
+        return datetime.now(UTC)
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError as exc:
+        raise click.BadParameter(f"not an ISO-8601 time: {value!r}") from exc
+    if moment.tzinfo is None:
+        raise click.BadParameter("give a timezone, e.g. 2026-12-31T23:59:59+09:00")
+    return moment
+
+
+@main.command("settle-due")
+@click.option("--as-of", "as_of", default=None, help="ISO-8601 time with offset (default: now)")
+def settle_due(as_of: str | None) -> None:
+    """Settle every campaign due at AS_OF (what the beat sweep does each minute)."""
+    from furusato.services import settlement
+
+    report = settlement.settle_due(_parse_as_of(as_of))
+    click.echo(report.describe())
+
+
+@main.command("seed-demo")
+def seed_demo() -> None:
+    """Load demo businesses, campaigns, tiers and an account for each role."""
+    from furusato.services import demo
+
+    for line in demo.seed():
+        click.echo(line)
+
+
+@main.command("dev")
+@click.option("--port", default=5000, show_default=True)
+def dev(port: int) -> None:
+    """Run the whole platform on the embedded default (what `make run` starts)."""
+    from furusato.devserver import run
+
+    sys.exit(run(port))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,188 @@
+"""The state machines of campaigns, donations, payments, shipments, payouts and one-stop forms.
+
+Each machine lists its states and the moves allowed between them; `Machine.check` refuses any
+other move, so a service cannot put a row into a state the business does not know.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class IllegalTransition(ValueError):
+    """A move the state machine does not allow."""
+
+
+class CampaignStatus(StrEnum):
+    DRAFT = "draft"  # the business edits freely
+    SUBMITTED = "submitted"  # frozen, waiting for staff review
+    APPROVED = "approved"  # adopted; live between starts_at and deadline
+    PAUSED = "paused"  # staff stopped donations for a stated reason
+    CLOSING = "closing"  # past deadline or at cap: no new donations, pending ones may finish
+    SETTLING = "settling"  # outcome decided, per-donation work in progress
+    SETTLED = "settled"  # every donation handled
+
+
+class CampaignOutcome(StrEnum):
+    FUNDED = "funded"
+    MISSED = "missed"
+
+
+class MissPolicy(StrEnum):
+    REFUND = "refund"
+    KEEP = "keep"
+
+
+class DonationStatus(StrEnum):
+    PENDING_PAYMENT = "pending_payment"  # stock and cap room reserved, waiting for the card
+    PAID = "paid"
+    EXPIRED = "expired"  # payment never completed; reservation released
+    REFUNDED = "refunded"
+
+
+class SettlementState(StrEnum):
+    """Per-donation progress of a campaign's settlement (claimed one by one)."""
+
+    PENDING = "pending"
+    DONE = "done"
+    FAILED = "failed"
+
+
+class AttemptKind(StrEnum):
+    CHARGE = "charge"
+    REFUND = "refund"
+
+
+class AttemptStatus(StrEnum):
+    STARTED = "started"  # row written, gateway call not yet answered
+    REQUIRES_ACTION = "requires_action"  # the donor's bank asks for 3-D Secure
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"  # a definite no (card declined): never retried blindly
+    UNKNOWN = "unknown"  # the call's outcome is not known (network): reconcile, never re-charge
+
+
+class ShipmentStatus(StrEnum):
+    SCHEDULED = "scheduled"
+    SENT = "sent"
+    CANCELED = "canceled"
+
+
+class PayoutStatus(StrEnum):
+    DRAFT = "draft"
+    PREPARED = "prepared"
+    APPROVED = "approved"
+    EXPORTED = "exported"
+    PAID = "paid"
+
+
+class OnestopStatus(StrEnum):
+    REQUESTED = "requested"  # the donor asked; the signed form has not arrived
+    ACCEPTED = "accepted"  # form received in time, My Number recorded
+    LATE = "late"  # received after the deadline: excluded, donor notified
+    WITHDRAWN = "withdrawn"  # the donation was refunded
+
+
+class Role(StrEnum):
+    DONOR = "donor"
+    BUSINESS = "business"
+    STAFF = "staff"
+
+
+@dataclass(frozen=True)
+class Machine:
+    name: str
+    moves: dict[str, frozenset[str]]
+
+    @property
+    def states(self) -> tuple[str, ...]:
+        seen: dict[str, None] = {}
+        for source, targets in self.moves.items():
+            seen[source] = None
+            for target in targets:
+                seen[target] = None
+        return tuple(seen)
+
+    def can(self, current: str, target: str) -> bool:
+        return target in self.moves.get(current, frozenset())
+
+    def check(self, current: str, target: str) -> None:
+        if not self.can(current, target):
+            raise IllegalTransition(f"{self.name}: {current} → {target} is not allowed")
+
+    def sources(self, target: str) -> tuple[str, ...]:
+        """States from which `target` may be reached (for conditional UPDATE ... WHERE)."""
+        return tuple(s for s, targets in self.moves.items() if target in targets)
+
+
+def _m(name: str, moves: dict[StrEnum, set[StrEnum]]) -> Machine:
+    return Machine(name, {str(k): frozenset(str(t) for t in v) for k, v in moves.items()})
+
+
+C, D, A, S, P, O = (
+    CampaignStatus,
+    DonationStatus,
+    AttemptStatus,
+    ShipmentStatus,
+    PayoutStatus,
+    OnestopStatus,
+)
+
+CAMPAIGN = _m(
+    "campaign",
+    {
+        C.DRAFT: {C.SUBMITTED},
+        C.SUBMITTED: {C.DRAFT, C.APPROVED},
+        C.APPROVED: {C.PAUSED, C.CLOSING},
+        C.PAUSED: {C.APPROVED, C.CLOSING},
+        C.CLOSING: {C.SETTLING},
+        C.SETTLING: {C.SETTLED},
+        C.SETTLED: set(),
+    },
+)
+DONATION = _m(
+    "donation",
+    {
+        D.PENDING_PAYMENT: {D.PAID, D.EXPIRED},
+        D.PAID: {D.REFUNDED},
+        D.EXPIRED: {D.PAID},  # a late payment confirmation still wins: the money arrived
+        D.REFUNDED: set(),
+    },
+)
+ATTEMPT = _m(
+    "payment attempt",
+    {
+        A.STARTED: {A.REQUIRES_ACTION, A.SUCCEEDED, A.FAILED, A.UNKNOWN},
+        A.REQUIRES_ACTION: {A.SUCCEEDED, A.FAILED},
+        A.UNKNOWN: {A.SUCCEEDED, A.FAILED, A.REQUIRES_ACTION},
+        A.SUCCEEDED: set(),
+        A.FAILED: set(),
+    },
+)
+SHIPMENT = _m(
+    "shipment",
+    {S.SCHEDULED: {S.SENT, S.CANCELED}, S.SENT: set(), S.CANCELED: set()},
+)
+PAYOUT = _m(
+    "payout",
+    {
+        P.DRAFT: {P.PREPARED},
+        P.PREPARED: {P.APPROVED, P.DRAFT},
+        P.APPROVED: {P.EXPORTED},
+        P.EXPORTED: {P.PAID},
+        P.PAID: set(),
+    },
+)
+ONESTOP = _m(
+    "one-stop application",
+    {
+        O.REQUESTED: {O.ACCEPTED, O.LATE, O.WITHDRAWN},
+        O.ACCEPTED: {O.WITHDRAWN},
+        O.LATE: set(),
+        O.WITHDRAWN: set(),
+    },
+)
+
+
+def values(enum: type[StrEnum]) -> tuple[str, ...]:
+    return tuple(str(m) for m in enum)

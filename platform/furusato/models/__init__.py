@@ -1,0 +1,33 @@
+"""Persistence models (SQLAlchemy 2, typed). Import from here: `from furusato.models import X`."""
+
+from furusato.models.accounts import ApiToken, IdempotencyRecord, User
+from furusato.models.base import Base
+from furusato.models.donations import Donation, PaymentAttempt, WebhookEvent
+from furusato.models.fulfilment import OnestopApplication, Receipt, ReceiptCounter, Shipment
+from furusato.models.money import LedgerEntry, Payout, PayoutBatch
+from furusato.models.ops import AuditLog, OutboundEmail
+from furusato.models.projects import Business, Project, ProjectImage, ProjectRevision, Tier
+
+__all__ = [
+    "ApiToken",
+    "AuditLog",
+    "Base",
+    "Business",
+    "Donation",
+    "IdempotencyRecord",
+    "LedgerEntry",
+    "OnestopApplication",
+    "OutboundEmail",
+    "PaymentAttempt",
+    "Payout",
+    "PayoutBatch",
+    "Project",
+    "ProjectImage",
+    "ProjectRevision",
+    "Receipt",
+    "ReceiptCounter",
+    "Shipment",
+    "Tier",
+    "User",
+    "WebhookEvent",
+]

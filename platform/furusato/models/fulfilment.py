@@ -1,0 +1,127 @@
+"""What follows a final donation: receipts, gift shipments and one-stop applications."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from furusato.domain.states import OnestopStatus, ShipmentStatus
+from furusato.models.base import Base, created_at_column, state_check, state_column, utcnow
+
+if TYPE_CHECKING:
+    from furusato.models.donations import Donation
+    from furusato.models.projects import Tier
+
+
+class ReceiptCounter(Base):
+    """The last receipt number used in a calendar year; incremented inside the issuing
+    transaction, so numbers are gapless (a rolled-back issue gives its number back)."""
+
+    __tablename__ = "receipt_counters"
+    __table_args__ = (CheckConstraint("last_seq >= 0", name="seq_nonneg"),)
+
+    year: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    last_seq: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Receipt(Base):
+    """寄附金受領証明書. Its `content` is frozen at issue; a correction is a new receipt."""
+
+    __tablename__ = "receipts"
+    __table_args__ = (
+        UniqueConstraint("year", "seq", name="uq_receipts_year_seq"),
+        CheckConstraint("seq > 0", name="seq_positive"),
+        # At most one valid (not voided) receipt per donation.
+        Index(
+            "uq_receipts_valid_per_donation",
+            "donation_id",
+            unique=True,
+            postgresql_where=text("voided_at IS NULL"),
+            sqlite_where=text("voided_at IS NULL"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    donation_id: Mapped[int] = mapped_column(ForeignKey("donations.id"), index=True)
+    year: Mapped[int] = mapped_column(Integer)
+    seq: Mapped[int] = mapped_column(Integer)
+    number: Mapped[str] = mapped_column(String(20), unique=True)  # 2026-000123
+    received_on: Mapped[date]  # payment-completed date in JST
+    content: Mapped[dict[str, Any]] = mapped_column(JSON)
+    issued_at: Mapped[datetime] = created_at_column()
+    emailed_at: Mapped[datetime | None]
+    voided_at: Mapped[datetime | None]
+    void_reason: Mapped[str] = mapped_column(Text, default="")
+    replaces_id: Mapped[int | None] = mapped_column(ForeignKey("receipts.id"))
+
+    donation: Mapped[Donation] = relationship()
+
+
+class Shipment(Base):
+    __tablename__ = "shipments"
+    __table_args__ = (state_check("status", ShipmentStatus),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    donation_id: Mapped[int] = mapped_column(ForeignKey("donations.id"), unique=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id"), index=True)
+    tier_id: Mapped[int] = mapped_column(ForeignKey("tiers.id"), index=True)
+    scheduled_month: Mapped[date]
+    status: Mapped[str] = state_column(ShipmentStatus, default=ShipmentStatus.SCHEDULED)
+    quantity: Mapped[int] = mapped_column(Integer, default=1)
+    ship_name: Mapped[str] = mapped_column(String(100))
+    ship_postal_code: Mapped[str] = mapped_column(String(8))
+    ship_address: Mapped[str] = mapped_column(String(300))
+    ship_phone: Mapped[str] = mapped_column(String(30))
+    carrier: Mapped[str] = mapped_column(String(40), default="")
+    tracking_number: Mapped[str] = mapped_column(String(40), default="")
+    sent_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = created_at_column()
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    donation: Mapped[Donation] = relationship()
+    tier: Mapped[Tier] = relationship()
+
+
+class OnestopApplication(Base):
+    """ワンストップ特例申請 for one donation. My Number is only ever stored encrypted."""
+
+    __tablename__ = "onestop_applications"
+    __table_args__ = (state_check("status", OnestopStatus),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    donation_id: Mapped[int] = mapped_column(ForeignKey("donations.id"), unique=True)
+    status: Mapped[str] = state_column(OnestopStatus, default=OnestopStatus.REQUESTED)
+    tax_year: Mapped[int | None] = mapped_column(Integer, index=True)
+    name: Mapped[str] = mapped_column(String(100))
+    name_kana: Mapped[str] = mapped_column(String(100))
+    postal_code: Mapped[str] = mapped_column(String(8))
+    address: Mapped[str] = mapped_column(String(300))
+    residence_municipality_code: Mapped[str] = mapped_column(String(6))
+    birth_date: Mapped[date | None]
+    gender: Mapped[str | None] = mapped_column(String(6))
+    phone: Mapped[str] = mapped_column(String(30))
+    received_on: Mapped[date | None]
+    my_number_encrypted: Mapped[bytes | None] = mapped_column(LargeBinary)
+    id_checked: Mapped[bool] = mapped_column(default=False)
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    late_notified_at: Mapped[datetime | None]
+    exported_at: Mapped[datetime | None]
+    erased_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = created_at_column()
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    donation: Mapped[Donation] = relationship()

@@ -1,0 +1,81 @@
+"""Subsidy payouts to businesses, their transfer batches, and the double-entry-ish ledger."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import TYPE_CHECKING
+
+from sqlalchemy import CheckConstraint, ForeignKey, LargeBinary, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from furusato.domain.states import PayoutStatus
+from furusato.models.base import Base, Yen, created_at_column, state_check, state_column
+
+if TYPE_CHECKING:
+    from furusato.models.projects import Business, Project
+
+
+class PayoutBatch(Base):
+    """One export of approved payouts as a Zengin general transfer file."""
+
+    __tablename__ = "payout_batches"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    transfer_date: Mapped[date]
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = created_at_column()
+    zengin_file: Mapped[bytes] = mapped_column(LargeBinary)
+    total_yen: Mapped[int] = mapped_column(Yen)
+    paid_on: Mapped[date | None]
+    paid_marked_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+
+class Payout(Base):
+    """The subsidy owed to a business for one funded campaign (one per project)."""
+
+    __tablename__ = "payouts"
+    __table_args__ = (
+        state_check("status", PayoutStatus),
+        CheckConstraint("amount_yen > 0", name="amount_positive"),
+        CheckConstraint(
+            "approved_by_id IS NULL OR approved_by_id <> prepared_by_id",
+            name="four_eyes",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id"), unique=True)
+    business_id: Mapped[int] = mapped_column(ForeignKey("businesses.id"), index=True)
+    amount_yen: Mapped[int] = mapped_column(Yen)
+    status: Mapped[str] = state_column(PayoutStatus, default=PayoutStatus.DRAFT, index=True)
+    prepared_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    prepared_at: Mapped[datetime | None]
+    approved_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    approved_at: Mapped[datetime | None]
+    batch_id: Mapped[int | None] = mapped_column(ForeignKey("payout_batches.id"), index=True)
+    exported_at: Mapped[datetime | None]
+    paid_on: Mapped[date | None]
+    note: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = created_at_column()
+
+    project: Mapped[Project] = relationship()
+    business: Mapped[Business] = relationship()
+    batch: Mapped[PayoutBatch | None] = relationship()
+
+
+class LedgerEntry(Base):
+    """A signed amount booked against a campaign. `key` makes each booking happen once."""
+
+    __tablename__ = "ledger_entries"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(120), unique=True)  # e.g. settle:12:subsidy
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id"), index=True)
+    donation_id: Mapped[int | None] = mapped_column(ForeignKey("donations.id"), index=True)
+    # donation_received | refund | payment_fee | gift_cost | shipping_cost | subsidy_payable
+    # | city_share
+    account: Mapped[str] = mapped_column(String(40))
+    amount_yen: Mapped[int] = mapped_column(Yen)
+    fiscal_year: Mapped[int]  # April–March, by the JST date of the booking
+    memo: Mapped[str] = mapped_column(String(200), default="")
+    created_at: Mapped[datetime] = created_at_column()

@@ -1,0 +1,1 @@
+"""The web layer: blueprints that translate HTTP into service calls."""

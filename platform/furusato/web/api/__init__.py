@@ -1,0 +1,10 @@
+"""The JSON API under /api/v1: the same services as the pages, bearer-token authenticated."""
+
+from __future__ import annotations
+
+from furusato.web.api.core import api
+
+# Importing the modules registers their operations on the blueprint.
+from furusato.web.api import docs, tokens  # noqa: F401  isort: skip
+
+__all__ = ["api"]

@@ -1,0 +1,306 @@
+"""How an API operation is declared once and gets routing, auth, validation, idempotency,
+problem+json errors and its OpenAPI entry from that one declaration."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import wraps
+from typing import Any
+
+from flask import Blueprint, Response, g, request
+from pydantic import BaseModel, ValidationError
+from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
+
+from furusato.models import IdempotencyRecord, User
+from furusato.services import accounts
+from furusato.services.errors import ServiceError
+from furusato.services.uow import UnitOfWork
+
+api = Blueprint("api", __name__, url_prefix="/api/v1")
+
+ANONYMOUS = "anonymous"
+PROBLEM_JSON = "application/problem+json"
+
+
+class Problem(BaseModel):
+    """RFC 9457 problem details, with a field map for validation errors."""
+
+    type: str = "about:blank"
+    title: str
+    status: int
+    detail: str = ""
+    code: str = ""
+    errors: dict[str, str] = {}
+
+
+@dataclass
+class Call:
+    """What a handler receives: the authenticated user and the validated input."""
+
+    user: User | None
+    body: Any = None
+    query: Any = None
+
+
+@dataclass
+class Operation:
+    rule: str
+    method: str
+    endpoint: str
+    summary: str
+    roles: tuple[str, ...]
+    body: type[BaseModel] | None
+    query: type[BaseModel] | None
+    response: type[BaseModel] | None
+    status: int
+    idempotent: bool
+    content_type: str = "application/json"
+    errors: tuple[int, ...] = field(default_factory=tuple)
+
+
+REGISTRY: list[Operation] = []
+
+
+class ApiError(Exception):
+    def __init__(
+        self,
+        status: int,
+        title: str,
+        detail: str = "",
+        code: str = "",
+        errors: dict[str, str] | None = None,
+    ) -> None:
+        super().__init__(detail or title)
+        self.problem = Problem(
+            title=title, status=status, detail=detail, code=code, errors=errors or {}
+        )
+
+
+def problem_response(problem: Problem) -> Response:
+    return Response(problem.model_dump_json(), status=problem.status, content_type=PROBLEM_JSON)
+
+
+def json_response(payload: BaseModel | list[Any] | dict[str, Any], status: int = 200) -> Response:
+    if isinstance(payload, BaseModel):
+        body = payload.model_dump_json()
+    else:
+        body = json.dumps(payload, ensure_ascii=False, default=str)
+    return Response(body, status=status, content_type="application/json")
+
+
+def _field_map(exc: ValidationError) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for err in exc.errors():
+        loc = ".".join(str(p) for p in err["loc"]) or "body"
+        out.setdefault(loc, err["msg"])
+    return out
+
+
+def _bearer_user() -> User | None:
+    header = request.headers.get("Authorization", "")
+    if not header:
+        return None
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token:
+        raise ApiError(401, "Unauthorized", "Authorization must be 'Bearer <token>'", "bad_auth")
+    user = accounts.user_for_token(token.strip())
+    if user is None:
+        raise ApiError(401, "Unauthorized", "the token is unknown, expired or revoked", "bad_token")
+    return user
+
+
+def _parse_body(model: type[BaseModel]) -> BaseModel:
+    raw = request.get_data(cache=True)
+    if request.mimetype not in ("application/json", ""):
+        raise ApiError(415, "Unsupported Media Type", "send application/json", "media_type")
+    try:
+        return model.model_validate_json(raw or b"{}")
+    except ValidationError as exc:
+        raise ApiError(
+            422,
+            "Unprocessable Content",
+            "the request body is invalid",
+            "validation_failed",
+            _field_map(exc),
+        ) from exc
+
+
+def _parse_query(model: type[BaseModel]) -> BaseModel:
+    try:
+        return model.model_validate(request.args.to_dict())
+    except ValidationError as exc:
+        raise ApiError(
+            422,
+            "Unprocessable Content",
+            "the query string is invalid",
+            "validation_failed",
+            _field_map(exc),
+        ) from exc
+
+
+def _replay_or_claim(scope: str, key: str, digest: str) -> Response | int:
+    """Claim the key for this request (returns the record id) or replay what it answered."""
+    with UnitOfWork() as uow:
+        record = IdempotencyRecord(scope=scope, key=key, request_sha256=digest)
+        uow.session.add(record)
+        try:
+            uow.commit()
+            return record.id
+        except IntegrityError:
+            uow.session.rollback()
+        existing = uow.session.scalar(
+            select(IdempotencyRecord).where(
+                IdempotencyRecord.scope == scope, IdempotencyRecord.key == key
+            )
+        )
+    if existing is None:
+        raise ApiError(409, "Conflict", "retry the request", "idempotency_race")
+    if existing.request_sha256 != digest:
+        raise ApiError(
+            422,
+            "Unprocessable Content",
+            "this Idempotency-Key was used with a different request",
+            "idempotency_mismatch",
+        )
+    if existing.status_code is None:
+        raise ApiError(
+            409,
+            "Conflict",
+            "a request with this Idempotency-Key is in progress",
+            "idempotency_in_progress",
+        )
+    return Response(
+        existing.response_body or "",
+        status=existing.status_code,
+        content_type="application/json",
+        headers={"Idempotent-Replayed": "true"},
+    )
+
+
+def _store(record_id: int, response: Response) -> None:
+    with UnitOfWork() as uow:
+        if response.status_code >= 500:
+            uow.session.execute(delete(IdempotencyRecord).where(IdempotencyRecord.id == record_id))
+        else:
+            record = uow.session.get(IdempotencyRecord, record_id)
+            if record is not None:
+                record.status_code = response.status_code
+                record.response_body = response.get_data(as_text=True)
+        uow.commit()
+
+
+def operation(
+    rule: str,
+    *,
+    method: str = "GET",
+    summary: str,
+    roles: tuple[str, ...] = (ANONYMOUS,),
+    body: type[BaseModel] | None = None,
+    query: type[BaseModel] | None = None,
+    response: type[BaseModel] | None = None,
+    status: int = 200,
+    idempotent: bool = False,
+    content_type: str = "application/json",
+    errors: tuple[int, ...] = (),
+) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Declare an API operation. The handler gets a `Call` and the path arguments and returns a
+    pydantic model (sent with `status`), or a ready Response."""
+
+    def decorate(handler: Callable[..., Any]) -> Callable[..., Any]:
+        endpoint = handler.__name__
+
+        @wraps(handler)
+        def view(**path_args: Any) -> Response:
+            try:
+                user = _bearer_user()
+                g.api_user = user
+                if ANONYMOUS not in roles:
+                    if user is None:
+                        raise ApiError(
+                            401, "Unauthorized", "send a bearer token", "unauthenticated"
+                        )
+                    if user.role not in roles:
+                        raise ApiError(403, "Forbidden", "your role cannot do this", "forbidden")
+                call = Call(
+                    user=user,
+                    body=_parse_body(body) if body else None,
+                    query=_parse_query(query) if query else None,
+                )
+                key = request.headers.get("Idempotency-Key") if idempotent else None
+                record_id: int | None = None
+                if key:
+                    if len(key) > 255:
+                        raise ApiError(400, "Bad Request", "Idempotency-Key is too long", "bad_key")
+                    scope = f"{user.id if user else 'anon'}:{method}:{request.path}"
+                    digest = hashlib.sha256(request.get_data()).hexdigest()
+                    claimed = _replay_or_claim(scope, key, digest)
+                    if isinstance(claimed, Response):
+                        return claimed
+                    record_id = claimed
+                try:
+                    result = _respond(handler(call, **path_args), status)
+                except ServiceError as exc:
+                    result = problem_response(
+                        Problem(
+                            title=type(exc).__name__,
+                            status=exc.status,
+                            detail=exc.message,
+                            code=exc.code,
+                            errors=exc.fields,
+                        )
+                    )
+                except ApiError as exc:
+                    result = problem_response(exc.problem)
+                if record_id is not None:
+                    _store(record_id, result)
+                return result
+            except ApiError as exc:
+                return problem_response(exc.problem)
+
+        view.access_roles = roles  # type: ignore[attr-defined]
+        api.add_url_rule(rule, endpoint=endpoint, view_func=view, methods=[method])
+        REGISTRY.append(
+            Operation(
+                rule=rule,
+                method=method,
+                endpoint=endpoint,
+                summary=summary,
+                roles=roles,
+                body=body,
+                query=query,
+                response=response,
+                status=status,
+                idempotent=idempotent,
+                content_type=content_type,
+                errors=errors,
+            )
+        )
+        return view
+
+    return decorate
+
+
+def _respond(result: Any, status: int) -> Response:
+    if isinstance(result, Response):
+        return result
+    return json_response(result, status)
+
+
+_CONVERTER = re.compile(r"<(?:(\w+):)?(\w+)>")
+
+
+def openapi_path(rule: str) -> tuple[str, list[dict[str, Any]]]:
+    params: list[dict[str, Any]] = []
+
+    def repl(m: re.Match[str]) -> str:
+        kind, name = m.group(1) or "string", m.group(2)
+        schema = {"type": "integer"} if kind == "int" else {"type": "string"}
+        params.append({"name": name, "in": "path", "required": True, "schema": schema})
+        return "{" + name + "}"
+
+    return _CONVERTER.sub(repl, rule), params

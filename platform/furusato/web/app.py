@@ -1,0 +1,181 @@
+"""The application factory: configuration, extensions, blueprints, error pages."""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, Response, render_template, request
+from flask_babel import gettext
+from flask_wtf.csrf import CSRFError
+
+from furusato.config import PROJECT_ROOT, get_settings
+from furusato.services import accounts, dispatch
+from furusato.services.errors import ServiceError
+from furusato.web.extensions import (
+    SUPPORTED_LOCALES,
+    babel,
+    csrf,
+    limiter,
+    login_manager,
+    select_locale,
+)
+from furusato.web.formatting import FILTERS
+
+HERE = Path(__file__).resolve().parent
+
+
+def build_app(overrides: dict[str, Any] | None = None) -> Flask:
+    settings = get_settings()
+    app = Flask(
+        "furusato",
+        template_folder=str(PROJECT_ROOT / "templates"),
+        static_folder=str(HERE / "static"),
+        static_url_path="/static",
+    )
+    app.config.update(
+        SECRET_KEY=settings.secret_key,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=settings.is_production,
+        REMEMBER_COOKIE_SECURE=settings.is_production,
+        REMEMBER_COOKIE_HTTPONLY=True,
+        PERMANENT_SESSION_LIFETIME=timedelta(hours=8),
+        MAX_CONTENT_LENGTH=40 * 1024 * 1024,
+        WTF_CSRF_TIME_LIMIT=None,
+        RATELIMIT_STORAGE_URI=settings.ratelimit_storage_url,
+        RATELIMIT_HEADERS_ENABLED=True,
+        BABEL_DEFAULT_LOCALE="ja",
+        BABEL_DEFAULT_TIMEZONE="Asia/Tokyo",
+        BABEL_TRANSLATION_DIRECTORIES=str(HERE.parent / "translations"),
+        JSON_AS_ASCII=False,
+    )
+    app.json.ensure_ascii = False  # type: ignore[attr-defined]
+    if overrides:
+        app.config.update(overrides)
+
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = "ログインしてください。"
+    login_manager.session_protection = "basic"
+    login_manager.user_loader(accounts.load_user)
+    limiter.init_app(app)
+    babel.init_app(app, locale_selector=select_locale)
+    for name, fn in FILTERS.items():
+        app.jinja_env.filters[name] = fn
+
+    _install_task_sender(app)
+    _register_blueprints(app)
+    _register_error_pages(app)
+
+    @app.context_processor
+    def _globals() -> dict[str, Any]:
+        return {
+            "city": settings.city,
+            "settings": settings,
+            "current_locale": select_locale(),
+            "supported_locales": SUPPORTED_LOCALES,
+        }
+
+    @app.after_request
+    def _security_headers(response: Response) -> Response:
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        js_origin = _origin(settings.stripe_js_url)
+        api_origin = _origin(settings.stripe_api_base or "https://api.stripe.com")
+        response.headers.setdefault(
+            "Content-Security-Policy",
+            "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
+            f"script-src 'self' {js_origin}; connect-src 'self' {api_origin} {js_origin}; "
+            f"frame-src {js_origin} {api_origin}; object-src 'none'; base-uri 'self'; "
+            "form-action 'self'",
+        )
+        if settings.is_production:
+            response.headers.setdefault(
+                "Strict-Transport-Security", "max-age=31536000; includeSubDomains"
+            )
+        return response
+
+    return app
+
+
+def _origin(url: str) -> str:
+    parts = url.split("/")
+    return "/".join(parts[:3]) if len(parts) >= 3 else url
+
+
+def _install_task_sender(app: Flask) -> None:
+    if app.config.get("TASK_SENDER", "celery") != "celery":
+        return
+    from worker.celeryapp import celery_app
+
+    dispatch.install(celery_app.send_task)
+
+
+def _register_blueprints(app: Flask) -> None:
+    from furusato.web import auth, business, donor, public, staff, webhooks
+    from furusato.web.api import api
+
+    for bp in (public.bp, auth.bp, donor.bp, business.bp, staff.bp):
+        app.register_blueprint(bp)
+    app.register_blueprint(webhooks.bp)
+    csrf.exempt(webhooks.bp)
+    app.register_blueprint(api)
+    csrf.exempt(api)
+
+
+def _register_error_pages(app: Flask) -> None:
+    log = logging.getLogger("furusato.web")
+
+    def page(status: int, title: str, message: str) -> tuple[str, int]:
+        return (
+            render_template("errors/error.html", status=status, title=title, message=message),
+            status,
+        )
+
+    @app.errorhandler(ServiceError)
+    def _service_error(exc: ServiceError) -> tuple[str, int]:
+        return page(exc.status, gettext("処理できませんでした"), exc.message)
+
+    @app.errorhandler(CSRFError)
+    def _csrf(exc: CSRFError) -> tuple[str, int]:
+        return page(
+            400,
+            gettext("フォームの有効期限が切れました"),
+            gettext("ページを再読み込みして、もう一度お試しください。"),
+        )
+
+    @app.errorhandler(403)
+    def _forbidden(exc: Exception) -> tuple[str, int]:
+        return page(
+            403, gettext("アクセスできません"), gettext("このページを見る権限がありません。")
+        )
+
+    @app.errorhandler(404)
+    def _not_found(exc: Exception) -> tuple[str, int]:
+        return page(404, gettext("ページが見つかりません"), gettext("URLをご確認ください。"))
+
+    @app.errorhandler(413)
+    def _too_large(exc: Exception) -> tuple[str, int]:
+        return page(
+            413, gettext("ファイルが大きすぎます"), gettext("小さいファイルを選んでください。")
+        )
+
+    @app.errorhandler(429)
+    def _too_many(exc: Exception) -> tuple[str, int]:
+        return page(
+            429,
+            gettext("しばらくお待ちください"),
+            gettext("短時間に多くの試行がありました。時間をおいて再度お試しください。"),
+        )
+
+    @app.errorhandler(500)
+    def _server_error(exc: Exception) -> tuple[str, int]:
+        log.error("server error on %s", request.path)
+        return page(
+            500, gettext("エラーが発生しました"), gettext("時間をおいて再度お試しください。")
+        )

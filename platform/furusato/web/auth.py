@@ -1,0 +1,118 @@
+"""Sign-up, login, logout and the language switch."""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, make_response, redirect, render_template, request, session
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext, lazy_gettext
+from flask_login import current_user, login_required, login_user, logout_user
+from flask_wtf import FlaskForm
+from wtforms import EmailField, PasswordField, RadioField, SelectChoice, StringField
+from wtforms.validators import DataRequired, Email, Length, Optional
+
+from furusato.services import accounts
+from furusato.services.errors import ServiceError
+from furusato.web.extensions import SUPPORTED_LOCALES, limiter
+from furusato.web.forms import safe_next
+from furusato.web.guards import public
+
+bp = Blueprint("auth", __name__)
+
+HOME_BY_ROLE = {"donor": "/me", "business": "/business/", "staff": "/staff/"}
+
+
+class LoginForm(FlaskForm):
+    email = EmailField(lazy_gettext("メールアドレス"), validators=[DataRequired(), Email()])
+    password = PasswordField(lazy_gettext("パスワード"), validators=[DataRequired()])
+
+
+class SignupForm(FlaskForm):
+    role = RadioField(
+        lazy_gettext("登録の種類"),
+        choices=[
+            SelectChoice("donor", lazy_gettext("寄附者")),
+            SelectChoice("business", lazy_gettext("事業者")),
+        ],
+        default="donor",
+    )
+    display_name = StringField(lazy_gettext("お名前"), validators=[DataRequired(), Length(max=100)])
+    business_name = StringField(
+        lazy_gettext("事業者名（事業者のみ）"), validators=[Optional(), Length(max=200)]
+    )
+    email = EmailField(lazy_gettext("メールアドレス"), validators=[DataRequired(), Email()])
+    password = PasswordField(
+        lazy_gettext("パスワード（10文字以上）"), validators=[DataRequired(), Length(min=10)]
+    )
+
+
+def _login_key() -> str:
+    return f"login:{request.form.get('email', '').strip().lower()}"
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@public
+@limiter.limit("10 per minute", methods=["POST"])
+@limiter.limit("20 per hour", methods=["POST"], key_func=_login_key)
+def login() -> ResponseReturnValue:
+    form = LoginForm()
+    if form.validate_on_submit():
+        user = accounts.authenticate(form.email.data or "", form.password.data or "")
+        if user is None:
+            flash(gettext("メールアドレスまたはパスワードが正しくありません。"), "error")
+        else:
+            session.clear()  # a fresh session on login: no fixation
+            login_user(user)
+            return redirect(safe_next(request.args.get("next"), HOME_BY_ROLE[user.role]))
+    return render_template("auth/login.html", form=form)
+
+
+@bp.route("/signup", methods=["GET", "POST"])
+@public
+@limiter.limit("10 per hour", methods=["POST"])
+def signup() -> ResponseReturnValue:
+    form = SignupForm()
+    if form.validate_on_submit():
+        try:
+            accounts.register(
+                email=form.email.data or "",
+                password=form.password.data or "",
+                role=form.role.data or "donor",
+                display_name=form.display_name.data or "",
+                business_name=form.business_name.data or None,
+            )
+        except ServiceError as exc:
+            for field, message in exc.fields.items():
+                getattr(form, field, form.email).errors.append(message)
+            flash(exc.message, "error")
+        else:
+            user = accounts.authenticate(form.email.data or "", form.password.data or "")
+            if user is not None:
+                session.clear()
+                login_user(user)
+                flash(gettext("登録しました。"), "success")
+                return redirect(HOME_BY_ROLE[user.role])
+    return render_template("auth/signup.html", form=form)
+
+
+@bp.route("/logout", methods=["POST"])
+@login_required
+def logout() -> ResponseReturnValue:
+    logout_user()
+    session.clear()
+    return redirect("/")
+
+
+logout.access_roles = ("donor", "business", "staff")  # type: ignore[attr-defined,unused-ignore]
+
+
+@bp.route("/lang/<code>", methods=["POST"])
+@public
+def set_language(code: str) -> ResponseReturnValue:
+    if code not in SUPPORTED_LOCALES:
+        code = "ja"
+    response = make_response(redirect(safe_next(request.form.get("next"), "/")))
+    response.set_cookie("lang", code, max_age=365 * 24 * 3600, samesite="Lax", httponly=True)
+    return response
+
+
+__all__ = ["bp", "current_user"]

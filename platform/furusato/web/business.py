@@ -1,0 +1,16 @@
+"""The business's pages: its projects, tiers, submission, shipping work."""
+
+from __future__ import annotations
+
+from flask import Blueprint, render_template
+from flask.typing import ResponseReturnValue
+
+from furusato.web.guards import role_required
+
+bp = Blueprint("business", __name__, url_prefix="/business")
+
+
+@bp.get("/")
+@role_required("business")
+def dashboard() -> ResponseReturnValue:
+    return render_template("business/dashboard.html")

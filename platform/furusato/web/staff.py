@@ -1,0 +1,16 @@
+"""City staff pages: review queue, campaigns, payouts, one-stop, audit log."""
+
+from __future__ import annotations
+
+from flask import Blueprint, render_template
+from flask.typing import ResponseReturnValue
+
+from furusato.web.guards import role_required
+
+bp = Blueprint("staff", __name__, url_prefix="/staff")
+
+
+@bp.get("/")
+@role_required("staff")
+def dashboard() -> ResponseReturnValue:
+    return render_template("staff/dashboard.html")

@@ -1,0 +1,46 @@
+"""The Celery application, configured from furusato's settings."""
+
+from __future__ import annotations
+
+from celery import Celery
+from celery.signals import worker_process_init
+
+from furusato.config import get_settings
+from furusato.services import dispatch
+
+settings = get_settings()
+
+app = Celery("furusato", include=["worker.tasks"])
+app.conf.update(
+    broker_url=settings.celery_broker_url,
+    result_backend=settings.celery_result_backend,
+    task_ignore_result=True,
+    task_serializer="json",
+    accept_content=["json"],
+    # A task is acknowledged after it ran: a killed worker's task is delivered again, and every
+    # task is idempotent (it claims its row with a conditional UPDATE first).
+    task_acks_late=True,
+    task_reject_on_worker_lost=True,
+    worker_prefetch_multiplier=1,
+    broker_connection_retry_on_startup=True,
+    broker_transport_options={"visibility_timeout": 3600},
+    timezone="Asia/Tokyo",
+    enable_utc=True,
+    worker_hijack_root_logger=False,
+)
+
+from worker.schedule import BEAT_SCHEDULE  # noqa: E402
+
+app.conf.beat_schedule = BEAT_SCHEDULE
+dispatch.install(app.send_task)
+
+
+@worker_process_init.connect
+def _fresh_connections(**_: object) -> None:
+    """Forked pool processes must not share the parent's database connections."""
+    from furusato.db import get_engine
+
+    get_engine().dispose(close=False)
+
+
+celery_app = app

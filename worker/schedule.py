@@ -1,0 +1,7 @@
+"""Beat: sweeps that ask the database what is due (deadlines are data; no long ETA tasks)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+BEAT_SCHEDULE: dict[str, dict[str, Any]] = {}
