@@ -4,4 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-BEAT_SCHEDULE: dict[str, dict[str, Any]] = {}
+BEAT_SCHEDULE: dict[str, dict[str, Any]] = {
+    "sweep-mail": {"task": "furusato.sweep_mail", "schedule": 300.0},
+}

@@ -2,9 +2,28 @@
 
 from __future__ import annotations
 
+from furusato.services import mail
 from worker.celeryapp import app
 
 
 @app.task(name="furusato.ping")
 def ping() -> str:
     return "pong"
+
+
+@app.task(
+    name="furusato.send_email",
+    autoretry_for=(ConnectionError,),
+    retry_backoff=True,
+    max_retries=8,
+)
+def send_email(email_id: int) -> None:
+    mail.send(email_id)
+
+
+@app.task(name="furusato.sweep_mail")
+def sweep_mail() -> int:
+    ids = mail.queued_ids()
+    for email_id in ids:
+        send_email.delay(email_id)
+    return len(ids)

@@ -1,0 +1,95 @@
+"""What the platform needs from a payment gateway, whatever the provider.
+
+Results are plain values; a definite refusal (card declined) is a `ChargeResult` with status
+`failed`, never an exception. `GatewayUnavailable` means the outcome is unknown (network, 5xx,
+rate limit): the caller may retry with the same idempotency key, and must reconcile before
+charging again.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Literal, Protocol
+
+
+class GatewayUnavailable(Exception):
+    """The gateway could not be reached or answered with a server error."""
+
+
+@dataclass(frozen=True)
+class SetupInfo:
+    customer_id: str
+    setup_intent_id: str
+    client_secret: str
+
+
+@dataclass(frozen=True)
+class ChargeResult:
+    status: Literal["succeeded", "requires_action", "processing", "failed", "canceled"]
+    payment_intent_id: str | None
+    client_secret: str | None = None
+    paid_at: datetime | None = None  # when the charge succeeded, as the gateway reports it
+    amount_yen: int | None = None
+    amount_refunded_yen: int = 0
+    error_code: str = ""
+    error_message: str = ""
+    metadata: dict[str, str] | None = None
+
+
+@dataclass(frozen=True)
+class RefundResult:
+    refund_id: str
+    status: str  # succeeded | pending | failed
+
+
+class PaymentGateway(Protocol):
+    publishable_key: str
+
+    def prepare_card(
+        self, *, email: str, name: str, idempotency_key: str, metadata: dict[str, str]
+    ) -> SetupInfo:
+        """A customer and a SetupIntent whose client secret the browser confirms."""
+
+    def charge(
+        self,
+        *,
+        amount_yen: int,
+        customer_id: str,
+        payment_method_id: str,
+        idempotency_key: str,
+        metadata: dict[str, str],
+    ) -> ChargeResult:
+        """Create and confirm a PaymentIntent on the server."""
+
+    def payment_intent(self, payment_intent_id: str) -> ChargeResult:
+        """The gateway's current view of a PaymentIntent."""
+
+    def payment_intents_for_customer(self, customer_id: str) -> list[ChargeResult]:
+        """Every PaymentIntent of a customer (to find a charge whose answer was lost)."""
+
+    def refund(
+        self, *, payment_intent_id: str, amount_yen: int, idempotency_key: str
+    ) -> RefundResult:
+        """Refund (part of) a succeeded PaymentIntent."""
+
+    def verify_webhook(self, payload: bytes, signature: str) -> dict[str, Any]:
+        """The event, if its signature is valid; raises ValueError otherwise."""
+
+
+_gateway: PaymentGateway | None = None
+
+
+def get_gateway() -> PaymentGateway:
+    global _gateway
+    if _gateway is None:
+        from furusato.payments.stripe_gateway import StripeGateway
+
+        _gateway = StripeGateway.from_settings()
+    return _gateway
+
+
+def set_gateway(gateway: PaymentGateway | None) -> None:
+    """Use another gateway (the benchmark's delayed fake; None returns to the configured one)."""
+    global _gateway
+    _gateway = gateway

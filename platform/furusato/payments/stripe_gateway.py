@@ -1,0 +1,221 @@
+"""The Stripe adapter, written to the subset that both Stripe and localstripe accept.
+
+Idempotency keys are sent on every creating call as a second line of defence; the first is our
+database (one live charge attempt and one refund per donation). localstripe expands
+`latest_charge` where Stripe returns an id: both are accepted.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import stripe
+
+from furusato.config import get_settings
+from furusato.payments.gateway import (
+    ChargeResult,
+    GatewayUnavailable,
+    RefundResult,
+    SetupInfo,
+)
+
+# Errors after which the outcome of the call is not known: retry with the same key, or reconcile.
+_TRANSIENT = (stripe.APIConnectionError, stripe.RateLimitError)
+
+
+def _transient(exc: stripe.StripeError) -> bool:
+    if isinstance(exc, _TRANSIENT):
+        return True
+    status = getattr(exc, "http_status", None)
+    return isinstance(status, int) and status >= 500
+
+
+class StripeGateway:
+    def __init__(
+        self,
+        secret_key: str,
+        publishable_key: str,
+        webhook_secret: str,
+        api_base: str | None = None,
+        timeout_seconds: int = 20,
+    ) -> None:
+        base = {"api": api_base} if api_base else {}
+        self.publishable_key = publishable_key
+        self._webhook_secret = webhook_secret
+        self._client = stripe.StripeClient(
+            secret_key,
+            base_addresses=base,  # type: ignore[arg-type]
+            max_network_retries=0,  # retries are ours, with the same key and backoff
+            http_client=stripe.RequestsClient(timeout=timeout_seconds) if _has_requests() else None,
+        )
+
+    @classmethod
+    def from_settings(cls) -> StripeGateway:
+        s = get_settings()
+        return cls(
+            s.stripe_secret_key,
+            s.stripe_publishable_key,
+            s.stripe_webhook_secret,
+            api_base=s.stripe_api_base,
+        )
+
+    def _call(self, fn: Any, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except stripe.StripeError as exc:
+            if _transient(exc):
+                raise GatewayUnavailable(str(exc)) from exc
+            raise
+
+    def prepare_card(
+        self, *, email: str, name: str, idempotency_key: str, metadata: dict[str, str]
+    ) -> SetupInfo:
+        v1 = self._client.v1
+        customer = self._call(
+            v1.customers.create,
+            params={"email": email, "name": name, "metadata": metadata},
+            options={"idempotency_key": f"{idempotency_key}:customer"},
+        )
+        intent = self._call(
+            v1.setup_intents.create,
+            params={"customer": customer.id, "usage": "off_session", "metadata": metadata},
+            options={"idempotency_key": f"{idempotency_key}:setup"},
+        )
+        return SetupInfo(customer.id, intent.id, intent.client_secret)
+
+    def charge(
+        self,
+        *,
+        amount_yen: int,
+        customer_id: str,
+        payment_method_id: str,
+        idempotency_key: str,
+        metadata: dict[str, str],
+    ) -> ChargeResult:
+        v1 = self._client.v1
+        try:
+            # confirmCardSetup does not attach the card on localstripe; attaching twice is harmless.
+            self._call(
+                v1.payment_methods.attach,
+                payment_method_id,
+                params={"customer": customer_id},
+                options={"idempotency_key": f"{idempotency_key}:attach"},
+            )
+            intent = self._call(
+                v1.payment_intents.create,
+                params={
+                    "amount": amount_yen,
+                    "currency": "jpy",
+                    "customer": customer_id,
+                    "payment_method": payment_method_id,
+                    "confirm": True,
+                    "metadata": metadata,
+                },
+                options={"idempotency_key": idempotency_key},
+            )
+        except stripe.CardError as exc:
+            intent_id = None
+            err = getattr(exc, "error", None)
+            if err is not None and getattr(err, "payment_intent", None) is not None:
+                intent_id = err.payment_intent.id
+            return ChargeResult(
+                status="failed",
+                payment_intent_id=intent_id,
+                error_code=exc.code or "card_declined",
+                error_message=exc.user_message or str(exc),
+            )
+        except stripe.InvalidRequestError as exc:
+            return ChargeResult(
+                status="failed",
+                payment_intent_id=None,
+                error_code=exc.code or "invalid_request",
+                error_message=exc.user_message or str(exc),
+            )
+        return self._result(intent)
+
+    def payment_intent(self, payment_intent_id: str) -> ChargeResult:
+        intent = self._call(
+            self._client.v1.payment_intents.retrieve,
+            payment_intent_id,
+            params={"expand": ["latest_charge"]},
+        )
+        return self._result(intent)
+
+    def payment_intents_for_customer(self, customer_id: str) -> list[ChargeResult]:
+        v1 = self._client.v1
+        try:
+            page = self._call(
+                v1.payment_intents.list, params={"customer": customer_id, "limit": 100}
+            )
+            intents = list(page.data)
+        except stripe.InvalidRequestError:
+            # localstripe does not filter lists by customer: list all and filter here.
+            page = self._call(v1.payment_intents.list, params={"limit": 100})
+            intents = [i for i in page.auto_paging_iter() if i.customer == customer_id]
+        return [self._result(i) for i in intents]
+
+    def refund(
+        self, *, payment_intent_id: str, amount_yen: int, idempotency_key: str
+    ) -> RefundResult:
+        refund = self._call(
+            self._client.v1.refunds.create,
+            params={"payment_intent": payment_intent_id, "amount": amount_yen},
+            options={"idempotency_key": idempotency_key},
+        )
+        return RefundResult(refund.id, refund.status or "pending")
+
+    def verify_webhook(self, payload: bytes, signature: str) -> dict[str, Any]:
+        try:
+            event = stripe.Webhook.construct_event(payload, signature, self._webhook_secret)
+        except (stripe.SignatureVerificationError, ValueError) as exc:
+            raise ValueError(f"invalid webhook: {exc}") from exc
+        return dict(event.to_dict())
+
+    def _result(self, intent: Any) -> ChargeResult:
+        charge = getattr(intent, "latest_charge", None)
+        if isinstance(charge, str):  # Stripe returns an id unless expanded
+            charge = self._call(self._client.v1.charges.retrieve, charge)
+        paid_at = None
+        refunded = 0
+        if charge is not None and intent.status == "succeeded":
+            paid_at = datetime.fromtimestamp(int(charge.created), UTC)
+            refunded = int(getattr(charge, "amount_refunded", 0) or 0)
+        error = getattr(intent, "last_payment_error", None)
+        return ChargeResult(
+            status=_STATUS.get(intent.status, "processing"),  # type: ignore[arg-type]
+            payment_intent_id=intent.id,
+            client_secret=intent.client_secret,
+            paid_at=paid_at,
+            amount_yen=int(intent.amount),
+            amount_refunded_yen=refunded,
+            error_code=(getattr(error, "code", "") or "") if error else "",
+            error_message=(getattr(error, "message", "") or "") if error else "",
+            metadata=_metadata(intent),
+        )
+
+
+def _metadata(intent: Any) -> dict[str, str]:
+    raw = getattr(intent, "metadata", None)
+    if raw is None:
+        return {}
+    data = raw.to_dict() if hasattr(raw, "to_dict") else dict(raw)
+    return {str(k): str(v) for k, v in data.items()}
+
+
+_STATUS = {
+    "succeeded": "succeeded",
+    "requires_action": "requires_action",
+    "requires_confirmation": "requires_action",
+    "processing": "processing",
+    "canceled": "canceled",
+    "requires_payment_method": "failed",  # a confirm that failed leaves the intent here
+}
+
+
+def _has_requests() -> bool:
+    try:
+        import requests  # noqa: F401
+    except ImportError:
+        return False
+    return True
