@@ -10,7 +10,9 @@ from furusato.services import dispatch
 
 settings = get_settings()
 
-app = Celery("furusato", include=["worker.tasks"])
+# Each area keeps its tasks in a module of its own; list it here.
+TASK_MODULES = ["worker.tasks"]
+app = Celery("furusato", include=TASK_MODULES)
 app.conf.update(
     broker_url=settings.celery_broker_url,
     result_backend=settings.celery_result_backend,

@@ -117,10 +117,10 @@ def _install_task_sender(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
-    from furusato.web import auth, business, donor, public, staff, webhooks
+    from furusato.web import auth, business, donor, giving, public, staff, webhooks
     from furusato.web.api import api
 
-    for bp in (public.bp, auth.bp, donor.bp, business.bp, staff.bp):
+    for bp in (public.bp, giving.bp, auth.bp, donor.bp, business.bp, staff.bp):
         app.register_blueprint(bp)
     app.register_blueprint(webhooks.bp)
     csrf.exempt(webhooks.bp)

@@ -14,3 +14,7 @@ bp = Blueprint("business", __name__, url_prefix="/business")
 @role_required("business")
 def dashboard() -> ResponseReturnValue:
     return render_template("business/dashboard.html")
+
+
+# Each area adds its routes to this blueprint in a module of its own, imported here:
+# from furusato.web import business_<area>  # noqa: E402,F401

@@ -14,3 +14,7 @@ bp = Blueprint("donor", __name__)
 @role_required("donor")
 def dashboard() -> ResponseReturnValue:
     return render_template("donor/dashboard.html")
+
+
+# Each area adds its routes to this blueprint in a module of its own, imported here:
+# from furusato.web import donor_<area>  # noqa: E402,F401

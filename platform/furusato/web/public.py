@@ -20,3 +20,7 @@ def home() -> ResponseReturnValue:
 @public
 def healthz() -> ResponseReturnValue:
     return {"status": "ok"}
+
+
+# Each area adds its routes to this blueprint in a module of its own, imported here:
+# from furusato.web import public_<area>  # noqa: E402,F401

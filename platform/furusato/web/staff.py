@@ -14,3 +14,7 @@ bp = Blueprint("staff", __name__, url_prefix="/staff")
 @role_required("staff")
 def dashboard() -> ResponseReturnValue:
     return render_template("staff/dashboard.html")
+
+
+# Each area adds its routes to this blueprint in a module of its own, imported here:
+# from furusato.web import staff_<area>  # noqa: E402,F401
