@@ -25,6 +25,8 @@ from furusato.migrate import upgrade  # noqa: E402
 from furusato.models import User  # noqa: E402
 from furusato.services import dispatch  # noqa: E402
 from tests.support.database import recreate_database, truncate_all  # noqa: E402
+from tests.support.live_server import live_server, live_stripe  # noqa: E402,F401
+from tests.support.localstripe import localstripe, stripe_clean  # noqa: E402,F401
 
 
 @pytest.fixture(scope="session")
