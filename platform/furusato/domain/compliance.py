@@ -1,0 +1,279 @@
+"""The furusato nozei rules a project and each of its gift tiers must meet before review.
+
+`check_project` returns every violation at once (never just the first), each with a stable
+machine `code`, a Japanese `message` and where it applies: a project field, or a tier index and
+field. All money arithmetic is in integer yen and basis points.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from functools import lru_cache
+from importlib import resources
+from typing import Protocol
+
+from furusato.domain.local_products import is_category
+from furusato.domain.money import MIN_DONATION_YEN, basis_points
+
+GIFT_SHARE_LIMIT_PERCENT = 30  # gift procurement cost ≤ 30 % of the donation
+COST_SHARE_LIMIT_PERCENT = 50  # all solicitation costs ≤ 50 % of the donation
+
+
+class TierLike(Protocol):
+    @property
+    def amount_yen(self) -> int: ...
+    @property
+    def gift_name(self) -> str: ...
+    @property
+    def gift_description(self) -> str: ...
+    @property
+    def procurement_cost_yen(self) -> int: ...
+    @property
+    def shipping_cost_yen(self) -> int: ...
+    @property
+    def local_category(self) -> int | None: ...
+    @property
+    def local_evidence(self) -> str: ...
+    @property
+    def quantity_limit(self) -> int | None: ...
+    @property
+    def delivery_month(self) -> date | None: ...
+
+
+class ProjectLike(Protocol):
+    @property
+    def title(self) -> str: ...
+    @property
+    def summary(self) -> str: ...
+    @property
+    def story_markdown(self) -> str: ...
+    @property
+    def eligible_cost_yen(self) -> int: ...
+    @property
+    def subsidy_rate_percent(self) -> int: ...
+    @property
+    def starts_at(self) -> datetime | None: ...
+    @property
+    def deadline(self) -> datetime | None: ...
+    @property
+    def miss_policy(self) -> str: ...
+    @property
+    def fallback_purpose(self) -> str: ...
+    @property
+    def tiers(self) -> Sequence[TierLike]: ...
+
+
+@dataclass(frozen=True)
+class Violation:
+    code: str
+    message: str
+    field: str  # the project field, or the tier field when tier_index is set
+    tier_index: int | None = None
+
+    @property
+    def location(self) -> str:
+        """`deadline` or `tiers.2.procurement_cost_yen`: a key for field maps and forms."""
+        if self.tier_index is None:
+            return self.field
+        return f"tiers.{self.tier_index}.{self.field}"
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "code": self.code,
+            "message": self.message,
+            "field": self.field,
+            "tier_index": self.tier_index,
+            "location": self.location,
+        }
+
+
+@dataclass(frozen=True)
+class Rules:
+    """The city's numbers the rules use (from settings.city) and the banned words."""
+
+    payment_fee_bp: int
+    administration_bp: int
+    max_campaign_days: int
+    banned_words: tuple[str, ...] = field(default_factory=lambda: load_banned_words())
+
+
+@lru_cache(maxsize=1)
+def load_banned_words() -> tuple[str, ...]:
+    """The banned advertising words shipped in furusato/data/banned_words.txt (NFKC-folded)."""
+    text = resources.files("furusato").joinpath("data/banned_words.txt").read_text("utf-8")
+    words = (line.strip() for line in text.splitlines())
+    return tuple(_fold(w) for w in words if w and not w.startswith("#"))
+
+
+def _fold(text: str) -> str:
+    return unicodedata.normalize("NFKC", text).casefold()
+
+
+def found_banned_words(text: str, words: Sequence[str]) -> list[str]:
+    """The banned words in `text`, matched across full/half-width and letter case."""
+    folded = _fold(text or "")
+    return [w for w in words if w in folded]
+
+
+def _is_int(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _positive(value: object) -> bool:
+    return _is_int(value) and value > 0  # type: ignore[operator]
+
+
+def solicitation_cost_yen(tier: TierLike, rules: Rules) -> int:
+    """Gift + shipping + payment fee + administration for one donation of this tier's amount."""
+    amount = tier.amount_yen
+    return (
+        tier.procurement_cost_yen
+        + tier.shipping_cost_yen
+        + basis_points(amount, rules.payment_fee_bp)
+        + basis_points(amount, rules.administration_bp)
+    )
+
+
+def check_tier(tier: TierLike, index: int, rules: Rules) -> list[Violation]:
+    """Every rule one tier breaks."""
+    out: list[Violation] = []
+
+    def add(code: str, message: str, field_name: str) -> None:
+        out.append(Violation(code, message, field_name, index))
+
+    amount = tier.amount_yen
+    if not _positive(amount):
+        add("amount_not_positive", "寄附額は正の整数（円）で入力してください。", "amount_yen")
+        return out  # the share rules below need a valid amount
+    if amount < MIN_DONATION_YEN:
+        add(
+            "amount_below_minimum",
+            f"寄附額は{MIN_DONATION_YEN:,}円以上にしてください。",
+            "amount_yen",
+        )
+    costs_ok = True
+    for name, label in (("procurement_cost_yen", "調達費"), ("shipping_cost_yen", "送料")):
+        value = getattr(tier, name)
+        if not _is_int(value) or value < 0:
+            add("cost_not_integer", f"{label}は0以上の整数（円）で入力してください。", name)
+            costs_ok = False
+    if tier.quantity_limit is not None and not _positive(tier.quantity_limit):
+        add("quantity_not_positive", "数量限定は1以上の整数にしてください。", "quantity_limit")
+
+    if tier.gift_name:
+        if costs_ok and tier.procurement_cost_yen * 100 > amount * GIFT_SHARE_LIMIT_PERCENT:
+            limit = amount * GIFT_SHARE_LIMIT_PERCENT // 100
+            add(
+                "gift_over_30_percent",
+                f"返礼品の調達費（{tier.procurement_cost_yen:,}円）が寄附額の3割"
+                f"（{limit:,}円）を超えています。",
+                "procurement_cost_yen",
+            )
+        if tier.local_category is None or not is_category(tier.local_category):
+            add(
+                "local_category_missing",
+                "地場産品基準（1〜9号）の該当区分を選んでください。",
+                "local_category",
+            )
+        if not (tier.local_evidence or "").strip():
+            add(
+                "local_evidence_missing",
+                "地場産品であることの根拠（産地・製造工程など）を記入してください。",
+                "local_evidence",
+            )
+        if tier.delivery_month is None:
+            add("delivery_month_missing", "お届け予定月を入力してください。", "delivery_month")
+    if costs_ok:
+        total = solicitation_cost_yen(tier, rules)
+        if total * 100 > amount * COST_SHARE_LIMIT_PERCENT:
+            limit = amount * COST_SHARE_LIMIT_PERCENT // 100
+            add(
+                "costs_over_50_percent",
+                f"返礼品・送料・決済手数料・事務費の合計（{total:,}円）が寄附額の5割"
+                f"（{limit:,}円）を超えています。",
+                "procurement_cost_yen",
+            )
+    for name, label in (("gift_name", "返礼品名"), ("gift_description", "返礼品の説明")):
+        words = found_banned_words(getattr(tier, name), rules.banned_words)
+        if words:
+            add("banned_words", _banned_message(label, words), name)
+    return out
+
+
+def _banned_message(label: str, words: Sequence[str]) -> str:
+    quoted = "".join(f"「{w}」" for w in words)
+    return f"{label}に使えない表現{quoted}が含まれています（ポイント・お得感を訴える広告は禁止）。"
+
+
+def check_project(
+    project: ProjectLike, rules: Rules, now: datetime | None = None
+) -> list[Violation]:
+    """Every rule the project and its tiers break; empty when it may be submitted.
+
+    With `now`, a deadline already past is a violation too (used at submission and approval).
+    """
+    out: list[Violation] = []
+
+    def add(code: str, message: str, field_name: str) -> None:
+        out.append(Violation(code, message, field_name))
+
+    if not (project.title or "").strip():
+        add("title_missing", "タイトルを入力してください。", "title")
+    for name, label in (("title", "タイトル"), ("summary", "概要"), ("story_markdown", "本文")):
+        words = found_banned_words(getattr(project, name), rules.banned_words)
+        if words:
+            add("banned_words", _banned_message(label, words), name)
+    if not _positive(project.eligible_cost_yen):
+        add(
+            "eligible_cost_not_positive",
+            "補助対象経費は1円以上の整数（円）で入力してください。",
+            "eligible_cost_yen",
+        )
+    rate = project.subsidy_rate_percent
+    if not _is_int(rate) or not 1 <= rate <= 100:
+        add("subsidy_rate_invalid", "補助率は1〜100%の整数です。", "subsidy_rate_percent")
+    out.extend(_check_dates(project, rules, now))
+    if project.miss_policy == "keep" and not (project.fallback_purpose or "").strip():
+        add(
+            "fallback_purpose_missing",
+            "目標未達でも寄附を活用する場合は、その使い道を記入してください。",
+            "fallback_purpose",
+        )
+    elif project.miss_policy not in ("keep", "refund"):
+        add("miss_policy_invalid", "目標未達時の扱いを選んでください。", "miss_policy")
+    if not project.tiers:
+        add("no_tiers", "寄附のコースを1つ以上登録してください。", "tiers")
+    for index, tier in enumerate(project.tiers):
+        out.extend(check_tier(tier, index, rules))
+    return out
+
+
+def _check_dates(project: ProjectLike, rules: Rules, now: datetime | None) -> list[Violation]:
+    out: list[Violation] = []
+    starts, deadline = project.starts_at, project.deadline
+    if starts is None:
+        out.append(Violation("starts_at_missing", "開始日時を入力してください。", "starts_at"))
+    if deadline is None:
+        out.append(Violation("deadline_missing", "締切日時を入力してください。", "deadline"))
+    if starts is None or deadline is None:
+        return out
+    if deadline <= starts:
+        out.append(
+            Violation(
+                "deadline_not_after_start", "締切は開始より後の日時にしてください。", "deadline"
+            )
+        )
+    elif deadline - starts > timedelta(days=rules.max_campaign_days):
+        out.append(
+            Violation(
+                "campaign_too_long",
+                f"募集期間は{rules.max_campaign_days}日以内にしてください。",
+                "deadline",
+            )
+        )
+    if now is not None and deadline <= now:
+        out.append(Violation("deadline_past", "締切がすでに過ぎています。", "deadline"))
+    return out
