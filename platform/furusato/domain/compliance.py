@@ -90,16 +90,6 @@ class Violation:
         }
 
 
-@dataclass(frozen=True)
-class Rules:
-    """The city's numbers the rules use (from settings.city) and the banned words."""
-
-    payment_fee_bp: int
-    administration_bp: int
-    max_campaign_days: int
-    banned_words: tuple[str, ...] = field(default_factory=lambda: load_banned_words())
-
-
 @lru_cache(maxsize=1)
 def load_banned_words() -> tuple[str, ...]:
     """The banned advertising words shipped in furusato/data/banned_words.txt (NFKC-folded)."""
@@ -110,6 +100,16 @@ def load_banned_words() -> tuple[str, ...]:
 
 def _fold(text: str) -> str:
     return unicodedata.normalize("NFKC", text).casefold()
+
+
+@dataclass(frozen=True)
+class Rules:
+    """The city's numbers the rules use (from settings.city) and the banned words."""
+
+    payment_fee_bp: int
+    administration_bp: int
+    max_campaign_days: int
+    banned_words: tuple[str, ...] = field(default_factory=lambda: load_banned_words())
 
 
 def found_banned_words(text: str, words: Sequence[str]) -> list[str]:
