@@ -105,8 +105,23 @@ class LocalStripe:
     def confirm_setup(self, setup_intent_id: str, card_number: str = TEST_CARDS["visa"]) -> str:
         """What the browser's confirmCardSetup does: confirm the SetupIntent with a new card."""
         pm = self.payment_method(card_number)
-        self.client.v1.setup_intents.confirm(setup_intent_id, params={"payment_method": pm})
+        intent = self.client.v1.setup_intents.confirm(
+            setup_intent_id, params={"payment_method": pm}
+        )
+        if intent.status == "requires_action":  # 3-D Secure card: the donor completes it
+            self.client.v1.setup_intents.confirm(setup_intent_id)
         return pm
+
+    def authenticate(self, payment_intent_id: str, client_secret: str, success: bool = True) -> str:
+        """What the browser's confirmCardPayment does for a PaymentIntent needing 3-D Secure."""
+        response = requests.post(
+            f"{self.url}/v1/payment_intents/{payment_intent_id}/_authenticate",
+            params={"success": "true" if success else "false"},
+            json={"key": "pk_test_furusato_local", "client_secret": client_secret},
+            timeout=10,
+        )
+        response.raise_for_status()
+        return str(response.json()["status"])
 
     def payment_intents(self, customer: str | None = None) -> list[Any]:
         """Every PaymentIntent localstripe holds (optionally of one customer)."""
