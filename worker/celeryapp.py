@@ -11,7 +11,7 @@ from furusato.services import dispatch
 settings = get_settings()
 
 # Each area keeps its tasks in a module of its own; list it here.
-TASK_MODULES = ["worker.tasks"]
+TASK_MODULES = ["worker.tasks", "worker.giving_tasks"]
 app = Celery("furusato", include=TASK_MODULES)
 app.conf.update(
     broker_url=settings.celery_broker_url,
@@ -25,7 +25,11 @@ app.conf.update(
     task_reject_on_worker_lost=True,
     worker_prefetch_multiplier=1,
     broker_connection_retry_on_startup=True,
-    broker_transport_options={"visibility_timeout": 3600},
+    # Redis redelivers an unacknowledged task after this; kombu's SQLAlchemy transport (the
+    # embedded default) passes its options to create_engine, which refuses this one.
+    broker_transport_options=(
+        {"visibility_timeout": 3600} if settings.celery_broker_url.startswith("redis") else {}
+    ),
     timezone="Asia/Tokyo",
     enable_utc=True,
     worker_hijack_root_logger=False,
