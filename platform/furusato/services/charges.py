@@ -1,0 +1,298 @@
+"""Paying a pledged donation, and recording what the gateway answered (from any path).
+
+`pay` writes the PaymentAttempt row first and commits it, then calls the gateway with the
+attempt's key, then records the answer: one live charge per donation is guaranteed by our
+database (the partial unique index), so a double click finds the existing attempt and returns
+its state instead of charging again. An attempt whose answer was lost (`unknown`) is never
+followed by another charge until reconciliation (services/reconcile.py) has settled it.
+
+`apply_result` and `complete_payment` are shared by the pay call, the webhook and the
+reconciliation sweep; each is idempotent and runs inside the caller's unit of work.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, select, text
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from furusato.config import get_settings
+from furusato.domain.finality import (
+    earlier_donations_become_final,
+    final_on_payment,
+    target_reached,
+)
+from furusato.domain.money import basis_points, tax_year, utcnow
+from furusato.domain.states import ATTEMPT, DONATION, AttemptKind, AttemptStatus, DonationStatus
+from furusato.models import Donation, PaymentAttempt
+from furusato.payments import ChargeResult, GatewayUnavailable, get_gateway
+from furusato.services import donation_mail
+from furusato.services.errors import Conflict, NotFound
+from furusato.services.uow import UnitOfWork
+
+log = logging.getLogger(__name__)
+
+LIVE = (AttemptStatus.STARTED, AttemptStatus.UNKNOWN, AttemptStatus.REQUIRES_ACTION)
+
+_DECLINES = {
+    "card_declined": "カードが承認されませんでした。別のカードをお試しいただくか、カード会社にお問い合わせください。",
+    "insufficient_funds": "カードのご利用可能額が不足しています。別のカードをお試しください。",
+    "expired_card": "カードの有効期限が切れています。別のカードをお試しください。",
+    "incorrect_cvc": "セキュリティコードが正しくありません。ご確認のうえ、もう一度お試しください。",
+    "incorrect_number": "カード番号が正しくありません。ご確認のうえ、もう一度お試しください。",
+    "payment_intent_authentication_failure": "本人認証（3Dセキュア）が完了しませんでした。もう一度お試しいただくか、別のカードをお使いください。",
+}
+DEFAULT_DECLINE = _DECLINES["card_declined"]
+CHECKING = (
+    "決済の結果を確認しています。このままお待ちください（二重に請求されることはありません）。"
+)
+EXPIRED = "お申し込みの有効期限が切れました。お手数ですが、もう一度お申し込みください。"
+
+
+def decline_message(code: str) -> str:
+    return _DECLINES.get(code, DEFAULT_DECLINE)
+
+
+@dataclass(frozen=True)
+class PayOutcome:
+    """Where a donation's payment stands, for the page and the API."""
+
+    donation_id: int
+    status: str  # paid | requires_action | processing | failed | pending | expired | refunded
+    client_secret: str | None = None
+    message: str = ""
+    tax_year: int | None = None
+    paid_at: datetime | None = None
+
+
+def _live_attempt(session: Session, donation_id: int) -> PaymentAttempt | None:
+    return session.scalar(
+        select(PaymentAttempt).where(
+            PaymentAttempt.donation_id == donation_id,
+            PaymentAttempt.kind == AttemptKind.CHARGE,
+            PaymentAttempt.status != AttemptStatus.FAILED,
+        )
+    )
+
+
+def _outcome(donation: Donation, attempt: PaymentAttempt | None) -> PayOutcome:
+    def said(status: str, message: str = "", client_secret: str | None = None) -> PayOutcome:
+        return PayOutcome(
+            donation_id=donation.id,
+            status=status,
+            client_secret=client_secret,
+            message=message,
+            tax_year=donation.tax_year,
+            paid_at=donation.paid_at,
+        )
+
+    if donation.status in (DonationStatus.PAID, DonationStatus.REFUNDED):
+        return said(donation.status)
+    if attempt is not None and attempt.status == AttemptStatus.REQUIRES_ACTION:
+        return said("requires_action", client_secret=attempt.client_secret)
+    if attempt is not None:
+        return said("processing", CHECKING)
+    if donation.status == DonationStatus.EXPIRED:
+        return said("expired", EXPIRED)
+    charges = [a for a in donation.attempts if a.kind == AttemptKind.CHARGE]
+    if charges:  # every charge so far failed: the donor may try another card
+        return said("failed", decline_message(charges[-1].error_code))
+    return said("pending")
+
+
+def state_of(donation_id: int) -> PayOutcome:
+    with UnitOfWork() as uow:
+        donation = uow.session.get(Donation, donation_id)
+        if donation is None:
+            raise NotFound("寄附が見つかりません。")
+        return _outcome(donation, _live_attempt(uow.session, donation_id))
+
+
+def pay(donation_id: int, payment_method_id: str) -> PayOutcome:
+    """Charge the donation once with the saved card (see the module docstring)."""
+    with UnitOfWork() as uow:
+        donation = uow.session.get(Donation, donation_id, with_for_update=True)
+        if donation is None:
+            raise NotFound("寄附が見つかりません。")
+        live = _live_attempt(uow.session, donation_id)
+        if donation.status != DonationStatus.PENDING_PAYMENT or live is not None:
+            return _outcome(donation, live)  # paid, expired, or a charge already under way
+        if donation.reserved_until < utcnow():
+            raise Conflict(EXPIRED, code="expired")
+        if not donation.stripe_customer_id:
+            raise Conflict("カード登録の準備ができていません。ページを再読み込みしてください。")
+        tried = uow.session.scalar(
+            select(func.count())
+            .select_from(PaymentAttempt)
+            .where(
+                PaymentAttempt.donation_id == donation_id,
+                PaymentAttempt.kind == AttemptKind.CHARGE,
+            )
+        )
+        attempt = PaymentAttempt(
+            donation_id=donation_id,
+            kind=AttemptKind.CHARGE,
+            key=f"donation:{donation_id}:charge:{(tried or 0) + 1}",
+            status=AttemptStatus.STARTED,
+            amount_yen=donation.amount_yen,
+            payment_method_id=payment_method_id[:64],
+        )
+        uow.session.add(attempt)
+        try:
+            uow.commit()
+        except IntegrityError:  # a concurrent click won: report its attempt
+            uow.session.rollback()
+            return state_of(donation_id)
+        attempt_id, key, customer = attempt.id, attempt.key, donation.stripe_customer_id
+        amount = donation.amount_yen
+    try:
+        result = get_gateway().charge(
+            amount_yen=amount,
+            customer_id=customer,
+            payment_method_id=payment_method_id,
+            idempotency_key=key,
+            metadata={"donation_id": str(donation_id), "attempt": key},
+        )
+    except GatewayUnavailable:
+        _mark_unknown(attempt_id)
+        return state_of(donation_id)
+    except Exception:
+        _mark_unknown(attempt_id)  # outcome unknown: reconcile before any new charge
+        raise
+    return record(donation_id, attempt_id, result)
+
+
+def _mark_unknown(attempt_id: int) -> None:
+    with UnitOfWork() as uow:
+        attempt = uow.session.get(PaymentAttempt, attempt_id, with_for_update=True)
+        if attempt is not None and attempt.status == AttemptStatus.STARTED:
+            attempt.status = AttemptStatus.UNKNOWN
+            uow.commit()
+
+
+def record(donation_id: int, attempt_id: int | None, result: ChargeResult) -> PayOutcome:
+    """Record the gateway's answer for an attempt in its own unit of work."""
+    with UnitOfWork() as uow:
+        donation = uow.session.get(Donation, donation_id, with_for_update=True)
+        if donation is None:
+            raise NotFound("寄附が見つかりません。")
+        attempt = uow.session.get(PaymentAttempt, attempt_id) if attempt_id else None
+        apply_result(uow, donation, attempt, result)
+        uow.commit()
+        return _outcome(donation, _live_attempt(uow.session, donation_id))
+
+
+def apply_result(
+    uow: UnitOfWork,
+    donation: Donation,
+    attempt: PaymentAttempt | None,
+    result: ChargeResult,
+) -> None:
+    """Move the attempt (and, on success, the donation) to what the gateway says. The caller
+    holds the donation's row lock; applying the same answer twice changes nothing."""
+    if attempt is not None and result.payment_intent_id:
+        attempt.gateway_object_id = result.payment_intent_id
+    if result.status == "succeeded":
+        if attempt is not None and attempt.status != AttemptStatus.SUCCEEDED:
+            ATTEMPT.check(attempt.status, AttemptStatus.SUCCEEDED)
+            attempt.status = AttemptStatus.SUCCEEDED
+        complete_payment(uow, donation, result)
+    elif result.status == "requires_action":
+        if attempt is not None and ATTEMPT.can(attempt.status, AttemptStatus.REQUIRES_ACTION):
+            attempt.status = AttemptStatus.REQUIRES_ACTION
+            attempt.client_secret = result.client_secret
+    elif result.status in ("failed", "canceled"):
+        if attempt is not None and ATTEMPT.can(attempt.status, AttemptStatus.FAILED):
+            attempt.status = AttemptStatus.FAILED
+            attempt.error_code = (result.error_code or "card_declined")[:64]
+            attempt.error_message = result.error_message or ""
+    # "processing": the gateway has not decided; the attempt stays live for reconciliation.
+    uow.flush()
+
+
+def complete_payment(uow: UnitOfWork, donation: Donation, result: ChargeResult) -> bool:
+    """Record the money as received (once): paid_at and tax year from the gateway's time,
+    the campaign's counters, the target, finality, the receipt tasks and the confirmation mail."""
+    if donation.status in (DonationStatus.PAID, DonationStatus.REFUNDED):
+        return False
+    session = uow.session
+    if donation.status == DonationStatus.EXPIRED:
+        _reserve_again(session, donation)
+    DONATION.check(donation.status, DonationStatus.PAID)
+    now = utcnow()
+    paid_at = result.paid_at or now
+    donation.status = DonationStatus.PAID
+    donation.paid_at = paid_at
+    donation.tax_year = tax_year(paid_at)
+    donation.fee_yen = basis_points(donation.amount_yen, get_settings().city.payment_fee_bp)
+    if result.payment_intent_id:
+        donation.payment_intent_id = result.payment_intent_id
+    session.flush()
+    totals = session.execute(
+        text(
+            "UPDATE projects SET paid_total_yen = paid_total_yen + :amount,"
+            " paid_count = paid_count + 1 WHERE id = :id"
+            " RETURNING paid_total_yen, target_yen, miss_policy"
+        ),
+        {"id": donation.project_id, "amount": donation.amount_yen},
+    ).one()
+    reached = target_reached(totals.paid_total_yen, totals.target_yen)
+    first_time = False
+    if reached:
+        first_time = (
+            session.execute(
+                text(
+                    "UPDATE projects SET target_reached_at = :now"
+                    " WHERE id = :id AND target_reached_at IS NULL"
+                ),
+                {"id": donation.project_id, "now": now},
+            ).rowcount  # type: ignore[attr-defined]
+            == 1
+        )
+    if final_on_payment(totals.miss_policy, reached):
+        donation.final_at = now
+        uow.enqueue("furusato.issue_receipt", donation.id)
+    if earlier_donations_become_final(totals.miss_policy, first_time):
+        session.execute(
+            text(
+                "UPDATE donations SET final_at = :now WHERE project_id = :project"
+                " AND status = 'paid' AND final_at IS NULL AND id <> :id"
+            ),
+            {"now": now, "project": donation.project_id, "id": donation.id},
+        )
+        uow.enqueue("furusato.issue_receipts_for_project", donation.project_id)
+    session.flush()
+    donation_mail.queue_confirmation(uow, donation)
+    return True
+
+
+def _reserve_again(session: Session, donation: Donation) -> None:
+    """A late success on an expired donation: the money arrived, so take the reservation back
+    without the campaign's status, deadline or cap conditions. The tier's stock and the cap
+    are still guarded by CHECK constraints: if the last unit went to someone else meanwhile,
+    the donation is kept (a gift to the city) without the gift, and the cap counter stops at
+    the cap."""
+    if donation.tier_id is not None:
+        taken = session.execute(
+            text(
+                "UPDATE tiers SET reserved_count = reserved_count + 1 WHERE id = :id"
+                " AND (quantity_limit IS NULL OR reserved_count < quantity_limit)"
+            ),
+            {"id": donation.tier_id},
+        )
+        if taken.rowcount != 1:  # type: ignore[attr-defined]
+            log.warning("late payment for donation %s: tier sold out, no gift", donation.id)
+            donation.gift = False
+            donation.tier_id = None
+    session.execute(
+        text(
+            "UPDATE projects SET reserved_total_yen ="
+            " LEAST(reserved_total_yen + :amount, GREATEST(cap_yen, reserved_total_yen))"
+            " WHERE id = :id"
+        ),
+        {"id": donation.project_id, "amount": donation.amount_yen},
+    )

@@ -1,0 +1,345 @@
+"""Pledging a donation: validate, reserve stock and cap room, then prepare the card.
+
+Exactly once: `creation_key` is unique, so a retried create (same Idempotency-Key or form token)
+returns the donation the first try made. Reservations are conditional UPDATEs in the creating
+transaction (the claim is the update, not a read before it). The gateway is called only after
+that transaction has committed; its ids are stored in a second short one.
+Paying is in services/charges.py.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from sqlalchemy import select, text, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from furusato.config import get_settings
+from furusato.domain.money import utcnow
+from furusato.domain.pledge import amount_problem
+from furusato.domain.states import DonationStatus
+from furusato.models import Donation, Project, Tier
+from furusato.payments import GatewayUnavailable, get_gateway
+from furusato.services import addresses
+from furusato.services.accounts import normalise_email
+from furusato.services.errors import Conflict, NotFound, ServiceError, ValidationFailed
+from furusato.services.uow import UnitOfWork
+
+
+class GatewayDown(ServiceError):
+    """The payment service did not answer; nothing was charged, the request may be retried."""
+
+    status = 503
+    code = "gateway_unavailable"
+
+
+@dataclass(frozen=True)
+class DonorDetails:
+    name: str
+    name_kana: str
+    email: str
+    phone: str
+    postal_code: str
+    address: str
+    birth_date: date | None = None
+    gender: str | None = None
+
+
+@dataclass(frozen=True)
+class Pledge:
+    """A created (or found again) donation and what the browser needs to save the card."""
+
+    id: int
+    access_token: str
+    status: str
+    amount_yen: int
+    gift: bool
+    resident: bool
+    setup_intent_client_secret: str | None
+    publishable_key: str
+    replayed: bool = False
+
+
+def _check_details(donor: DonorDetails, onestop: bool) -> tuple[DonorDetails, addresses.Address]:
+    fields: dict[str, str] = {}
+    required = {
+        "name": donor.name,
+        "name_kana": donor.name_kana,
+        "phone": donor.phone,
+        "address": donor.address,
+    }
+    for name, value in required.items():
+        if not (value or "").strip():
+            fields[name] = "入力してください。"
+    email = ""
+    try:
+        email = normalise_email(donor.email or "")
+    except ValidationFailed:
+        fields["email"] = "メールアドレスの形式が正しくありません。"
+    phone_digits = "".join(c for c in donor.phone or "" if c.isdigit())
+    if donor.phone and not 10 <= len(phone_digits) <= 11:
+        fields["phone"] = "電話番号は10〜11桁で入力してください。"
+    place: addresses.Address | None = None
+    try:
+        place = addresses.lookup(donor.postal_code)
+    except ValidationFailed as exc:
+        fields.update(exc.fields)
+    if onestop:
+        if donor.birth_date is None:
+            fields["birth_date"] = "ワンストップ特例の申請には生年月日が必要です。"
+        elif donor.birth_date >= date.today():
+            fields["birth_date"] = "生年月日が正しくありません。"
+        if donor.gender not in ("male", "female"):
+            fields["gender"] = "ワンストップ特例の申請には性別の選択が必要です。"
+    elif donor.gender not in (None, "", "male", "female"):
+        fields["gender"] = "性別の値が正しくありません。"
+    if fields or place is None:
+        raise ValidationFailed("入力内容をご確認ください。", fields=fields)
+    clean = DonorDetails(
+        name=donor.name.strip()[:100],
+        name_kana=donor.name_kana.strip()[:100],
+        email=email,
+        phone=donor.phone.strip()[:30],
+        postal_code=place.postal_code,
+        address=donor.address.strip()[:300],
+        birth_date=donor.birth_date if onestop else None,
+        gender=(donor.gender or None) if onestop else None,
+    )
+    return clean, place
+
+
+def _pledge_of(donation: Donation, replayed: bool = False) -> Pledge:
+    return Pledge(
+        id=donation.id,
+        access_token=donation.access_token,
+        status=donation.status,
+        amount_yen=donation.amount_yen,
+        gift=donation.gift,
+        resident=donation.resident,
+        setup_intent_client_secret=donation.setup_intent_client_secret,
+        publishable_key=get_gateway().publishable_key,
+        replayed=replayed,
+    )
+
+
+def _created_before(creation_key: str, project_id: int, amount_yen: int, email: str) -> int | None:
+    """The id of the donation this key already made; Conflict if it made a different one
+    (so a guessed or reused key never hands out another donor's donation)."""
+    with UnitOfWork() as uow:
+        found = uow.session.scalar(select(Donation).where(Donation.creation_key == creation_key))
+        if found is None:
+            return None
+        if (found.project_id, found.amount_yen, found.email) != (project_id, amount_yen, email):
+            raise Conflict(
+                "この申し込みキーは別の内容で使われています。", code="idempotency_mismatch"
+            )
+        return found.id
+
+
+def _reserve(session: Session, donation: Donation, tier_id: int | None) -> None:
+    """Take one unit of the tier and the amount from the cap room, or refuse."""
+    if tier_id is not None:
+        taken = session.execute(
+            text(
+                "UPDATE tiers SET reserved_count = reserved_count + 1 WHERE id = :id"
+                " AND (quantity_limit IS NULL OR reserved_count < quantity_limit)"
+            ),
+            {"id": tier_id},
+        )
+        if taken.rowcount != 1:  # type: ignore[attr-defined]
+            raise Conflict(
+                "申し訳ありません。このコースは受付数の上限に達しました。",
+                code="sold_out",
+                fields={"tier_id": "受付終了"},
+            )
+    room = session.execute(
+        text(
+            "UPDATE projects SET reserved_total_yen = reserved_total_yen + :amount"
+            " WHERE id = :id AND status = 'approved' AND starts_at <= :now AND deadline > :now"
+            " AND reserved_total_yen + :amount <= cap_yen"
+        ),
+        {"id": donation.project_id, "amount": donation.amount_yen, "now": utcnow()},
+    )
+    if room.rowcount != 1:  # type: ignore[attr-defined]
+        raise Conflict(
+            "このプロジェクトは現在寄附を受け付けていないか、目標上限に達しました。"
+            "金額を減らすか、別のプロジェクトをご検討ください。",
+            code="not_accepting",
+            fields={"amount_yen": "受付可能額を超えています。"},
+        )
+
+
+def create(
+    *,
+    project_id: int,
+    tier_id: int | None,
+    amount_yen: int,
+    donor: DonorDetails,
+    onestop: bool,
+    creation_key: str,
+    user_id: int | None = None,
+) -> Pledge:
+    """Pledge a donation (reserving stock and cap room) and prepare the card form."""
+    clean, place = _check_details(donor, onestop)
+    existing_id = _created_before(creation_key, project_id, amount_yen, clean.email)
+    if existing_id is not None:
+        return ensure_card_setup(existing_id, replayed=True)
+    with UnitOfWork() as uow:
+        project = uow.session.get(Project, project_id)
+        if project is None:
+            raise NotFound("プロジェクトが見つかりません。")
+        tier: Tier | None = None
+        if tier_id is not None:
+            tier = uow.session.get(Tier, tier_id)
+            if tier is None or tier.project_id != project_id:
+                raise ValidationFailed(
+                    "選ばれたコースが見つかりません。", fields={"tier_id": "unknown tier"}
+                )
+        problem = amount_problem(amount_yen, tier.amount_yen if tier else None)
+        if problem:
+            raise ValidationFailed(problem, fields={"amount_yen": problem})
+        resident = place.resident
+        # A resident gets no gift, so takes no unit of a gift's stock: the pledge is a plain gift.
+        reserved_tier = None if resident else tier_id
+        donation = Donation(
+            project_id=project_id,
+            tier_id=reserved_tier,
+            user_id=user_id,
+            creation_key=creation_key,
+            access_token=secrets.token_urlsafe(32),
+            amount_yen=amount_yen,
+            gift=bool(tier and tier.has_gift and not resident),
+            resident=resident,
+            status=DonationStatus.PENDING_PAYMENT,
+            donor_name=clean.name,
+            donor_name_kana=clean.name_kana,
+            email=clean.email,
+            phone=clean.phone,
+            postal_code=clean.postal_code,
+            address=clean.address,
+            municipality_code=place.municipality_code,
+            birth_date=clean.birth_date,
+            gender=clean.gender,
+            onestop_requested=onestop,
+            reserved_until=utcnow() + timedelta(minutes=get_settings().reservation_minutes),
+        )
+        uow.session.add(donation)
+        try:
+            uow.flush()  # a concurrent retry with the same key waits here, then fails
+        except IntegrityError:
+            uow.session.rollback()
+            donation_id = None
+        else:
+            _reserve(uow.session, donation, reserved_tier)
+            uow.commit()
+            donation_id = donation.id
+    if donation_id is None:  # lost the race to a concurrent retry with the same key
+        donation_id = _created_before(creation_key, project_id, amount_yen, clean.email)
+        if donation_id is None:
+            raise Conflict("もう一度お試しください。", code="retry")
+        return ensure_card_setup(donation_id, replayed=True)
+    return ensure_card_setup(donation_id)
+
+
+def ensure_card_setup(donation_id: int, replayed: bool = False) -> Pledge:
+    """The donation with its customer and SetupIntent, creating them once (outside any
+    transaction: the gateway call never holds database locks)."""
+    with UnitOfWork() as uow:
+        donation = uow.session.get(Donation, donation_id)
+        if donation is None:
+            raise NotFound("寄附が見つかりません。")
+        if donation.setup_intent_id or donation.status != DonationStatus.PENDING_PAYMENT:
+            return _pledge_of(donation, replayed)
+        email, name = donation.email, donation.donor_name
+    try:
+        info = get_gateway().prepare_card(
+            email=email,
+            name=name,
+            idempotency_key=f"donation:{donation_id}:setup",
+            metadata={"donation_id": str(donation_id)},
+        )
+    except GatewayUnavailable as exc:
+        raise GatewayDown(
+            "決済サービスに接続できませんでした。少し時間をおいて、もう一度お試しください。"
+        ) from exc
+    with UnitOfWork() as uow:
+        uow.session.execute(
+            update(Donation)
+            .where(Donation.id == donation_id, Donation.setup_intent_id.is_(None))
+            .values(
+                stripe_customer_id=info.customer_id,
+                setup_intent_id=info.setup_intent_id,
+                setup_intent_client_secret=info.client_secret,
+            )
+        )
+        uow.commit()
+        donation = uow.session.get(Donation, donation_id, populate_existing=True)
+        assert donation is not None
+        return _pledge_of(donation, replayed)
+
+
+def find_by_token(access_token: str) -> Donation:
+    """The donation a guest's secret link points to (detached, read-only)."""
+    with UnitOfWork() as uow:
+        donation = uow.session.scalar(select(Donation).where(Donation.access_token == access_token))
+        if donation is None or not access_token:
+            raise NotFound("寄附が見つかりません。")
+        _load_for_display(donation)
+        uow.session.expunge_all()
+        return donation
+
+
+def get(donation_id: int) -> Donation:
+    with UnitOfWork() as uow:
+        donation = uow.session.get(Donation, donation_id)
+        if donation is None:
+            raise NotFound("寄附が見つかりません。")
+        _load_for_display(donation)
+        uow.session.expunge_all()
+        return donation
+
+
+def _load_for_display(donation: Donation) -> None:
+    _ = donation.project.title, donation.project.tiers, donation.tier, donation.attempts
+
+
+def last_details(user_id: int) -> DonorDetails | None:
+    """The details of the donor's latest donation, to prefill the next one."""
+    with UnitOfWork() as uow:
+        last = uow.session.scalar(
+            select(Donation)
+            .where(Donation.user_id == user_id)
+            .order_by(Donation.created_at.desc(), Donation.id.desc())
+            .limit(1)
+        )
+        if last is None:
+            return None
+        return DonorDetails(
+            name=last.donor_name,
+            name_kana=last.donor_name_kana,
+            email=last.email,
+            phone=last.phone,
+            postal_code=last.postal_code,
+            address=last.address,
+            birth_date=last.birth_date,
+            gender=last.gender,
+        )
+
+
+def of_user(user_id: int) -> list[Donation]:
+    """A donor's donations, newest first (detached, with project and tier loaded)."""
+    with UnitOfWork() as uow:
+        rows = list(
+            uow.session.scalars(
+                select(Donation)
+                .where(Donation.user_id == user_id)
+                .order_by(Donation.created_at.desc(), Donation.id.desc())
+            )
+        )
+        for donation in rows:
+            _load_for_display(donation)
+        uow.session.expunge_all()
+        return rows

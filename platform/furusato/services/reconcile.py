@@ -1,0 +1,160 @@
+"""Bringing pending donations in line with the gateway, and releasing lapsed reservations.
+
+A lost webhook or a charge call whose answer never came leaves a donation `pending_payment`
+with a live attempt (started, unknown, requires_action). `check` asks the gateway what became of
+it (by PaymentIntent id, or among the customer's PaymentIntents by our attempt key when the id
+was never recorded) and applies the answer. `expire` releases the stock and cap room of a
+donation whose reservation lapsed with no successful charge, with a conditional UPDATE so a
+concurrent payment or a second sweep finds nothing to do.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from sqlalchemy import select, text
+
+from furusato.domain.money import utcnow
+from furusato.domain.states import AttemptKind, DonationStatus
+from furusato.models import Donation, PaymentAttempt
+from furusato.payments import ChargeResult, GatewayUnavailable, get_gateway
+from furusato.services import charges
+from furusato.services.uow import UnitOfWork
+
+log = logging.getLogger(__name__)
+
+# A started attempt younger than this may still be waiting for its answer in another request.
+IN_FLIGHT = timedelta(minutes=2)
+LIVE = tuple(str(s) for s in charges.LIVE)
+
+
+def due_for_check(limit: int = 200) -> list[int]:
+    """Pending donations with a charge whose outcome we do not know yet."""
+    with UnitOfWork() as uow:
+        return list(
+            uow.session.scalars(
+                select(Donation.id)
+                .join(PaymentAttempt, PaymentAttempt.donation_id == Donation.id)
+                .where(
+                    Donation.status == DonationStatus.PENDING_PAYMENT,
+                    PaymentAttempt.kind == AttemptKind.CHARGE,
+                    PaymentAttempt.status.in_(LIVE),
+                )
+                .order_by(Donation.id)
+                .limit(limit)
+            )
+        )
+
+
+def due_for_expiry(limit: int = 200) -> list[int]:
+    with UnitOfWork() as uow:
+        return list(
+            uow.session.scalars(
+                select(Donation.id)
+                .where(
+                    Donation.status == DonationStatus.PENDING_PAYMENT,
+                    Donation.reserved_until < utcnow(),
+                )
+                .order_by(Donation.reserved_until)
+                .limit(limit)
+            )
+        )
+
+
+def check(donation_id: int) -> str:
+    """Ask the gateway about the donation's live charge and record the answer.
+
+    Returns what happened: nothing | unreachable | waiting | not_found | <gateway status>."""
+    with UnitOfWork() as uow:
+        attempt = uow.session.scalar(
+            select(PaymentAttempt).where(
+                PaymentAttempt.donation_id == donation_id,
+                PaymentAttempt.kind == AttemptKind.CHARGE,
+                PaymentAttempt.status.in_(LIVE),
+            )
+        )
+        donation = uow.session.get(Donation, donation_id)
+        if attempt is None or donation is None:
+            return "nothing"
+        attempt_id, key, intent_id = attempt.id, attempt.key, attempt.gateway_object_id
+        started, customer = attempt.created_at, donation.stripe_customer_id
+    gateway = get_gateway()
+    try:
+        if intent_id:
+            found = [gateway.payment_intent(intent_id)]
+        elif customer:
+            found = [
+                r
+                for r in gateway.payment_intents_for_customer(customer)
+                if (r.metadata or {}).get("attempt") == key
+            ]
+        else:
+            found = []
+    except GatewayUnavailable:
+        log.warning("reconcile: gateway unreachable for donation %s", donation_id)
+        return "unreachable"
+    result = _best(found)
+    if result is None:
+        if utcnow() - started < IN_FLIGHT:
+            return "waiting"
+        # The gateway never saw this charge: it did not happen, the donor may pay again.
+        result = ChargeResult(
+            status="failed",
+            payment_intent_id=None,
+            error_code="not_found",
+            error_message="the gateway has no payment for this attempt",
+        )
+    charges.record(donation_id, attempt_id, result)
+    return "not_found" if result.error_code == "not_found" else result.status
+
+
+def _best(results: list[ChargeResult]) -> ChargeResult | None:
+    for wanted in ("succeeded", "requires_action", "processing"):
+        for result in results:
+            if result.status == wanted:
+                return result
+    return results[-1] if results else None
+
+
+def expire(donation_id: int) -> bool:
+    """Expire a lapsed pending donation and release its reservation (once)."""
+    with UnitOfWork() as uow:
+        row = uow.session.execute(
+            text(
+                "UPDATE donations SET status = 'expired', updated_at = :now"
+                " WHERE id = :id AND status = 'pending_payment' AND reserved_until < :now"
+                " AND NOT EXISTS (SELECT 1 FROM payment_attempts a WHERE a.donation_id = :id"
+                "   AND a.kind = 'charge' AND a.status IN ('started', 'unknown', 'succeeded'))"
+                " RETURNING tier_id, project_id, amount_yen"
+            ),
+            {"id": donation_id, "now": utcnow()},
+        ).one_or_none()
+        if row is None:
+            return False
+        if row.tier_id is not None:
+            uow.session.execute(
+                text("UPDATE tiers SET reserved_count = reserved_count - 1 WHERE id = :id"),
+                {"id": row.tier_id},
+            )
+        uow.session.execute(
+            text(
+                "UPDATE projects SET reserved_total_yen = reserved_total_yen - :amount"
+                " WHERE id = :id"
+            ),
+            {"id": row.project_id, "amount": row.amount_yen},
+        )
+        uow.commit()
+        return True
+
+
+def sweep() -> dict[str, int]:
+    """The beat's minute: settle unknown charges, then expire lapsed reservations."""
+    counts = {"checked": 0, "expired": 0}
+    for donation_id in due_for_check():
+        check(donation_id)
+        counts["checked"] += 1
+    for donation_id in due_for_expiry():
+        if expire(donation_id):
+            counts["expired"] += 1
+    return counts
