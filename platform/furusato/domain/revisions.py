@@ -1,0 +1,84 @@
+"""What changed between two submitted snapshots of a project, for the staff review page.
+
+A snapshot is plain JSON: the project's fields and a list of tiers, each with its `id`. Tiers are
+matched by id, so an edited tier shows as changed fields, not as one removed and one added.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+PROJECT_LABELS = {
+    "title": "タイトル",
+    "summary": "概要",
+    "story_markdown": "本文",
+    "category": "分野",
+    "eligible_cost_yen": "補助対象経費",
+    "subsidy_rate_percent": "補助率",
+    "target_yen": "目標額",
+    "cap_yen": "上限額",
+    "starts_at": "開始日時",
+    "deadline": "締切日時",
+    "miss_policy": "目標未達時の扱い",
+    "fallback_purpose": "未達時の使い道",
+    "fallback_gift_note": "未達時の返礼品",
+    "images": "画像",
+}
+TIER_LABELS = {
+    "amount_yen": "寄附額",
+    "gift_name": "返礼品名",
+    "gift_description": "返礼品の説明",
+    "procurement_cost_yen": "調達費",
+    "shipping_cost_yen": "送料",
+    "quantity_limit": "数量限定",
+    "delivery_month": "お届け予定月",
+    "local_category": "地場産品基準",
+    "local_evidence": "地場産品の根拠",
+}
+
+
+@dataclass(frozen=True)
+class Change:
+    where: str  # "タイトル" or "コース2（10,000円）: 調達費"
+    kind: str  # changed | added | removed
+    before: Any = None
+    after: Any = None
+
+
+def diff(old: Mapping[str, Any] | None, new: Mapping[str, Any]) -> list[Change]:
+    """Changes from `old` to `new`; with no earlier snapshot there is nothing to compare."""
+    if old is None:
+        return []
+    changes = [
+        Change(label, "changed", old.get(key), new.get(key))
+        for key, label in PROJECT_LABELS.items()
+        if old.get(key) != new.get(key)
+    ]
+    old_tiers = {t["id"]: t for t in old.get("tiers", [])}
+    new_tiers = {t["id"]: t for t in new.get("tiers", [])}
+    for position, tier in enumerate(new.get("tiers", []), start=1):
+        name = _tier_name(position, tier)
+        before = old_tiers.get(tier["id"])
+        if before is None:
+            changes.append(Change(name, "added", None, _summary(tier)))
+            continue
+        for key, label in TIER_LABELS.items():
+            if before.get(key) != tier.get(key):
+                changes.append(
+                    Change(f"{name}: {label}", "changed", before.get(key), tier.get(key))
+                )
+    for position, tier in enumerate(old.get("tiers", []), start=1):
+        if tier["id"] not in new_tiers:
+            changes.append(Change(_tier_name(position, tier), "removed", _summary(tier), None))
+    return changes
+
+
+def _tier_name(position: int, tier: Mapping[str, Any]) -> str:
+    return f"コース{position}（{tier.get('amount_yen', 0):,}円）"
+
+
+def _summary(tier: Mapping[str, Any]) -> str:
+    gift = tier.get("gift_name") or "返礼品なし"
+    return f"{tier.get('amount_yen', 0):,}円 / {gift}"

@@ -1,0 +1,479 @@
+"""Projects, as the business sees them: drafts, tiers, images and submission for review.
+
+A draft is edited only by its own business and only while it is a draft. The target and cap
+are derived from the eligible cost and the subsidy rate every time either changes; nobody types
+them. Submitting runs the compliance rules and is refused, with every violation, while any
+stands; an accepted submission freezes the project and stores a revision snapshot.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import date, datetime
+from typing import Any, TypeVar
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, defer, selectinload
+
+from furusato.config import get_settings
+from furusato.domain import money
+from furusato.domain.compliance import Rules, Violation, check_project, check_tier
+from furusato.domain.local_products import is_category
+from furusato.domain.states import CAMPAIGN, CampaignStatus, IllegalTransition, MissPolicy
+from furusato.models import Business, Project, ProjectImage, ProjectRevision, Tier, User
+from furusato.services import audit, images, story
+from furusato.services.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from furusato.services.uow import UnitOfWork
+
+T = TypeVar("T")
+
+PROJECT_FIELDS = (
+    "title",
+    "summary",
+    "story_markdown",
+    "category",
+    "eligible_cost_yen",
+    "starts_at",
+    "deadline",
+    "miss_policy",
+    "fallback_purpose",
+    "fallback_gift_note",
+)
+TIER_FIELDS = (
+    "amount_yen",
+    "gift_name",
+    "gift_description",
+    "procurement_cost_yen",
+    "shipping_cost_yen",
+    "quantity_limit",
+    "delivery_month",
+    "local_category",
+    "local_evidence",
+    "position",
+)
+MAX_LENGTHS = {"title": 120, "summary": 400, "category": 40, "gift_name": 120}
+# Tier problems the database cannot even store; the rest wait for the submission check.
+HARD_TIER_CODES = {"amount_not_positive", "amount_below_minimum", "cost_not_integer"}
+HARD_TIER_CODES.add("quantity_not_positive")
+
+
+class ComplianceFailed(ValidationFailed):
+    """Submission refused: `violations` lists every rule the project breaks."""
+
+    code = "compliance_failed"
+
+    def __init__(self, violations: Sequence[Violation]) -> None:
+        fields: dict[str, str] = {}
+        for v in violations:
+            fields[v.location] = (
+                fields[v.location] + " " if v.location in fields else ""
+            ) + v.message
+        super().__init__(
+            f"提出できません。{len(violations)}件の問題を直してください。", fields=fields
+        )
+        self.violations = list(violations)
+
+
+def rules() -> Rules:
+    city = get_settings().city
+    return Rules(
+        payment_fee_bp=city.payment_fee_bp,
+        administration_bp=city.administration_bp,
+        max_campaign_days=city.max_campaign_days,
+    )
+
+
+def now() -> datetime:
+    return money.utcnow()
+
+
+# --- loading and access -------------------------------------------------------------------
+
+
+def project_query(project_id: int, *, lock: bool = False) -> Any:
+    stmt = select(Project).where(Project.id == project_id)
+    if lock:
+        return stmt.with_for_update()
+    return stmt.options(
+        selectinload(Project.tiers),
+        selectinload(Project.images).options(
+            defer(ProjectImage.large), defer(ProjectImage.thumbnail)
+        ),
+        selectinload(Project.business),
+    )
+
+
+def is_owner(actor: User | None, project: Project) -> bool:
+    return bool(actor and actor.role == "business" and actor.business_id == project.business_id)
+
+
+def is_public(project: Project) -> bool:
+    """Past review: anyone may see it (scheduled, live, paused, ended, settled)."""
+    return project.status not in (CampaignStatus.DRAFT, CampaignStatus.SUBMITTED)
+
+
+def can_view(actor: User | None, project: Project) -> bool:
+    return is_public(project) or is_owner(actor, project) or bool(actor and actor.role == "staff")
+
+
+def _for_edit(session: Session, actor: User, project_id: int) -> Project:
+    """The actor's own draft, locked for the rest of the unit of work."""
+    project = session.scalar(project_query(project_id, lock=True))
+    if project is None:
+        raise NotFound("プロジェクトが見つかりません。")
+    if not is_owner(actor, project):
+        raise Forbidden("このプロジェクトを編集する権限がありません。")
+    if project.status != CampaignStatus.DRAFT:
+        raise Conflict("審査に提出したプロジェクトは編集できません。", code="not_draft")
+    return project
+
+
+def load(actor: User | None, project_id: int) -> Project:
+    """A project with its tiers and image list, if the actor may see it (detached)."""
+    with UnitOfWork() as uow:
+        project = uow.session.scalar(project_query(project_id))
+        if project is None:
+            raise NotFound("プロジェクトが見つかりません。")
+        if not can_view(actor, project):
+            if actor is not None and actor.role == "business":
+                raise Forbidden("このプロジェクトを見る権限がありません。")
+            raise NotFound("プロジェクトが見つかりません。")
+        return detached(uow, project)
+
+
+def list_for(actor: User | None, status: str | None = None) -> list[Project]:
+    """A business sees its own projects, staff all, everyone else those past review."""
+    stmt = select(Project).options(selectinload(Project.tiers), selectinload(Project.business))
+    if actor is not None and actor.role == "business":
+        stmt = stmt.where(Project.business_id == actor.business_id)
+    elif actor is None or actor.role != "staff":
+        stmt = stmt.where(Project.status.not_in([CampaignStatus.DRAFT, CampaignStatus.SUBMITTED]))
+    if status:
+        stmt = stmt.where(Project.status == status)
+    with UnitOfWork() as uow:
+        return detached(uow, list(uow.session.scalars(stmt.order_by(Project.id.desc()))))
+
+
+def detached(uow: UnitOfWork, loaded: T) -> T:
+    """Hand loaded rows to the caller: the unit of work's rollback must not expire them."""
+    uow.session.expunge_all()
+    return loaded
+
+
+def violations_of(project: Project) -> list[Violation]:
+    """The current compliance report (a draft shows it as a to-do list)."""
+    return check_project(project, rules(), now())
+
+
+# --- drafts ---------------------------------------------------------------------------------
+
+
+def _clean_project_values(values: Mapping[str, Any]) -> dict[str, Any]:
+    unknown = set(values) - set(PROJECT_FIELDS)
+    if "subsidy_rate_percent" in unknown:
+        raise Forbidden("補助率は市の職員だけが変更できます。", code="subsidy_rate_staff_only")
+    if unknown:
+        raise ValidationFailed(
+            "変更できない項目があります。", fields={k: "not editable" for k in sorted(unknown)}
+        )
+    errors: dict[str, str] = {}
+    out = dict(values)
+    for name in (
+        "title",
+        "summary",
+        "story_markdown",
+        "category",
+        "fallback_purpose",
+        "fallback_gift_note",
+    ):
+        if name in out:
+            out[name] = (out[name] or "").strip()
+            limit = MAX_LENGTHS.get(name, story.MAX_STORY_CHARS)
+            if len(out[name]) > limit:
+                errors[name] = f"{limit}文字以内にしてください。"
+    if "title" in out and not out["title"]:
+        errors["title"] = "タイトルを入力してください。"
+    if "eligible_cost_yen" in out:
+        cost = out["eligible_cost_yen"]
+        if not isinstance(cost, int) or isinstance(cost, bool) or cost < 0:
+            errors["eligible_cost_yen"] = "補助対象経費は0以上の整数（円）で入力してください。"
+    if "miss_policy" in out and out["miss_policy"] not in set(MissPolicy):
+        errors["miss_policy"] = "目標未達時の扱いを選んでください。"
+    for name in ("starts_at", "deadline"):
+        moment = out.get(name)
+        if moment is not None and (not isinstance(moment, datetime) or moment.tzinfo is None):
+            errors[name] = "日時はタイムゾーン付きで指定してください。"
+    if errors:
+        raise ValidationFailed("入力内容を確認してください。", fields=errors)
+    return out
+
+
+def _apply(project: Project, values: Mapping[str, Any]) -> None:
+    for name, value in values.items():
+        setattr(project, name, value)
+    if "story_markdown" in values:
+        project.story_html = story.render(project.story_markdown)
+    derive_amounts(project)
+
+
+def derive_amounts(project: Project) -> None:
+    cost, rate = project.eligible_cost_yen or 0, project.subsidy_rate_percent
+    project.target_yen = money.target_yen(cost, rate) if cost > 0 else 0
+    project.cap_yen = money.cap_yen(cost, rate) if cost > 0 else 0
+
+
+def create_draft(actor: User, values: Mapping[str, Any]) -> int:
+    if actor.role != "business" or actor.business_id is None:
+        raise Forbidden("プロジェクトを作成できるのは事業者だけです。")
+    clean = _clean_project_values(values)
+    if "title" not in clean:
+        raise ValidationFailed("タイトルを入力してください。", fields={"title": "required"})
+    with UnitOfWork() as uow:
+        project = Project(
+            business_id=actor.business_id,
+            subsidy_rate_percent=get_settings().city.default_subsidy_rate_percent,
+            status=CampaignStatus.DRAFT,
+            miss_policy=MissPolicy.REFUND,
+            eligible_cost_yen=0,
+        )
+        _apply(project, clean)
+        uow.session.add(project)
+        uow.commit()
+        return project.id
+
+
+def update_draft(actor: User, project_id: int, changes: Mapping[str, Any]) -> None:
+    clean = _clean_project_values(changes)
+    with UnitOfWork() as uow:
+        project = _for_edit(uow.session, actor, project_id)
+        _apply(project, clean)
+        uow.commit()
+
+
+# --- tiers ----------------------------------------------------------------------------------
+
+
+def _clean_tier_values(values: Mapping[str, Any], current: Tier | None) -> dict[str, Any]:
+    unknown = set(values) - set(TIER_FIELDS)
+    if unknown:
+        raise ValidationFailed(
+            "変更できない項目があります。", fields={k: "not editable" for k in sorted(unknown)}
+        )
+    out = dict(values)
+    errors: dict[str, str] = {}
+    for name in ("gift_name", "gift_description", "local_evidence"):
+        if name in out:
+            out[name] = (out[name] or "").strip()
+    if len(out.get("gift_name", "")) > MAX_LENGTHS["gift_name"]:
+        errors["gift_name"] = "120文字以内にしてください。"
+    category = out.get("local_category")
+    if category is not None and not is_category(category):
+        errors["local_category"] = "地場産品基準は1〜9号から選んでください。"
+    month = out.get("delivery_month")
+    if month is not None:
+        if not isinstance(month, date):
+            errors["delivery_month"] = "お届け予定月を正しく入力してください。"
+        else:
+            out["delivery_month"] = month.replace(day=1)
+    merged = {name: getattr(current, name, None) for name in TIER_FIELDS} | out
+    merged.setdefault("amount_yen", None)
+    for name, default in (("procurement_cost_yen", 0), ("shipping_cost_yen", 0), ("gift_name", "")):
+        if merged.get(name) is None:
+            merged[name] = default
+            out.setdefault(name, default)
+    probe = _TierProbe(**{k: merged.get(k) for k in _TierProbe.__annotations__})
+    for v in check_tier(probe, 0, rules()) if isinstance(probe.amount_yen, int) else []:
+        if v.code in HARD_TIER_CODES:
+            errors.setdefault(v.field, v.message)
+    if not isinstance(probe.amount_yen, int):
+        errors["amount_yen"] = "寄附額は正の整数（円）で入力してください。"
+    if errors:
+        raise ValidationFailed("コースの入力内容を確認してください。", fields=errors)
+    return out
+
+
+class _TierProbe:
+    """Just enough of a tier to run the rules on values not yet stored."""
+
+    amount_yen: int
+    gift_name: str
+    gift_description: str
+    procurement_cost_yen: int
+    shipping_cost_yen: int
+    local_category: int | None
+    local_evidence: str
+    quantity_limit: int | None
+    delivery_month: date | None
+
+    def __init__(self, **values: Any) -> None:
+        for name in self.__annotations__:
+            setattr(self, name, values.get(name))
+        self.gift_description = self.gift_description or ""
+        self.local_evidence = self.local_evidence or ""
+
+
+def add_tier(actor: User, project_id: int, values: Mapping[str, Any]) -> int:
+    clean = _clean_tier_values(values, None)
+    with UnitOfWork() as uow:
+        project = _for_edit(uow.session, actor, project_id)
+        if "position" not in clean:
+            top = uow.session.scalar(
+                select(func.max(Tier.position)).where(Tier.project_id == project.id)
+            )
+            clean["position"] = 0 if top is None else top + 1
+        tier = Tier(project_id=project.id, **clean)
+        uow.session.add(tier)
+        uow.commit()
+        return tier.id
+
+
+def _tier_of(session: Session, project: Project, tier_id: int) -> Tier:
+    tier = session.get(Tier, tier_id)
+    if tier is None or tier.project_id != project.id:
+        raise NotFound("コースが見つかりません。")
+    return tier
+
+
+def update_tier(actor: User, project_id: int, tier_id: int, values: Mapping[str, Any]) -> None:
+    with UnitOfWork() as uow:
+        project = _for_edit(uow.session, actor, project_id)
+        tier = _tier_of(uow.session, project, tier_id)
+        for name, value in _clean_tier_values(values, tier).items():
+            setattr(tier, name, value)
+        uow.commit()
+
+
+def delete_tier(actor: User, project_id: int, tier_id: int) -> None:
+    with UnitOfWork() as uow:
+        project = _for_edit(uow.session, actor, project_id)
+        uow.session.delete(_tier_of(uow.session, project, tier_id))
+        uow.commit()
+
+
+# --- images ---------------------------------------------------------------------------------
+
+
+def add_image(actor: User, project_id: int, data: bytes, alt_text: str = "") -> int:
+    processed = images.process(data)  # before the lock: decoding takes a moment
+    with UnitOfWork() as uow:
+        project = _for_edit(uow.session, actor, project_id)
+        count = uow.session.scalar(
+            select(func.count())
+            .select_from(ProjectImage)
+            .where(ProjectImage.project_id == project.id)
+        )
+        if (count or 0) >= images.MAX_IMAGES_PER_PROJECT:
+            message = f"画像は{images.MAX_IMAGES_PER_PROJECT}枚までです。"
+            raise ValidationFailed(message, code="too_many_images", fields={"image": message})
+        image = ProjectImage(
+            project_id=project.id,
+            position=count or 0,
+            content_type=processed.content_type,
+            large=processed.large,
+            thumbnail=processed.thumbnail,
+            width=processed.width,
+            height=processed.height,
+            alt_text=(alt_text or "").strip()[:200],
+        )
+        uow.session.add(image)
+        uow.commit()
+        return image.id
+
+
+def delete_image(actor: User, project_id: int, image_id: int) -> None:
+    with UnitOfWork() as uow:
+        project = _for_edit(uow.session, actor, project_id)
+        image = uow.session.get(ProjectImage, image_id)
+        if image is None or image.project_id != project.id:
+            raise NotFound("画像が見つかりません。")
+        uow.session.delete(image)
+        uow.commit()
+
+
+def image_bytes(actor: User | None, image_id: int, size: str) -> tuple[bytes, str, bool]:
+    """(bytes, content type, public?) of one rendition, if the actor may see the project."""
+    with UnitOfWork() as uow:
+        image = uow.session.get(ProjectImage, image_id)
+        if image is None:
+            raise NotFound("画像が見つかりません。")
+        project = image.project
+        if not can_view(actor, project):
+            raise NotFound("画像が見つかりません。")
+        data = image.large if size == "large" else image.thumbnail
+        return data, image.content_type, is_public(project)
+
+
+# --- submission -----------------------------------------------------------------------------
+
+
+def snapshot(project: Project) -> dict[str, Any]:
+    """The project as submitted, in plain JSON (dates as ISO strings)."""
+
+    def plain(value: Any) -> Any:
+        return value.isoformat() if isinstance(value, date | datetime) else value
+
+    data = {name: plain(getattr(project, name)) for name in PROJECT_FIELDS}
+    data.update(
+        subsidy_rate_percent=project.subsidy_rate_percent,
+        target_yen=project.target_yen,
+        cap_yen=project.cap_yen,
+        images=[image.id for image in project.images],
+        tiers=[
+            {"id": tier.id} | {name: plain(getattr(tier, name)) for name in TIER_FIELDS}
+            for tier in project.tiers
+        ],
+    )
+    return data
+
+
+def _bank_violations(business: Business) -> list[Violation]:
+    if business.bank_code and business.account_number and business.account_holder_kana:
+        return []
+    return [
+        Violation("bank_account_missing", "補助金の振込口座を登録してください。", "bank_account")
+    ]
+
+
+def submit(actor: User, project_id: int) -> int:
+    """Send a draft to review; returns the revision number. Refused with every violation."""
+    with UnitOfWork() as uow:
+        project = _for_edit(uow.session, actor, project_id)
+        try:
+            CAMPAIGN.check(project.status, CampaignStatus.SUBMITTED)
+        except IllegalTransition as exc:
+            raise Conflict("このプロジェクトは提出できません。") from exc
+        moment = now()
+        violations = check_project(project, rules(), moment) + _bank_violations(project.business)
+        if violations:
+            raise ComplianceFailed(violations)
+        number = 1 + (
+            uow.session.scalar(
+                select(func.max(ProjectRevision.number)).where(
+                    ProjectRevision.project_id == project.id
+                )
+            )
+            or 0
+        )
+        uow.session.add(
+            ProjectRevision(
+                project_id=project.id,
+                number=number,
+                snapshot=snapshot(project),
+                submitted_by_id=actor.id,
+                submitted_at=moment,
+            )
+        )
+        before = {"status": project.status}
+        project.status = CampaignStatus.SUBMITTED
+        project.submitted_at = moment
+        audit.record(
+            uow.session,
+            actor,
+            "project.submit",
+            "project",
+            project.id,
+            before=before,
+            after={"status": project.status, "revision": number},
+        )
+        uow.commit()
+        return number
