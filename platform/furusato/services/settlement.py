@@ -1,0 +1,400 @@
+"""Closing campaigns exactly once and turning them into subsidies, refunds or kept donations.
+
+`settle_due(as_of)` is the sweep beat runs every minute (and `furusato settle-due` by hand):
+1. campaigns past their deadline or at their cap are claimed `approved|paused → closing`
+   (a conditional UPDATE: two sweeps or workers close a campaign once);
+2. a closing campaign waits until its pending donations are paid or expired (past their
+   reservation plus a grace, settlement expires them itself, with the same conditional UPDATE
+   the payments sweep uses); then the outcome is decided on paid donations and claimed
+   `closing → settling` together with marking every paid donation `settlement_state='pending'`,
+   the funded campaign's draft payout and its subsidy booking;
+3. the pending donations are sent to the worker in chunks (settlement_work.run_chunk); work that
+   has not moved for STALL_AFTER, or failed for a transient reason, is sent again; when nothing
+   is pending or failed, the campaign is claimed `settling → settled`.
+Without a task sender installed (the CLI on its own), chunks run in this process.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy.orm import Session
+
+from furusato.domain.settlement import (
+    PENDING_GRACE,
+    STALL_AFTER,
+    Account,
+    Progress,
+    chunks,
+    decide,
+    is_transient,
+    project_key,
+)
+from furusato.domain.states import (
+    CAMPAIGN,
+    AttemptKind,
+    CampaignStatus,
+    DonationStatus,
+    SettlementState,
+)
+from furusato.models import Donation, PaymentAttempt, Payout, Project, Tier, User
+from furusato.services import audit, dispatch, ledger, settlement_work
+from furusato.services.errors import Conflict, NotFound
+from furusato.services.uow import UnitOfWork
+
+PENDING, DONE, FAILED = (str(s) for s in SettlementState)
+CHUNK_TASK = "furusato.settle_chunk"
+
+
+@dataclass
+class SettleReport:
+    """What one sweep did (the CLI prints `describe()`)."""
+
+    as_of: datetime
+    closed: list[int] = field(default_factory=list)
+    expired: int = 0
+    waiting: dict[int, int] = field(default_factory=dict)  # project → donations still pending
+    decided: list[tuple[int, str, str]] = field(default_factory=list)  # (project, outcome, action)
+    chunks_sent: int = 0
+    donations_sent: int = 0
+    settled: list[int] = field(default_factory=list)
+    inline: bool = False
+
+    def describe(self) -> str:
+        lines = [f"settle-due as of {self.as_of.isoformat()}"]
+        lines.append(f"  closed: {', '.join(map(str, self.closed)) or 'none'}")
+        if self.expired:
+            lines.append(f"  expired pending donations: {self.expired}")
+        for pid, n in sorted(self.waiting.items()):
+            lines.append(f"  project {pid}: waiting for {n} pending payment(s)")
+        for pid, outcome, action in self.decided:
+            lines.append(f"  project {pid}: {outcome} → {action}")
+        where = "run here" if self.inline else "sent to the worker"
+        lines.append(f"  donations {where}: {self.donations_sent} in {self.chunks_sent} chunk(s)")
+        lines.append(f"  settled: {', '.join(map(str, self.settled)) or 'none'}")
+        return "\n".join(lines)
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def settle_due(as_of: datetime | None = None) -> SettleReport:
+    as_of = as_of or _now()
+    report = SettleReport(as_of=as_of, inline=getattr(dispatch, "_sender", None) is None)
+    for project_id in _due(as_of):
+        if claim_closing(project_id):
+            report.closed.append(project_id)
+    for project_id in _in_status(CampaignStatus.CLOSING):
+        advance_closing(project_id, as_of, report)
+    just_decided = {pid for pid, _, _ in report.decided}
+    for project_id in _in_status(CampaignStatus.SETTLING):
+        if project_id not in just_decided:
+            resume(project_id, as_of, report)
+    return report
+
+
+def _due(as_of: datetime) -> list[int]:
+    with UnitOfWork() as uow:
+        return list(
+            uow.session.scalars(
+                select(Project.id)
+                .where(
+                    Project.status.in_(CAMPAIGN.sources(CampaignStatus.CLOSING)),
+                    or_(
+                        and_(Project.deadline.is_not(None), Project.deadline <= as_of),
+                        and_(Project.cap_yen > 0, Project.reserved_total_yen >= Project.cap_yen),
+                    ),
+                )
+                .order_by(Project.id)
+            )
+        )
+
+
+def _in_status(status: str) -> list[int]:
+    with UnitOfWork() as uow:
+        return list(
+            uow.session.scalars(
+                select(Project.id).where(Project.status == status).order_by(Project.id)
+            )
+        )
+
+
+def claim_closing(project_id: int) -> bool:
+    """approved|paused → closing, once: the row count says whether this call won."""
+    with UnitOfWork() as uow:
+        result = uow.session.execute(
+            update(Project)
+            .where(
+                Project.id == project_id,
+                Project.status.in_(CAMPAIGN.sources(CampaignStatus.CLOSING)),
+            )
+            .values(status=CampaignStatus.CLOSING, closing_at=_now())
+        )
+        if result.rowcount != 1:  # type: ignore[attr-defined]
+            return False
+        audit.record(
+            uow.session,
+            None,
+            "campaign.closing",
+            "project",
+            project_id,
+            after={"status": "closing"},
+        )
+        uow.commit()
+        return True
+
+
+def _expire_stale_pending(s: Session, project_id: int, as_of: datetime) -> int:
+    """Pending donations long past their reservation, with no charge whose outcome is open or
+    successful, become expired and give their reservation back (conditional, so a payment
+    confirmation or the payments sweep racing with this wins or loses cleanly)."""
+    live_charge = (
+        select(PaymentAttempt.id)
+        .where(
+            PaymentAttempt.donation_id == Donation.id,
+            PaymentAttempt.kind == AttemptKind.CHARGE,
+            PaymentAttempt.status.in_(("started", "unknown", "succeeded")),
+        )
+        .exists()
+    )
+    rows = s.execute(
+        update(Donation)
+        .where(
+            Donation.project_id == project_id,
+            Donation.status == DonationStatus.PENDING_PAYMENT,
+            Donation.reserved_until < as_of - PENDING_GRACE,
+            ~live_charge,
+        )
+        .values(status=DonationStatus.EXPIRED)
+        .returning(Donation.id, Donation.amount_yen, Donation.tier_id)
+        .execution_options(synchronize_session=False)
+    ).all()
+    if not rows:
+        return 0
+    s.execute(
+        update(Project)
+        .where(Project.id == project_id)
+        .values(reserved_total_yen=Project.reserved_total_yen - sum(r.amount_yen for r in rows))
+    )
+    per_tier: dict[int, int] = {}
+    for r in rows:
+        if r.tier_id is not None:
+            per_tier[r.tier_id] = per_tier.get(r.tier_id, 0) + 1
+    for tier_id, n in per_tier.items():
+        s.execute(
+            update(Tier).where(Tier.id == tier_id).values(reserved_count=Tier.reserved_count - n)
+        )
+    return len(rows)
+
+
+def advance_closing(project_id: int, as_of: datetime, report: SettleReport) -> bool:
+    """Decide a closing campaign once no payment is pending; True if this call decided it."""
+    with UnitOfWork() as uow:
+        report.expired += _expire_stale_pending(uow.session, project_id, as_of)
+        uow.commit()
+    with UnitOfWork() as uow:
+        s = uow.session
+        pending = s.scalar(
+            select(func.count(Donation.id)).where(
+                Donation.project_id == project_id,
+                Donation.status == DonationStatus.PENDING_PAYMENT,
+            )
+        )
+        if pending:
+            report.waiting[project_id] = int(pending)
+            return False
+        project = s.get(Project, project_id)
+        assert project is not None
+        paid_total = s.scalar(
+            select(func.coalesce(func.sum(Donation.amount_yen), 0)).where(
+                Donation.project_id == project_id, Donation.status == DonationStatus.PAID
+            )
+        )
+        decision = decide(
+            paid_total_yen=int(paid_total or 0),
+            target_yen=project.target_yen,
+            subsidy_rate_percent=project.subsidy_rate_percent,
+            eligible_cost_yen=project.eligible_cost_yen,
+            miss_policy=project.miss_policy,
+            fallback_gift_note=project.fallback_gift_note,
+        )
+        claimed = s.execute(
+            update(Project)
+            .where(Project.id == project_id, Project.status == CampaignStatus.CLOSING)
+            .values(status=CampaignStatus.SETTLING, outcome=decision.outcome)
+        )
+        if claimed.rowcount != 1:  # type: ignore[attr-defined]
+            return False
+        s.execute(
+            update(Donation)
+            .where(
+                Donation.project_id == project_id,
+                Donation.status == DonationStatus.PAID,
+                Donation.settlement_state.is_(None),
+            )
+            .values(settlement_state=PENDING, settlement_error="")
+            .execution_options(synchronize_session=False)
+        )
+        if decision.subsidy_yen > 0:
+            ledger.insert_ignoring_duplicates(
+                s,
+                Payout,
+                [
+                    {
+                        "project_id": project_id,
+                        "business_id": project.business_id,
+                        "amount_yen": decision.subsidy_yen,
+                        "status": "draft",
+                        "note": "",
+                        "created_at": _now(),
+                    }
+                ],
+                ["project_id"],
+            )
+            ledger.book(
+                s,
+                [
+                    ledger.entry(
+                        key=project_key(project_id, "subsidy"),
+                        project_id=project_id,
+                        account=Account.SUBSIDY_PAYABLE,
+                        amount_yen=-decision.subsidy_yen,
+                        at=_now(),
+                        memo=f"{project.subsidy_rate_percent}% of {paid_total}, "
+                        f"capped at {project.eligible_cost_yen}",
+                    )
+                ],
+            )
+        audit.record(
+            s,
+            None,
+            "campaign.settling",
+            "project",
+            project_id,
+            before={"status": "closing"},
+            after={
+                "status": "settling",
+                "outcome": decision.outcome,
+                "action": decision.action,
+                "paid_total_yen": int(paid_total or 0),
+                "subsidy_yen": decision.subsidy_yen,
+            },
+        )
+        ids = list(
+            s.scalars(
+                select(Donation.id)
+                .where(Donation.project_id == project_id, Donation.settlement_state == PENDING)
+                .order_by(Donation.id)
+            )
+        )
+        uow.commit()
+    report.decided.append((project_id, decision.outcome, decision.action))
+    _send(project_id, ids, report)
+    if not ids and settlement_work.finish(project_id):
+        report.settled.append(project_id)
+    return True
+
+
+def resume(project_id: int, as_of: datetime, report: SettleReport) -> None:
+    """Send again what is stuck (stale pending, transient failures, late payments); finish."""
+    now = _now()
+    with UnitOfWork() as uow:
+        s = uow.session
+        failed = s.execute(
+            select(Donation.id, Donation.settlement_error).where(
+                Donation.project_id == project_id, Donation.settlement_state == FAILED
+            )
+        ).all()
+        retry = [r.id for r in failed if is_transient(r.settlement_error)]
+        if retry:
+            s.execute(
+                update(Donation)
+                .where(Donation.id.in_(retry), Donation.settlement_state == FAILED)
+                .values(settlement_state=PENDING, updated_at=now)
+                .execution_options(synchronize_session=False)
+            )
+        stale = s.scalars(
+            update(Donation)
+            .where(
+                Donation.project_id == project_id,
+                or_(
+                    and_(
+                        Donation.settlement_state == PENDING,
+                        Donation.updated_at < as_of - STALL_AFTER,
+                    ),
+                    # A payment confirmed after the decision (an expired donation paid late).
+                    and_(
+                        Donation.status == DonationStatus.PAID,
+                        Donation.settlement_state.is_(None),
+                    ),
+                ),
+            )
+            .values(settlement_state=PENDING, updated_at=now)
+            .returning(Donation.id)
+            .execution_options(synchronize_session=False)
+        ).all()
+        uow.commit()
+    ids = sorted({*retry, *stale})
+    _send(project_id, ids, report)
+    if settlement_work.finish(project_id):
+        report.settled.append(project_id)
+
+
+def _send(project_id: int, ids: Sequence[int], report: SettleReport) -> None:
+    for chunk in chunks(ids):
+        report.chunks_sent += 1
+        report.donations_sent += len(chunk)
+        if report.inline:
+            settlement_work.run_chunk(project_id, chunk)
+        else:
+            dispatch.send(CHUNK_TASK, project_id, chunk)
+
+
+def progress(project_id: int) -> Progress:
+    with UnitOfWork() as uow:
+        rows = uow.session.execute(
+            select(Donation.settlement_state, func.count(Donation.id))
+            .where(Donation.project_id == project_id, Donation.settlement_state.is_not(None))
+            .group_by(Donation.settlement_state)
+        ).all()
+    counts = {state: int(n) for state, n in rows}
+    done, pending, failed = counts.get(DONE, 0), counts.get(PENDING, 0), counts.get(FAILED, 0)
+    return Progress(total=done + pending + failed, done=done, pending=pending, failed=failed)
+
+
+def retry_failed(project_id: int, actor: User, ip_address: str = "") -> int:
+    """A staff member sends failed donations (card or invalid-request refusals included) back
+    to the worker, after looking at why they failed. Audited."""
+    with UnitOfWork() as uow:
+        s = uow.session
+        project = s.get(Project, project_id)
+        if project is None:
+            raise NotFound("プロジェクトが見つかりません。")
+        if project.status != CampaignStatus.SETTLING:
+            raise Conflict("精算中のプロジェクトではありません。")
+        ids = list(
+            s.scalars(
+                update(Donation)
+                .where(Donation.project_id == project_id, Donation.settlement_state == FAILED)
+                .values(settlement_state=PENDING, updated_at=_now())
+                .returning(Donation.id)
+                .execution_options(synchronize_session=False)
+            )
+        )
+        audit.record(
+            s,
+            actor,
+            "settlement.retry_failed",
+            "project",
+            project_id,
+            after={"donation_ids": ids[:100], "count": len(ids)},
+            ip_address=ip_address,
+        )
+        uow.commit()
+    report = SettleReport(as_of=_now(), inline=getattr(dispatch, "_sender", None) is None)
+    _send(project_id, ids, report)
+    return len(ids)

@@ -1,0 +1,489 @@
+"""The per-donation half of settlement: chunks of donations claimed and handled, then the finish.
+
+A chunk is a list of donation ids of one settling campaign. Fulfilling (funded, or missed and
+kept) claims the whole chunk in one transaction: its donations go `pending → done` together with
+their shipments, ledger entries and receipt tasks, so a crash leaves a chunk either all done or
+all pending. Refunds go one donation at a time around the gateway call: the PaymentAttempt row is
+committed before the call, and the donation row stays locked until the outcome is written.
+Any number of copies of a chunk may run (a redelivered message, the sweep's re-send): rows are
+claimed with `FOR NO KEY UPDATE SKIP LOCKED` and `settlement_state = 'pending'`, keys are unique.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session
+
+from furusato.domain.settlement import (
+    Account,
+    Decision,
+    action_of,
+    donation_key,
+    error_text,
+    project_key,
+    refund_attempt_key,
+)
+from furusato.domain.states import (
+    AttemptKind,
+    AttemptStatus,
+    CampaignStatus,
+    DonationStatus,
+    SettlementState,
+)
+from furusato.models import (
+    Donation,
+    OnestopApplication,
+    PaymentAttempt,
+    Project,
+    Shipment,
+    Tier,
+)
+from furusato.payments import GatewayUnavailable, get_gateway
+from furusato.services import audit, ledger, mail
+from furusato.services.uow import UnitOfWork
+
+log = logging.getLogger(__name__)
+
+# Errors after which the same work may simply run again later, with the same keys.
+TRANSIENT_ERRORS: tuple[type[Exception], ...] = (GatewayUnavailable, OperationalError)
+
+PENDING, DONE, FAILED = (str(s) for s in SettlementState)
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _decision(session: Session, project_id: int) -> Decision | None:
+    project = session.get(Project, project_id)
+    if project is None or project.status != CampaignStatus.SETTLING:
+        return None
+    return action_of(project.outcome, project.miss_policy, project.fallback_gift_note)
+
+
+def run_chunk(project_id: int, donation_ids: Sequence[int]) -> None:
+    """Settle these donations of a settling campaign (skipping any already handled)."""
+    with UnitOfWork() as uow:
+        decision = _decision(uow.session, project_id)
+    if decision is None:
+        return
+    if decision.action == "refund":
+        for donation_id in donation_ids:
+            refund_one(project_id, donation_id)
+    else:
+        _fulfil_safely(project_id, list(donation_ids), decision)
+    finish(project_id)
+
+
+def _fulfil_safely(project_id: int, ids: list[int], decision: Decision) -> None:
+    """The whole chunk in one transaction; if that fails, one donation at a time, so one bad
+    row is marked failed (for staff) instead of holding back the other 499."""
+    try:
+        _fulfil(project_id, ids, decision)
+    except TRANSIENT_ERRORS:
+        raise
+    except Exception as exc:
+        if len(ids) == 1:
+            log.exception("settling donation %s failed", ids[0])
+            mark_failed(project_id, ids, "error", f"{type(exc).__name__}: {exc}")
+            return
+        for donation_id in ids:
+            _fulfil_safely(project_id, [donation_id], decision)
+
+
+def _fulfil(project_id: int, ids: list[int], decision: Decision) -> None:
+    now = _now()
+    with UnitOfWork() as uow:
+        s = uow.session
+        rows = s.execute(
+            select(
+                Donation.id,
+                Donation.amount_yen,
+                Donation.fee_yen,
+                Donation.gift,
+                Donation.resident,
+                Donation.tier_id,
+                Donation.final_at,
+                Donation.paid_at,
+                Donation.donor_name,
+                Donation.email,
+                Donation.postal_code,
+                Donation.address,
+                Donation.phone,
+                Tier.delivery_month,
+                Tier.procurement_cost_yen,
+                Tier.shipping_cost_yen,
+            )
+            .outerjoin(Tier, Tier.id == Donation.tier_id)
+            .where(
+                Donation.id.in_(ids),
+                Donation.project_id == project_id,
+                Donation.settlement_state == PENDING,
+                Donation.status == DonationStatus.PAID,
+            )
+            .order_by(Donation.id)
+            .with_for_update(of=Donation, skip_locked=True, key_share=True)
+        ).all()
+        claimed = [r.id for r in rows]
+        if claimed:
+            result = s.execute(
+                update(Donation)
+                .where(Donation.id.in_(claimed), Donation.settlement_state == PENDING)
+                .values(
+                    settlement_state=DONE,
+                    settlement_error="",
+                    final_at=func.coalesce(Donation.final_at, now),
+                )
+                .execution_options(synchronize_session=False)
+            )
+            assert result.rowcount == len(claimed)  # type: ignore[attr-defined]
+        # Pending rows that are no longer paid (refunded by hand meanwhile): nothing to do.
+        s.execute(
+            update(Donation)
+            .where(
+                Donation.id.in_(ids),
+                Donation.project_id == project_id,
+                Donation.settlement_state == PENDING,
+                Donation.status != DonationStatus.PAID,
+            )
+            .values(settlement_state=DONE)
+            .execution_options(synchronize_session=False)
+        )
+        shipments: list[dict[str, Any]] = []
+        entries: list[dict[str, Any]] = []
+        for r in rows:
+            paid_at = r.paid_at or now
+            entries.append(_received(project_id, r.id, r.amount_yen, paid_at))
+            if r.fee_yen:
+                entries.append(_fee(project_id, r.id, r.fee_yen, paid_at))
+            ships = decision.ships_gifts and r.gift and not r.resident and r.tier_id is not None
+            if ships:
+                shipments.append(_shipment(project_id, r, now))
+                entries.append(
+                    ledger.entry(
+                        key=donation_key(r.id, "gift_cost"),
+                        project_id=project_id,
+                        donation_id=r.id,
+                        account=Account.GIFT_COST,
+                        amount_yen=-(r.procurement_cost_yen or 0),
+                        at=now,
+                    )
+                )
+                entries.append(
+                    ledger.entry(
+                        key=donation_key(r.id, "shipping"),
+                        project_id=project_id,
+                        donation_id=r.id,
+                        account=Account.SHIPPING_COST,
+                        amount_yen=-(r.shipping_cost_yen or 0),
+                        at=now,
+                    )
+                )
+            if r.final_at is None:
+                uow.enqueue("furusato.issue_receipt", r.id)
+            if decision.action == "keep":
+                _queue_kept_mail(uow, project_id, r.id, r.email, r.amount_yen)
+        ledger.insert_ignoring_duplicates(s, Shipment, shipments, ["donation_id"])
+        ledger.book(s, entries)
+        uow.commit()
+
+
+def _first_of_next_month(moment: datetime) -> date:
+    return date(moment.year + moment.month // 12, moment.month % 12 + 1, 1)
+
+
+def _shipment(project_id: int, r: Any, now: datetime) -> dict[str, Any]:
+    return {
+        "donation_id": r.id,
+        "project_id": project_id,
+        "tier_id": r.tier_id,
+        "scheduled_month": r.delivery_month or _first_of_next_month(now),
+        "status": "scheduled",
+        "quantity": 1,
+        "ship_name": r.donor_name,
+        "ship_postal_code": r.postal_code,
+        "ship_address": r.address,
+        "ship_phone": r.phone,
+        "carrier": "",
+        "tracking_number": "",
+        "created_at": now,
+        "updated_at": now,
+    }
+
+
+def _received(project_id: int, donation_id: int, amount: int, paid_at: datetime) -> dict[str, Any]:
+    return ledger.entry(
+        key=donation_key(donation_id, "received"),
+        project_id=project_id,
+        donation_id=donation_id,
+        account=Account.DONATION_RECEIVED,
+        amount_yen=amount,
+        at=paid_at,
+    )
+
+
+def _fee(project_id: int, donation_id: int, fee: int, paid_at: datetime) -> dict[str, Any]:
+    return ledger.entry(
+        key=donation_key(donation_id, "fee"),
+        project_id=project_id,
+        donation_id=donation_id,
+        account=Account.PAYMENT_FEE,
+        amount_yen=-fee,
+        at=paid_at,
+    )
+
+
+def _queue_kept_mail(
+    uow: UnitOfWork, project_id: int, donation_id: int, to: str, amount: int
+) -> None:
+    project = uow.session.get(Project, project_id)
+    assert project is not None
+    mail.queue(
+        uow,
+        key=donation_key(donation_id, "kept"),
+        to=to,
+        subject=f"【{project.title}】目標に届きませんでした（寄附は活用されます）",
+        body=(
+            f"「{project.title}」は目標額に届きませんでした。\n"
+            f"ご寄附（{amount:,}円）は、募集時にお知らせしたとおり次の目的に活用します。\n\n"
+            f"{project.fallback_purpose}\n\n"
+            f"返礼品: {project.fallback_gift_note or 'ありません'}\n"
+            "寄附金受領証明書は別途お送りします。"
+        ),
+    )
+
+
+@dataclass(frozen=True)
+class _Attempt:
+    id: int
+    key: str
+    status: str
+    created: bool
+
+
+def _refund_attempt(donation_id: int, amount_yen: int) -> _Attempt:
+    """The live refund attempt of a donation, or a new one written and COMMITTED now (before
+    any gateway call). After a definite refusal, a staff retry gets a numbered key."""
+    with UnitOfWork() as uow:
+        s = uow.session
+        live = s.scalar(
+            select(PaymentAttempt).where(
+                PaymentAttempt.donation_id == donation_id,
+                PaymentAttempt.kind == AttemptKind.REFUND,
+                PaymentAttempt.status != AttemptStatus.FAILED,
+            )
+        )
+        if live is not None:
+            return _Attempt(live.id, live.key, live.status, created=False)
+        refused = s.scalar(
+            select(func.count(PaymentAttempt.id)).where(
+                PaymentAttempt.donation_id == donation_id,
+                PaymentAttempt.kind == AttemptKind.REFUND,
+            )
+        )
+        attempt = PaymentAttempt(
+            donation_id=donation_id,
+            kind=AttemptKind.REFUND,
+            key=refund_attempt_key(donation_id, refused or 0),
+            status=AttemptStatus.STARTED,
+            amount_yen=amount_yen,
+        )
+        s.add(attempt)
+        uow.commit()
+        return _Attempt(attempt.id, attempt.key, attempt.status, created=True)
+
+
+def _set_attempt(attempt_id: int, status: str, **values: Any) -> None:
+    with UnitOfWork() as uow:
+        uow.session.execute(
+            update(PaymentAttempt)
+            .where(PaymentAttempt.id == attempt_id)
+            .values(status=status, **values)
+        )
+        uow.commit()
+
+
+def refund_one(project_id: int, donation_id: int) -> str:
+    """Refund one donation of a missed `refund` campaign, at most once. Returns what happened."""
+    with UnitOfWork() as uow:
+        s = uow.session
+        d = s.scalar(
+            select(Donation)
+            .where(
+                Donation.id == donation_id,
+                Donation.project_id == project_id,
+                Donation.settlement_state == PENDING,
+            )
+            .with_for_update(skip_locked=True, key_share=True)
+        )
+        if d is None:
+            return "skipped"  # done, failed, or another worker holds it right now
+        if d.status != DonationStatus.PAID:
+            d.settlement_state = DONE
+            uow.commit()
+            return "not_paid"
+        if not d.payment_intent_id:
+            _fail(d, "no_payment_intent", "決済の記録がないため返金できません。")
+            uow.commit()
+            return "failed"
+        attempt = _refund_attempt(d.id, d.amount_yen)
+        refund_id: str | None = None
+        if attempt.status != AttemptStatus.SUCCEEDED:
+            gateway = get_gateway()
+            already = 0
+            if not attempt.created:  # a crash or timeout may have refunded it: ask first
+                already = gateway.payment_intent(d.payment_intent_id).amount_refunded_yen
+            if 0 < already < d.amount_yen:
+                _set_attempt(attempt.id, AttemptStatus.FAILED, error_code="partial_refund")
+                _fail(d, "partial_refund", f"ゲートウェイ上で{already}円だけ返金済みです。")
+                uow.commit()
+                return "failed"
+            if already == 0:
+                try:
+                    result = gateway.refund(
+                        payment_intent_id=d.payment_intent_id,
+                        amount_yen=d.amount_yen,
+                        idempotency_key=attempt.key,
+                    )
+                except GatewayUnavailable:
+                    _set_attempt(attempt.id, AttemptStatus.UNKNOWN)
+                    raise
+                except Exception as exc:  # a definite refusal: never retried blindly
+                    code = str(getattr(exc, "code", "") or "refund_refused")
+                    _set_attempt(
+                        attempt.id,
+                        AttemptStatus.FAILED,
+                        error_code=code[:64],
+                        error_message=str(exc)[:2000],
+                    )
+                    _fail(d, code, str(exc))
+                    uow.commit()
+                    return "failed"
+                if result.status == "failed":
+                    _set_attempt(attempt.id, AttemptStatus.FAILED, error_code="refund_failed")
+                    _fail(d, "refund_failed", f"返金 {result.refund_id} が失敗しました。")
+                    uow.commit()
+                    return "failed"
+                refund_id = result.refund_id
+        now = _now()
+        values: dict[str, Any] = {"status": AttemptStatus.SUCCEEDED}
+        if refund_id:
+            values["gateway_object_id"] = refund_id
+        s.execute(update(PaymentAttempt).where(PaymentAttempt.id == attempt.id).values(**values))
+        d.status = DonationStatus.REFUNDED
+        d.refunded_at = now
+        d.settlement_state = DONE
+        d.settlement_error = ""
+        paid_at = d.paid_at or now
+        entries = [_received(project_id, d.id, d.amount_yen, paid_at)]
+        if d.fee_yen:
+            entries.append(_fee(project_id, d.id, d.fee_yen, paid_at))
+        entries.append(
+            ledger.entry(
+                key=donation_key(d.id, "refund"),
+                project_id=project_id,
+                donation_id=d.id,
+                account=Account.REFUND,
+                amount_yen=-d.amount_yen,
+                at=now,
+            )
+        )
+        ledger.book(s, entries)
+        s.execute(
+            update(OnestopApplication)
+            .where(
+                OnestopApplication.donation_id == d.id,
+                OnestopApplication.status.in_(("requested", "accepted")),
+            )
+            .values(status="withdrawn")
+        )
+        mail.queue(
+            uow,
+            key=donation_key(d.id, "refunded"),
+            to=d.email,
+            subject=f"【{d.project.title}】目標に届かなかったため返金しました",
+            body=(
+                f"{d.donor_name} 様\n\n「{d.project.title}」は目標額に届きませんでした。\n"
+                f"募集時にお知らせしたとおり、ご寄附 {d.amount_yen:,}円 を全額返金しました。\n"
+                "返金のため、寄附金受領証明書は発行されず、返礼品もお送りしません。\n"
+                "カード会社の処理により、ご利用明細への反映には時間がかかる場合があります。"
+            ),
+        )
+        uow.commit()
+        return "refunded"
+
+
+def _fail(d: Donation, code: str, message: str) -> None:
+    d.settlement_state = FAILED
+    d.settlement_error = error_text(code, message)
+
+
+def mark_failed(project_id: int, donation_ids: Sequence[int], code: str, message: str) -> int:
+    """Mark still-pending donations failed (the sweep retries transient codes; staff the rest)."""
+    with UnitOfWork() as uow:
+        result = uow.session.execute(
+            update(Donation)
+            .where(
+                Donation.id.in_(list(donation_ids)),
+                Donation.project_id == project_id,
+                Donation.settlement_state == PENDING,
+            )
+            .values(settlement_state=FAILED, settlement_error=error_text(code, message))
+            .execution_options(synchronize_session=False)
+        )
+        uow.commit()
+        return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+def finish(project_id: int) -> bool:
+    """Claim `settling → settled` once nothing is pending or failed; book the city's share."""
+    with UnitOfWork() as uow:
+        s = uow.session
+        open_work = s.scalar(
+            select(func.count(Donation.id)).where(
+                Donation.project_id == project_id,
+                Donation.settlement_state.in_((PENDING, FAILED))
+                | ((Donation.status == DonationStatus.PAID) & Donation.settlement_state.is_(None)),
+            )
+        )
+        if open_work:
+            return False
+        now = _now()
+        claimed = s.execute(
+            update(Project)
+            .where(Project.id == project_id, Project.status == CampaignStatus.SETTLING)
+            .values(status=CampaignStatus.SETTLED, settled_at=now)
+        )
+        if claimed.rowcount != 1:  # type: ignore[attr-defined]
+            return False
+        share = ledger.city_share_remainder(s, project_id)
+        ledger.book(
+            s,
+            [
+                ledger.entry(
+                    key=project_key(project_id, "city_share"),
+                    project_id=project_id,
+                    account=Account.CITY_SHARE,
+                    amount_yen=share,
+                    at=now,
+                )
+            ],
+        )
+        audit.record(
+            s,
+            None,
+            "campaign.settled",
+            "project",
+            project_id,
+            before={"status": "settling"},
+            after={"status": "settled", "city_share_yen": -share},
+        )
+        uow.commit()
+        return True
