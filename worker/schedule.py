@@ -7,4 +7,5 @@ from typing import Any
 BEAT_SCHEDULE: dict[str, dict[str, Any]] = {
     "sweep-mail": {"task": "furusato.sweep_mail", "schedule": 300.0},
     "reconcile-payments": {"task": "furusato.reconcile_payments", "schedule": 60.0},
+    "settle-due": {"task": "furusato.settle_due_sweep", "schedule": 60.0},
 }

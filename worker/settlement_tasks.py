@@ -1,0 +1,35 @@
+"""Settlement tasks: the minute sweep, chunks of donations, and the gateway reconciliation."""
+
+from __future__ import annotations
+
+from celery import Task
+
+from furusato.services import reports, settlement, settlement_work
+from worker.celeryapp import app
+
+MAX_RETRIES = 5
+
+
+@app.task(name="furusato.settle_due_sweep")
+def settle_due_sweep() -> str:
+    return settlement.settle_due().describe()
+
+
+@app.task(name="furusato.settle_chunk", bind=True, max_retries=MAX_RETRIES)
+def settle_chunk(self: Task, project_id: int, donation_ids: list[int]) -> None:
+    try:
+        settlement_work.run_chunk(project_id, donation_ids)
+    except settlement_work.TRANSIENT_ERRORS as exc:
+        if self.request.retries >= MAX_RETRIES:  # the sweep picks these up again later
+            settlement_work.mark_failed(project_id, donation_ids, _code(exc), str(exc))
+            return
+        raise self.retry(exc=exc, countdown=2 ** (self.request.retries + 1)) from exc
+
+
+def _code(exc: Exception) -> str:
+    return "gateway_unavailable" if "Gateway" in type(exc).__name__ else "database_unavailable"
+
+
+@app.task(name="furusato.reconcile_campaign")
+def reconcile_campaign(project_id: int, actor_id: int | None = None) -> bool:
+    return reports.reconcile(project_id, actor_id).matches
