@@ -1,5 +1,6 @@
 # Two commands do all the set-up: `make run` (the platform, embedded default) and `make test`.
 PYTHON ?= python3
+PORT   ?= 5000
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
@@ -13,7 +14,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 run: $(STAMP)
-	$(BIN)/furusato dev
+	$(BIN)/furusato dev --port $(PORT)
 
 test: $(STAMP)
 	$(BIN)/python scripts/test_services.py -- $(BIN)/python -m pytest -m "not e2e" $(PYTEST_ARGS)
