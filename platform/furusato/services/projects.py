@@ -9,6 +9,7 @@ stands; an accepted submission freezes the project and stores a revision snapsho
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, TypeVar
 
@@ -17,9 +18,16 @@ from sqlalchemy.orm import Session, defer, selectinload
 
 from furusato.config import get_settings
 from furusato.domain import money
+from furusato.domain.campaign import clock_of, days_left
 from furusato.domain.compliance import Rules, Violation, check_project, check_tier
 from furusato.domain.local_products import is_category
-from furusato.domain.states import CAMPAIGN, CampaignStatus, IllegalTransition, MissPolicy
+from furusato.domain.states import (
+    CAMPAIGN,
+    CampaignOutcome,
+    CampaignStatus,
+    IllegalTransition,
+    MissPolicy,
+)
 from furusato.models import Business, Project, ProjectImage, ProjectRevision, Tier, User
 from furusato.services import audit, images, story
 from furusato.services.errors import Conflict, Forbidden, NotFound, ValidationFailed
@@ -477,3 +485,36 @@ def submit(actor: User, project_id: int) -> int:
         )
         uow.commit()
         return number
+
+
+# --- the business's dashboard -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DashboardRow:
+    project: Project
+    phase: str
+    paid_total_yen: int
+    percent_of_target: int  # floor, may pass 100
+    days_left: int | None
+    funded: bool
+
+
+def dashboard(actor: User) -> list[DashboardRow]:
+    """The business's projects with where each stands and how far the donations got."""
+    moment = now()
+    rows = []
+    for project in list_for(actor):
+        percent = project.paid_total_yen * 100 // project.target_yen if project.target_yen else 0
+        rows.append(
+            DashboardRow(
+                project=project,
+                phase=str(clock_of(project).phase(moment)),
+                paid_total_yen=project.paid_total_yen,
+                percent_of_target=percent,
+                days_left=days_left(project.deadline, moment) if is_public(project) else None,
+                funded=project.outcome == CampaignOutcome.FUNDED
+                or project.target_reached_at is not None,
+            )
+        )
+    return rows

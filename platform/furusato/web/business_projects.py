@@ -1,0 +1,217 @@
+"""The business's project pages: create and edit drafts, tiers, images, submit, bank account.
+
+Views only translate HTTP into service calls; the services check ownership (403 for another
+business's project) and state (a submitted project is frozen).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext
+from flask_login import current_user
+from flask_wtf import FlaskForm
+
+from furusato.config import get_settings
+from furusato.domain.local_products import label as local_label
+from furusato.services import bank, images, projects
+from furusato.services.errors import ServiceError
+from furusato.services.projects import ComplianceFailed
+from furusato.web.business import bp
+from furusato.web.guards import role_required
+from furusato.web.project_forms import BankForm, EmptyForm, ImageForm, ProjectForm, TierForm
+
+
+def _show_errors(form: FlaskForm, exc: ServiceError) -> None:
+    """Put a service's field errors next to the fields; the rest goes to a flash message."""
+    for name, message in exc.fields.items():
+        field = getattr(form, name.split(".")[-1], None)
+        if field is not None and hasattr(field, "errors"):
+            errors = list(field.errors)
+            errors.append(message)
+            field.errors = errors
+    flash(exc.message, "error")
+
+
+def _own(project_id: int) -> Any:
+    project = projects.load(current_user, project_id)
+    if not projects.is_owner(current_user, project):
+        abort(403)
+    return project
+
+
+@bp.route("/projects/new", methods=["GET", "POST"])
+@role_required("business")
+def new_project() -> ResponseReturnValue:
+    form = ProjectForm()
+    if form.validate_on_submit():
+        try:
+            project_id = projects.create_draft(current_user, form.values())
+        except ServiceError as exc:
+            _show_errors(form, exc)
+        else:
+            flash(gettext("下書きを保存しました。次に寄附のコースを登録してください。"), "success")
+            return redirect(url_for("business.project", project_id=project_id))
+    return render_template(
+        "business/project_form.html", form=form, project=None, rate=_default_rate()
+    )
+
+
+def _default_rate() -> int:
+    return get_settings().city.default_subsidy_rate_percent
+
+
+@bp.get("/projects/<int:project_id>")
+@role_required("business")
+def project(project_id: int) -> ResponseReturnValue:
+    item = _own(project_id)
+    return render_template(
+        "business/project.html",
+        project=item,
+        violations=projects.violations_of(item) if item.status == "draft" else [],
+        image_form=ImageForm(),
+        button=EmptyForm(),
+        local_label=local_label,
+        max_images=images.MAX_IMAGES_PER_PROJECT,
+    )
+
+
+@bp.route("/projects/<int:project_id>/edit", methods=["GET", "POST"])
+@role_required("business")
+def edit_project(project_id: int) -> ResponseReturnValue:
+    item = _own(project_id)
+    form = ProjectForm()
+    if request.method == "GET":
+        form.fill(item)
+    elif form.validate_on_submit():
+        try:
+            projects.update_draft(current_user, project_id, form.values())
+        except ServiceError as exc:
+            _show_errors(form, exc)
+        else:
+            flash(gettext("保存しました。"), "success")
+            return redirect(url_for("business.project", project_id=project_id))
+    return render_template(
+        "business/project_form.html", form=form, project=item, rate=item.subsidy_rate_percent
+    )
+
+
+@bp.route("/projects/<int:project_id>/tiers/new", methods=["GET", "POST"])
+@role_required("business")
+def new_tier(project_id: int) -> ResponseReturnValue:
+    item = _own(project_id)
+    form = TierForm()
+    if form.validate_on_submit():
+        try:
+            projects.add_tier(current_user, project_id, form.values())
+        except ServiceError as exc:
+            _show_errors(form, exc)
+        else:
+            flash(gettext("コースを追加しました。"), "success")
+            return redirect(url_for("business.project", project_id=project_id))
+    return render_template("business/tier_form.html", form=form, project=item, tier=None)
+
+
+@bp.route("/projects/<int:project_id>/tiers/<int:tier_id>/edit", methods=["GET", "POST"])
+@role_required("business")
+def edit_tier(project_id: int, tier_id: int) -> ResponseReturnValue:
+    item = _own(project_id)
+    tier = next((t for t in item.tiers if t.id == tier_id), None)
+    if tier is None:
+        abort(404)
+    form = TierForm()
+    if request.method == "GET":
+        form.fill(tier)
+    elif form.validate_on_submit():
+        try:
+            projects.update_tier(current_user, project_id, tier_id, form.values())
+        except ServiceError as exc:
+            _show_errors(form, exc)
+        else:
+            flash(gettext("コースを保存しました。"), "success")
+            return redirect(url_for("business.project", project_id=project_id))
+    return render_template("business/tier_form.html", form=form, project=item, tier=tier)
+
+
+@bp.post("/projects/<int:project_id>/tiers/<int:tier_id>/delete")
+@role_required("business")
+def delete_tier(project_id: int, tier_id: int) -> ResponseReturnValue:
+    if EmptyForm().validate_on_submit():
+        projects.delete_tier(current_user, project_id, tier_id)
+        flash(gettext("コースを削除しました。"), "success")
+    return redirect(url_for("business.project", project_id=project_id))
+
+
+@bp.post("/projects/<int:project_id>/images")
+@role_required("business")
+def upload_image(project_id: int) -> ResponseReturnValue:
+    form = ImageForm()
+    if form.validate_on_submit():
+        try:
+            projects.add_image(
+                current_user, project_id, form.image.data.read(), form.alt_text.data or ""
+            )
+        except ServiceError as exc:
+            flash(exc.message, "error")
+        else:
+            flash(gettext("画像を追加しました。"), "success")
+    else:
+        _own(project_id)  # 403 before telling another business what is missing
+        for errors in form.errors.values():
+            for message in errors:
+                flash(str(message), "error")
+    return redirect(url_for("business.project", project_id=project_id))
+
+
+@bp.post("/projects/<int:project_id>/images/<int:image_id>/delete")
+@role_required("business")
+def delete_image(project_id: int, image_id: int) -> ResponseReturnValue:
+    if EmptyForm().validate_on_submit():
+        projects.delete_image(current_user, project_id, image_id)
+        flash(gettext("画像を削除しました。"), "success")
+    return redirect(url_for("business.project", project_id=project_id))
+
+
+@bp.post("/projects/<int:project_id>/submit")
+@role_required("business")
+def submit_project(project_id: int) -> ResponseReturnValue:
+    if not EmptyForm().validate_on_submit():
+        return redirect(url_for("business.project", project_id=project_id))
+    try:
+        projects.submit(current_user, project_id)
+    except ComplianceFailed as exc:
+        item = _own(project_id)
+        flash(exc.message, "error")
+        return (
+            render_template(
+                "business/project.html",
+                project=item,
+                violations=exc.violations,
+                image_form=ImageForm(),
+                button=EmptyForm(),
+                local_label=local_label,
+                max_images=images.MAX_IMAGES_PER_PROJECT,
+            ),
+            422,
+        )
+    flash(gettext("審査に提出しました。結果はメールでお知らせします。"), "success")
+    return redirect(url_for("business.project", project_id=project_id))
+
+
+@bp.route("/bank", methods=["GET", "POST"])
+@role_required("business")
+def bank_account() -> ResponseReturnValue:
+    form = BankForm()
+    if request.method == "GET":
+        form.fill(bank.account_of(current_user.business_id))
+    elif form.validate_on_submit():
+        try:
+            bank.update_bank_account(current_user, current_user.business_id, form.account())
+        except ServiceError as exc:
+            _show_errors(form, exc)
+        else:
+            flash(gettext("振込口座を保存しました。"), "success")
+            return redirect(url_for("business.dashboard"))
+    return render_template("business/bank.html", form=form)

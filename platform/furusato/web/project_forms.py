@@ -1,0 +1,176 @@
+"""Forms for projects, tiers, images, the bank account and staff decisions (Flask-WTF)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from wtforms import (
+    DateTimeLocalField,
+    IntegerField,
+    MonthField,
+    RadioField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+
+from furusato.domain.local_products import choices as local_choices
+from furusato.domain.money import JST
+from furusato.services.bank import ACCOUNT_TYPES, BankAccount
+
+CATEGORIES = [
+    ("", _l("選んでください")),
+    ("food", _l("食品")),
+    ("craft", _l("工芸品・日用品")),
+    ("experience", _l("体験・サービス")),
+    ("other", _l("その他")),
+]
+
+
+def _jst(moment: datetime | None) -> datetime | None:
+    """The browser's datetime-local has no zone: it is Japan time."""
+    return moment.replace(tzinfo=JST) if moment is not None else None
+
+
+class ProjectForm(FlaskForm):
+    title = StringField(_l("タイトル"), validators=[DataRequired(), Length(max=120)])
+    summary = TextAreaField(_l("概要（400文字まで）"), validators=[Optional(), Length(max=400)])
+    story_markdown = TextAreaField(
+        _l("本文（Markdown）"), validators=[Optional(), Length(max=20_000)]
+    )
+    category = SelectField(_l("分野"), choices=CATEGORIES, validators=[Optional()])
+    eligible_cost_yen = IntegerField(
+        _l("補助対象経費（円）"), validators=[InputRequired(), NumberRange(min=0)]
+    )
+    starts_at = DateTimeLocalField(_l("開始日時"), validators=[Optional()])
+    deadline = DateTimeLocalField(_l("締切日時"), validators=[Optional()])
+    miss_policy = RadioField(
+        _l("目標額に届かなかったとき"),
+        choices=[
+            ("refund", _l("全額を返金する（受領証明書・返礼品なし）")),
+            ("keep", _l("寄附を下記の使い道に活用する（受領証明書を発行）")),
+        ],
+        default="refund",
+    )
+    fallback_purpose = TextAreaField(_l("目標未達時の使い道"), validators=[Optional()])
+    fallback_gift_note = TextAreaField(_l("目標未達時の返礼品の扱い"), validators=[Optional()])
+
+    def values(self) -> dict[str, Any]:
+        return {
+            "title": self.title.data or "",
+            "summary": self.summary.data or "",
+            "story_markdown": self.story_markdown.data or "",
+            "category": self.category.data or "",
+            "eligible_cost_yen": self.eligible_cost_yen.data or 0,
+            "starts_at": _jst(self.starts_at.data),
+            "deadline": _jst(self.deadline.data),
+            "miss_policy": self.miss_policy.data or "refund",
+            "fallback_purpose": self.fallback_purpose.data or "",
+            "fallback_gift_note": self.fallback_gift_note.data or "",
+        }
+
+    def fill(self, project: Any) -> None:
+        for name in self.values():
+            value = getattr(project, name)
+            if isinstance(value, datetime):
+                value = value.astimezone(JST).replace(tzinfo=None)
+            getattr(self, name).data = value
+
+
+class TierForm(FlaskForm):
+    amount_yen = IntegerField(
+        _l("寄附額（円）"), validators=[InputRequired(), NumberRange(min=2_000)]
+    )
+    gift_name = StringField(
+        _l("返礼品名（空欄なら返礼品なしの応援コース）"), validators=[Optional(), Length(max=120)]
+    )
+    gift_description = TextAreaField(_l("返礼品の説明"), validators=[Optional()])
+    procurement_cost_yen = IntegerField(
+        _l("返礼品の調達費（円）"), default=0, validators=[InputRequired(), NumberRange(min=0)]
+    )
+    shipping_cost_yen = IntegerField(
+        _l("送料（円）"), default=0, validators=[InputRequired(), NumberRange(min=0)]
+    )
+    quantity_limit = IntegerField(
+        _l("数量限定（空欄なら制限なし）"), validators=[Optional(), NumberRange(min=1)]
+    )
+    delivery_month = MonthField(_l("お届け予定月"), validators=[Optional()])
+    local_category = SelectField(
+        _l("地場産品基準の該当区分"),
+        choices=[("", _l("返礼品なし／選んでください"))]
+        + [(str(code), text) for code, text in local_choices()],
+        validators=[Optional()],
+    )
+    local_evidence = TextAreaField(
+        _l("地場産品である根拠（産地・製造工程など）"), validators=[Optional()]
+    )
+
+    def values(self) -> dict[str, Any]:
+        month = self.delivery_month.data
+        return {
+            "amount_yen": self.amount_yen.data,
+            "gift_name": self.gift_name.data or "",
+            "gift_description": self.gift_description.data or "",
+            "procurement_cost_yen": self.procurement_cost_yen.data or 0,
+            "shipping_cost_yen": self.shipping_cost_yen.data or 0,
+            "quantity_limit": self.quantity_limit.data,
+            "delivery_month": month if isinstance(month, date) else None,
+            "local_category": int(self.local_category.data) if self.local_category.data else None,
+            "local_evidence": self.local_evidence.data or "",
+        }
+
+    def fill(self, tier: Any) -> None:
+        for name in self.values():
+            value = getattr(tier, name)
+            getattr(self, name).data = str(value) if name == "local_category" and value else value
+
+
+class ImageForm(FlaskForm):
+    image = FileField(_l("画像（JPEG・PNG・WebP、8MBまで）"), validators=[FileRequired()])
+    alt_text = StringField(
+        _l("画像の説明（読み上げ用）"), validators=[DataRequired(), Length(max=200)]
+    )
+
+
+class BankForm(FlaskForm):
+    bank_code = StringField(_l("金融機関コード（4桁）"), validators=[DataRequired()])
+    bank_name_kana = StringField(_l("金融機関名（カナ）"), validators=[DataRequired()])
+    branch_code = StringField(_l("支店コード（3桁）"), validators=[DataRequired()])
+    branch_name_kana = StringField(_l("支店名（カナ）"), validators=[DataRequired()])
+    account_type = SelectField(
+        _l("預金種目"), choices=list(ACCOUNT_TYPES.items()), validators=[DataRequired()]
+    )
+    account_number = StringField(_l("口座番号（7桁）"), validators=[DataRequired()])
+    account_holder_kana = StringField(_l("口座名義（カナ）"), validators=[DataRequired()])
+
+    def account(self) -> BankAccount:
+        return BankAccount(
+            **{name: getattr(self, name).data or "" for name in BankAccount.__dataclass_fields__}
+        )
+
+    def fill(self, account: BankAccount) -> None:
+        for name, value in account.__dict__.items():
+            getattr(self, name).data = value
+
+
+class ReasonForm(FlaskForm):
+    reason = TextAreaField(_l("理由"), validators=[DataRequired(), Length(max=2_000)])
+
+
+class NoteForm(FlaskForm):
+    note = TextAreaField(_l("メモ（任意）"), validators=[Optional(), Length(max=2_000)])
+
+
+class RateForm(FlaskForm):
+    subsidy_rate_percent = IntegerField(
+        _l("補助率（%）"), validators=[InputRequired(), NumberRange(min=1, max=100)]
+    )
+
+
+class EmptyForm(FlaskForm):
+    """A button that posts only its CSRF token."""
