@@ -1,0 +1,454 @@
+"""Read-only queries for browsing: the public project list, the home page and a project page.
+
+Only campaigns past review are shown (scheduled, live, paused, ended, settling, settled); drafts
+and campaigns in review never leave this module. Results are frozen dataclasses, not ORM rows,
+so the web layer may cache them briefly and render them after the session is closed.
+Each function runs a fixed number of statements however many projects it returns (no N+1):
+the business is joined, images come with one `selectinload` that reads ids only (never the
+image bytes), and tiers with one more on the project page.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, and_, case, func, or_, select
+from sqlalchemy.orm import Session, contains_eager, load_only, selectinload
+
+from furusato.domain.campaign import Phase, clock_of, days_left
+from furusato.domain.money import utcnow
+from furusato.domain.states import CampaignStatus, MissPolicy
+from furusato.models import Business, Project, ProjectImage, Tier
+from furusato.services.errors import NotFound
+from furusato.services.uow import UnitOfWork
+
+PUBLIC_STATUSES = tuple(
+    str(s) for s in CampaignStatus if s not in (CampaignStatus.DRAFT, CampaignStatus.SUBMITTED)
+)
+PER_PAGE = 12
+MAX_QUERY_WORDS = 5
+HOME_LIMIT = 6
+ENDING_SOON_LIMIT = 3
+
+
+class Sort(StrEnum):
+    NEW = "new"  # newest first (start date)
+    ENDING = "ending"  # open campaigns by nearest deadline, then the closed ones
+    POPULAR = "popular"  # most supporters (paid_count)
+    NEAR_TARGET = "near_target"  # not yet funded first, nearest to the target first
+
+
+@dataclass(frozen=True)
+class ListQuery:
+    text: str = ""
+    category: str = ""
+    sort: Sort = Sort.NEW
+    page: int = 1
+    open_only: bool = False
+
+
+@dataclass(frozen=True)
+class ImageView:
+    id: int
+    alt: str
+    width: int = 0
+    height: int = 0
+
+    @property
+    def thumb_url(self) -> str:
+        # Served by the images route (another area); referenced by URL only.
+        return f"/images/{self.id}/thumb"
+
+    @property
+    def large_url(self) -> str:
+        return f"/images/{self.id}/large"
+
+
+@dataclass(frozen=True)
+class Progress:
+    paid_total_yen: int
+    paid_count: int
+    target_yen: int
+    cap_yen: int
+
+    @property
+    def percent(self) -> int:
+        """Share of the target raised, in whole percent (may pass 100)."""
+        if self.target_yen <= 0:
+            return 100
+        return self.paid_total_yen * 100 // self.target_yen
+
+    @property
+    def bar_percent(self) -> int:
+        return min(self.percent, 100)
+
+    @property
+    def funded(self) -> bool:
+        """目標達成: the paid total covers the target (the subsidy covers half the cost)."""
+        return self.paid_total_yen >= self.target_yen
+
+
+@dataclass(frozen=True)
+class ProjectCard:
+    id: int
+    title: str
+    summary: str
+    category: str
+    business_name: str
+    thumbnail: ImageView | None
+    progress: Progress
+    phase: Phase
+    starts_at: datetime | None
+    deadline: datetime | None
+    days_left: int | None
+
+
+@dataclass(frozen=True)
+class CatalogPage:
+    query: ListQuery
+    cards: tuple[ProjectCard, ...]
+    total: int
+    page: int
+    pages: int
+
+    @property
+    def first(self) -> int:
+        """1-based position of the first card on this page (0 when there is none)."""
+        return (self.page - 1) * PER_PAGE + 1 if self.cards else 0
+
+    @property
+    def last(self) -> int:
+        return (self.page - 1) * PER_PAGE + len(self.cards)
+
+    @property
+    def has_prev(self) -> bool:
+        return self.page > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages
+
+
+@dataclass(frozen=True)
+class HomeData:
+    live: tuple[ProjectCard, ...]
+    ending_soon: tuple[ProjectCard, ...]
+    live_count: int
+
+
+@dataclass(frozen=True)
+class TierView:
+    id: int
+    amount_yen: int
+    gift_name: str
+    gift_description: str
+    delivery_month: Any
+    quantity_limit: int | None
+    remaining: int | None
+
+    @property
+    def sold_out(self) -> bool:
+        return self.remaining == 0
+
+
+@dataclass(frozen=True)
+class ProjectDetail:
+    id: int
+    title: str
+    summary: str
+    story_html: str  # sanitised when written (services/story.py); rendered as is
+    category: str
+    business_name: str
+    images: tuple[ImageView, ...]
+    tiers: tuple[TierView, ...]
+    eligible_cost_yen: int
+    subsidy_rate_percent: int
+    progress: Progress
+    miss_policy: MissPolicy
+    fallback_purpose: str
+    fallback_gift_note: str
+    phase: Phase
+    paused_reason: str
+    starts_at: datetime | None
+    deadline: datetime | None
+    days_left: int | None
+    room_yen: int
+
+    @property
+    def accepts_donations(self) -> bool:
+        return self.phase == Phase.LIVE
+
+    @property
+    def receipt_waits_for_target(self) -> bool:
+        """A `refund` campaign below target: receipts wait until it is reached (or never come)."""
+        return (
+            self.miss_policy == MissPolicy.REFUND
+            and not self.progress.funded
+            and self.phase in (Phase.SCHEDULED, Phase.LIVE, Phase.PAUSED)
+        )
+
+    @property
+    def missed_and_refunding(self) -> bool:
+        return (
+            self.miss_policy == MissPolicy.REFUND
+            and not self.progress.funded
+            and self.phase in (Phase.ENDED, Phase.SETTLING, Phase.SETTLED)
+        )
+
+
+# --- queries -------------------------------------------------------------------------------
+
+
+def _escape_like(word: str) -> str:
+    return word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _search(text: str) -> list[ColumnElement[bool]]:
+    """Every word must appear in the title, summary, story or business name (any case)."""
+    conditions: list[ColumnElement[bool]] = []
+    for word in text.split()[:MAX_QUERY_WORDS]:
+        pattern = f"%{_escape_like(word)}%"
+        conditions.append(
+            or_(
+                Project.title.ilike(pattern, escape="\\"),
+                Project.summary.ilike(pattern, escape="\\"),
+                Project.story_markdown.ilike(pattern, escape="\\"),
+                Business.name.ilike(pattern, escape="\\"),
+            )
+        )
+    return conditions
+
+
+def _live(now: datetime) -> ColumnElement[bool]:
+    """The SQL form of Phase.LIVE (domain/campaign.py)."""
+    return and_(
+        Project.status == CampaignStatus.APPROVED,
+        or_(Project.starts_at.is_(None), Project.starts_at <= now),
+        or_(Project.deadline.is_(None), Project.deadline > now),
+        or_(Project.cap_yen == 0, Project.reserved_total_yen < Project.cap_yen),
+    )
+
+
+def _filters(query: ListQuery, now: datetime) -> list[ColumnElement[bool]]:
+    conditions: list[ColumnElement[bool]] = [Project.status.in_(PUBLIC_STATUSES)]
+    conditions += _search(query.text)
+    if query.category:
+        conditions.append(Project.category == query.category)
+    if query.open_only:
+        conditions.append(_live(now))
+    return conditions
+
+
+def _order(sort: Sort, now: datetime) -> list[Any]:
+    if sort == Sort.ENDING:
+        still_open = and_(
+            Project.status.in_((CampaignStatus.APPROVED, CampaignStatus.PAUSED)),
+            or_(Project.deadline.is_(None), Project.deadline > now),
+        )
+        return [
+            case((still_open, 0), else_=1),
+            Project.deadline.asc().nulls_last(),
+            Project.id.desc(),
+        ]
+    if sort == Sort.POPULAR:
+        return [Project.paid_count.desc(), Project.paid_total_yen.desc(), Project.id.desc()]
+    if sort == Sort.NEAR_TARGET:
+        funded = case((Project.paid_total_yen >= Project.target_yen, 1), else_=0)
+        # Integer basis points of the target: exact enough to order, same on PostgreSQL/SQLite.
+        ratio = Project.paid_total_yen * 10_000 / func.nullif(Project.target_yen, 0)
+        return [funded.asc(), ratio.desc().nulls_last(), Project.id.desc()]
+    return [
+        func.coalesce(Project.starts_at, Project.created_at).desc(),
+        Project.id.desc(),
+    ]
+
+
+_CARD_COLUMNS = (
+    Project.id,
+    Project.title,
+    Project.summary,
+    Project.category,
+    Project.status,
+    Project.starts_at,
+    Project.deadline,
+    Project.target_yen,
+    Project.cap_yen,
+    Project.paid_total_yen,
+    Project.paid_count,
+    Project.reserved_total_yen,
+    Project.created_at,
+)
+
+
+def _card_select() -> Select[Project]:
+    return (
+        select(Project)
+        .join(Project.business)
+        .options(
+            load_only(*_CARD_COLUMNS),
+            contains_eager(Project.business).load_only(Business.id, Business.name),
+            selectinload(Project.images).load_only(
+                ProjectImage.id, ProjectImage.position, ProjectImage.alt_text
+            ),
+        )
+    )
+
+
+def _images(project: Project, with_size: bool = False) -> tuple[ImageView, ...]:
+    return tuple(
+        ImageView(
+            id=image.id,
+            alt=image.alt_text or project.title,
+            width=image.width if with_size else 0,
+            height=image.height if with_size else 0,
+        )
+        for image in project.images
+    )
+
+
+def _progress(project: Project) -> Progress:
+    return Progress(
+        paid_total_yen=project.paid_total_yen,
+        paid_count=project.paid_count,
+        target_yen=project.target_yen,
+        cap_yen=project.cap_yen,
+    )
+
+
+def _card(project: Project, now: datetime) -> ProjectCard:
+    images = _images(project)
+    return ProjectCard(
+        id=project.id,
+        title=project.title,
+        summary=project.summary,
+        category=project.category,
+        business_name=project.business.name,
+        thumbnail=images[0] if images else None,
+        progress=_progress(project),
+        phase=clock_of(project).phase(now),
+        starts_at=project.starts_at,
+        deadline=project.deadline,
+        days_left=days_left(project.deadline, now),
+    )
+
+
+def _cards(session: Session, stmt: Select[Project], now: datetime) -> list[ProjectCard]:
+    return [_card(p, now) for p in session.scalars(stmt).unique()]
+
+
+def list_projects(query: ListQuery, now: datetime | None = None) -> CatalogPage:
+    """One page of public projects matching the query; a page past the end shows the last."""
+    now = now or utcnow()
+    conditions = _filters(query, now)
+    with UnitOfWork() as uow:
+        total = uow.session.scalar(
+            select(func.count(Project.id)).join(Project.business).where(*conditions)
+        )
+        total = int(total or 0)
+        pages = max(1, -(-total // PER_PAGE))
+        page = min(max(query.page, 1), pages)
+        stmt = (
+            _card_select()
+            .where(*conditions)
+            .order_by(*_order(query.sort, now))
+            .limit(PER_PAGE)
+            .offset((page - 1) * PER_PAGE)
+        )
+        cards = _cards(uow.session, stmt, now)
+    return CatalogPage(query=query, cards=tuple(cards), total=total, page=page, pages=pages)
+
+
+def home(now: datetime | None = None) -> HomeData:
+    """Live campaigns (newest first) and the live ones closest to their deadline."""
+    now = now or utcnow()
+    with UnitOfWork() as uow:
+        live = [Project.status.in_(PUBLIC_STATUSES), _live(now)]
+        count = int(uow.session.scalar(select(func.count(Project.id)).where(*live)) or 0)
+        newest = _cards(
+            uow.session,
+            _card_select().where(*live).order_by(*_order(Sort.NEW, now)).limit(HOME_LIMIT),
+            now,
+        )
+        ending = _cards(
+            uow.session,
+            _card_select()
+            .where(*live, Project.deadline.is_not(None))
+            .order_by(Project.deadline.asc(), Project.id.desc())
+            .limit(ENDING_SOON_LIMIT),
+            now,
+        )
+    return HomeData(live=tuple(newest), ending_soon=tuple(ending), live_count=count)
+
+
+def categories() -> tuple[str, ...]:
+    """Categories that public projects use, for the filter."""
+    with UnitOfWork() as uow:
+        rows = uow.session.scalars(
+            select(Project.category)
+            .where(Project.status.in_(PUBLIC_STATUSES), Project.category != "")
+            .distinct()
+            .order_by(Project.category)
+        )
+        return tuple(rows)
+
+
+def project_detail(project_id: int, now: datetime | None = None) -> ProjectDetail:
+    """A public project with its business, images and tiers; NotFound for anything else."""
+    now = now or utcnow()
+    with UnitOfWork() as uow:
+        project = uow.session.scalar(
+            select(Project)
+            .join(Project.business)
+            .where(Project.id == project_id, Project.status.in_(PUBLIC_STATUSES))
+            .options(
+                contains_eager(Project.business).load_only(Business.id, Business.name),
+                selectinload(Project.images).load_only(
+                    ProjectImage.id,
+                    ProjectImage.position,
+                    ProjectImage.alt_text,
+                    ProjectImage.width,
+                    ProjectImage.height,
+                ),
+                selectinload(Project.tiers),
+            )
+        )
+        if project is None:
+            raise NotFound("プロジェクトが見つかりません。")
+        clock = clock_of(project)
+        return ProjectDetail(
+            id=project.id,
+            title=project.title,
+            summary=project.summary,
+            story_html=project.story_html,
+            category=project.category,
+            business_name=project.business.name,
+            images=_images(project, with_size=True),
+            tiers=tuple(_tier(t) for t in project.tiers),
+            eligible_cost_yen=project.eligible_cost_yen,
+            subsidy_rate_percent=project.subsidy_rate_percent,
+            progress=_progress(project),
+            miss_policy=MissPolicy(project.miss_policy),
+            fallback_purpose=project.fallback_purpose,
+            fallback_gift_note=project.fallback_gift_note,
+            phase=clock.phase(now),
+            paused_reason=project.paused_reason,
+            starts_at=project.starts_at,
+            deadline=project.deadline,
+            days_left=days_left(project.deadline, now),
+            room_yen=clock.room_yen(),
+        )
+
+
+def _tier(tier: Tier) -> TierView:
+    return TierView(
+        id=tier.id,
+        amount_yen=tier.amount_yen,
+        gift_name=tier.gift_name,
+        gift_description=tier.gift_description,
+        delivery_month=tier.delivery_month,
+        quantity_limit=tier.quantity_limit,
+        remaining=tier.remaining,
+    )
