@@ -158,6 +158,8 @@ def _replay_or_claim(scope: str, key: str, digest: str) -> Response | int:
                 IdempotencyRecord.scope == scope, IdempotencyRecord.key == key
             )
         )
+        if existing is not None:  # keep its values: leaving the unit of work rolls back
+            uow.session.expunge(existing)
     if existing is None:
         raise ApiError(409, "Conflict", "retry the request", "idempotency_race")
     if existing.request_sha256 != digest:
