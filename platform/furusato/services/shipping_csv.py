@@ -1,0 +1,163 @@
+"""The shipping list as CSV for carriers' import tools, and their CSV read back.
+
+Columns follow what Japanese carriers' label software (ヤマト B2クラウド, 佐川 e飛伝 …) map on
+import: our shipment id goes in お客様管理番号 so the file the carrier exports after printing
+labels, or this file with 運送会社 and 伝票番号 filled in, can be uploaded to mark them sent.
+Encodings: UTF-8 with BOM (Excel opens it correctly) or Shift_JIS (CP932) for older tools.
+CP932 lacks some characters (rare kanji such as 𠮷, some dashes): the well-known look-alikes
+are mapped, anything else becomes 〓 (the geta mark Japanese systems use for it) and is
+reported per row, never a crash and never a silent loss.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+HEADER = [
+    "お客様管理番号",
+    "お届け先名",
+    "お届け先郵便番号",
+    "お届け先住所",
+    "お届け先電話番号",
+    "品名",
+    "数量",
+    "お届け予定月",
+    "ご依頼主名",
+    "運送会社",
+    "伝票番号",
+]
+ID_COLUMNS = ("お客様管理番号", "shipment_id")
+CARRIER_COLUMNS = ("運送会社", "carrier")
+TRACKING_COLUMNS = ("伝票番号", "送り状番号", "tracking_number")
+GETA = "〓"
+ENCODINGS = ("utf-8", "cp932")
+
+# Unicode characters with a CP932 twin at a different code point (the JIS/CP932 mapping split).
+CP932_TWINS = str.maketrans(
+    {
+        "\u301c": "\uff5e",  # 〜 WAVE DASH → ～
+        "\u2212": "\uff0d",  # − MINUS SIGN → －
+        "\u2016": "\u2225",  # ‖ → ∥
+        "\u00a2": "\uffe0",  # ¢
+        "\u00a3": "\uffe1",  # £
+        "\u00ac": "\uffe2",  # ¬
+        "\u2014": "\u2015",  # — EM DASH → ―
+        "\u00a0": " ",
+    }
+)
+
+
+@dataclass(frozen=True)
+class Substitution:
+    shipment_id: str
+    column: str
+    characters: str
+
+
+def _cp932_safe(value: str) -> tuple[str, str]:
+    """The value CP932 can encode, and the characters that had to become 〓."""
+    value = value.translate(CP932_TWINS)
+    out, lost = [], []
+    for char in value:
+        try:
+            char.encode("cp932")
+            out.append(char)
+        except UnicodeEncodeError:
+            out.append(GETA)
+            lost.append(char)
+    return "".join(out), "".join(lost)
+
+
+def encode(rows: Iterable[Sequence[str]], encoding: str) -> tuple[bytes, list[Substitution]]:
+    """CSV bytes (CRLF lines, header first) and, for CP932, what was substituted."""
+    if encoding not in ENCODINGS:
+        raise ValueError(f"unsupported encoding {encoding!r}")
+    substitutions: list[Substitution] = []
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
+    writer.writerow(HEADER)
+    for row in rows:
+        values = [str(v) for v in row]
+        if encoding == "cp932":
+            safe = []
+            for column, value in zip(HEADER, values, strict=True):
+                fixed, lost = _cp932_safe(value)
+                if lost:
+                    substitutions.append(Substitution(values[0], column, lost))
+                safe.append(fixed)
+            values = safe
+        writer.writerow(values)
+    text = out.getvalue()
+    if encoding == "cp932":
+        return text.encode("cp932"), substitutions
+    return text.encode("utf-8-sig"), substitutions
+
+
+def unencodable(rows: Iterable[Sequence[str]]) -> list[Substitution]:
+    """What a CP932 export of these rows would replace (to warn before downloading)."""
+    return encode(rows, "cp932")[1]
+
+
+class UnreadableFile(ValueError):
+    pass
+
+
+def decode(data: bytes) -> str:
+    """UTF-8 (with or without BOM) or CP932, as carriers' tools write them."""
+    if data.startswith(b"\xef\xbb\xbf"):
+        return data.decode("utf-8-sig")
+    for encoding in ENCODINGS:
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    raise UnreadableFile(
+        "文字コードを判別できません（UTF-8 または Shift_JIS で保存してください）。"
+    )
+
+
+@dataclass(frozen=True)
+class UploadRow:
+    line: int
+    shipment_id: str
+    carrier: str
+    tracking_number: str
+
+
+def _column(header: list[str], names: Sequence[str]) -> int | None:
+    cleaned = [h.strip() for h in header]
+    for name in names:
+        if name in cleaned:
+            return cleaned.index(name)
+    return None
+
+
+def parse_upload(data: bytes) -> list[UploadRow]:
+    """The rows of an uploaded carrier CSV; raises UnreadableFile when it cannot be used."""
+    reader = csv.reader(io.StringIO(decode(data)))
+    rows = list(reader)
+    if not rows:
+        raise UnreadableFile("ファイルが空です。")
+    header = rows[0]
+    id_col = _column(header, ID_COLUMNS)
+    tracking_col = _column(header, TRACKING_COLUMNS)
+    carrier_col = _column(header, CARRIER_COLUMNS)
+    if id_col is None or tracking_col is None:
+        raise UnreadableFile("見出し行に「お客様管理番号」と「伝票番号」の列が必要です。")
+
+    def cell(row: list[str], col: int | None) -> str:
+        return row[col].strip() if col is not None and col < len(row) else ""
+
+    return [
+        UploadRow(
+            line=n,
+            shipment_id=cell(row, id_col),
+            carrier=cell(row, carrier_col),
+            tracking_number=cell(row, tracking_col),
+        )
+        for n, row in enumerate(rows[1:], start=2)
+        if any(c.strip() for c in row)
+    ]
