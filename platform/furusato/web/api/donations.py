@@ -1,0 +1,195 @@
+"""Donations over the API: pledge (guests welcome), pay with a saved card, read one.
+
+A guest proves ownership with the donation's access token in the `X-Donation-Token` header; a
+donor with their bearer token; staff may read any donation. Anyone else gets 404.
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import date, datetime
+from typing import Literal
+
+from flask import request
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt
+
+from furusato.domain.pledge import MAX_DONATION_YEN
+from furusato.domain.states import Role
+from furusato.models import Donation, User
+from furusato.payments import get_gateway
+from furusato.services import charges, donations
+from furusato.services.errors import Conflict, NotFound, ServiceError
+from furusato.web.api.core import ANONYMOUS, Call, operation
+from furusato.web.extensions import limiter
+
+TOKEN_HEADER = "X-Donation-Token"  # noqa: S105 - a header name
+
+
+class PaymentDeclined(ServiceError):
+    status = 402
+    code = "card_declined"
+
+
+class DonorIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(min_length=1, max_length=100, description="氏名（漢字）")
+    name_kana: str = Field(min_length=1, max_length=100, description="氏名（カナ）")
+    email: str = Field(min_length=3, max_length=254)
+    phone: str = Field(min_length=10, max_length=30)
+    postal_code: str = Field(min_length=7, max_length=10)
+    address: str = Field(min_length=1, max_length=300)
+    birth_date: date | None = Field(None, description="required with onestop")
+    gender: Literal["male", "female"] | None = Field(None, description="required with onestop")
+
+
+class DonationCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    tier_id: StrictInt | None = None
+    amount_yen: StrictInt = Field(ge=2_000, le=MAX_DONATION_YEN, description="whole yen")
+    donor: DonorIn
+    onestop: StrictBool = False
+
+
+class PayRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    payment_method: str = Field(min_length=3, max_length=64, pattern=r"^pm_[A-Za-z0-9_]+$")
+
+
+class PaymentSetup(BaseModel):
+    setup_intent_client_secret: str | None
+    publishable_key: str
+
+
+class NextAction(BaseModel):
+    type: Literal["confirm_card_payment"] = "confirm_card_payment"
+    client_secret: str
+
+
+class DonationOut(BaseModel):
+    id: int
+    project_id: int
+    tier_id: int | None
+    status: str  # pending_payment | paid | expired | refunded
+    payment_status: str  # pending | requires_action | processing | failed | paid | expired
+    amount_yen: int
+    gift: bool
+    resident: bool
+    onestop_requested: bool
+    created_at: datetime
+    reserved_until: datetime
+    paid_at: datetime | None
+    tax_year: int | None
+    message: str = ""
+    access_token: str | None = Field(None, description="only when created: keep it to pay")
+    payment: PaymentSetup | None = None
+    next_action: NextAction | None = None
+
+
+def _out(donation: Donation, outcome: charges.PayOutcome | None = None) -> DonationOut:
+    outcome = outcome or charges.state_of(donation.id)
+    pending = donation.status == "pending_payment"
+    return DonationOut(
+        id=donation.id,
+        project_id=donation.project_id,
+        tier_id=donation.tier_id,
+        status=donation.status,
+        payment_status=outcome.status,
+        amount_yen=donation.amount_yen,
+        gift=donation.gift,
+        resident=donation.resident,
+        onestop_requested=donation.onestop_requested,
+        created_at=donation.created_at,
+        reserved_until=donation.reserved_until,
+        paid_at=donation.paid_at,
+        tax_year=donation.tax_year,
+        message=outcome.message,
+        payment=PaymentSetup(
+            setup_intent_client_secret=donation.setup_intent_client_secret,
+            publishable_key=get_gateway().publishable_key,
+        )
+        if pending
+        else None,
+        next_action=NextAction(client_secret=outcome.client_secret)
+        if outcome.status == "requires_action" and outcome.client_secret
+        else None,
+    )
+
+
+def _visible(donation_id: int, user: User | None, *, staff_may: bool) -> Donation:
+    """The donation if the caller may see it; NotFound otherwise (no existence leak)."""
+    try:
+        donation = donations.get(donation_id)
+    except NotFound:
+        raise NotFound("寄附が見つかりません。") from None
+    token = request.headers.get(TOKEN_HEADER, "")
+    if token and secrets.compare_digest(token, donation.access_token):
+        return donation
+    if user is not None and donation.user_id is not None and user.id == donation.user_id:
+        return donation
+    if staff_may and user is not None and user.role == Role.STAFF:
+        return donation
+    raise NotFound("寄附が見つかりません。")
+
+
+@limiter.limit("30 per minute")
+@operation(
+    "/projects/<int:project_id>/donations",
+    method="POST",
+    summary="Pledge a donation (guests allowed); returns the card form's client secret",
+    body=DonationCreate,
+    response=DonationOut,
+    status=201,
+    idempotent=True,
+    errors=(404, 409, 503),
+)
+def create_donation(call: Call, project_id: int) -> DonationOut:
+    body: DonationCreate = call.body
+    user = call.user
+    key = request.headers.get("Idempotency-Key")
+    who = f"user{user.id}" if user else "anon"
+    creation_key = f"api:{who}:{project_id}:{key}" if key else f"api:{secrets.token_urlsafe(24)}"
+    made = donations.create(
+        project_id=project_id,
+        tier_id=body.tier_id,
+        amount_yen=body.amount_yen,
+        donor=donations.DonorDetails(**body.donor.model_dump()),
+        onestop=body.onestop,
+        creation_key=creation_key,
+        user_id=user.id if user is not None and user.role == Role.DONOR else None,
+    )
+    out = _out(donations.get(made.id))
+    out.access_token = made.access_token
+    return out
+
+
+@limiter.limit("20 per minute")
+@operation(
+    "/donations/<int:donation_id>/pay",
+    method="POST",
+    summary="Pay a pledged donation with the card saved by confirmCardSetup",
+    body=PayRequest,
+    response=DonationOut,
+    errors=(402, 404, 409),
+)
+def pay_donation(call: Call, donation_id: int) -> DonationOut:
+    _visible(donation_id, call.user, staff_may=False)
+    outcome = charges.pay(donation_id, call.body.payment_method)
+    if outcome.status == "failed":
+        raise PaymentDeclined(outcome.message, fields={"payment_method": outcome.message})
+    if outcome.status == "expired":
+        raise Conflict(outcome.message, code="expired")
+    return _out(donations.get(donation_id), outcome)
+
+
+@operation(
+    "/donations/<int:donation_id>",
+    summary="A donation: its donor (bearer or X-Donation-Token) or staff",
+    roles=(ANONYMOUS,),
+    response=DonationOut,
+    errors=(404,),
+)
+def get_donation(call: Call, donation_id: int) -> DonationOut:
+    return _out(_visible(donation_id, call.user, staff_may=True))
