@@ -8,4 +8,7 @@ BEAT_SCHEDULE: dict[str, dict[str, Any]] = {
     "sweep-mail": {"task": "furusato.sweep_mail", "schedule": 300.0},
     "reconcile-payments": {"task": "furusato.reconcile_payments", "schedule": 60.0},
     "settle-due": {"task": "furusato.settle_due_sweep", "schedule": 60.0},
+    "sweep-receipts": {"task": "furusato.sweep_receipts", "schedule": 300.0},
+    "onestop-withdraw-refunded": {"task": "furusato.onestop_withdraw_refunded", "schedule": 900.0},
+    "mynumber-erase-due": {"task": "furusato.mynumber_erase_due", "schedule": 86400.0},
 }

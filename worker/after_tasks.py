@@ -1,0 +1,39 @@
+"""Tasks after the money: receipts, one-stop housekeeping. Each calls a service with ids."""
+
+from __future__ import annotations
+
+from furusato.services import documents, mynumber_vault, onestop, receipts
+from worker.celeryapp import app
+
+# The mail outbox renders `receipt:<id>` and `onestop_form:<id>` attachments in this process.
+assert documents.render_onestop_form and receipts.render_pdf
+
+
+@app.task(name="furusato.issue_receipt")
+def issue_receipt(donation_id: int) -> int | None:
+    return receipts.issue_receipt(donation_id)
+
+
+@app.task(name="furusato.issue_receipt_chunk")
+def issue_receipt_chunk(donation_ids: list[int]) -> int:
+    return len(receipts.issue_receipts(donation_ids))
+
+
+@app.task(name="furusato.issue_receipts_for_project")
+def issue_receipts_for_project(project_id: int) -> int:
+    return receipts.issue_for_project(project_id)
+
+
+@app.task(name="furusato.sweep_receipts")
+def sweep_receipts() -> int:
+    return receipts.sweep()
+
+
+@app.task(name="furusato.onestop_withdraw_refunded")
+def onestop_withdraw_refunded() -> int:
+    return onestop.withdraw_refunded()
+
+
+@app.task(name="furusato.mynumber_erase_due")
+def mynumber_erase_due() -> int:
+    return mynumber_vault.erase_due()
