@@ -11,7 +11,12 @@ from furusato.services import dispatch
 settings = get_settings()
 
 # Each area keeps its tasks in a module of its own; list it here.
-TASK_MODULES = ["worker.tasks", "worker.giving_tasks", "worker.settlement_tasks", "worker.after_tasks"]
+TASK_MODULES = [
+    "worker.tasks",
+    "worker.giving_tasks",
+    "worker.settlement_tasks",
+    "worker.after_tasks",
+]
 app = Celery("furusato", include=TASK_MODULES)
 app.conf.update(
     broker_url=settings.celery_broker_url,
