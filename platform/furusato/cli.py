@@ -83,6 +83,27 @@ def settle_due(as_of: str | None) -> None:
     click.echo(report.describe())
 
 
+@main.group()
+def mynumber() -> None:
+    """My Number storage (one-stop applications)."""
+
+
+@mynumber.command("rotate")
+def mynumber_rotate() -> None:
+    """Re-encrypt every stored My Number with the newest key in MYNUMBER_KEYS."""
+    from furusato.services import mynumber_vault
+
+    click.echo(f"re-encrypted {mynumber_vault.rotate_all()} stored numbers with the newest key")
+
+
+@mynumber.command("erase-due")
+def mynumber_erase_due() -> None:
+    """Erase numbers past the retention period (what the daily beat task does)."""
+    from furusato.services import mynumber_vault
+
+    click.echo(f"erased {mynumber_vault.erase_due()} numbers past retention")
+
+
 @main.command("seed-demo")
 def seed_demo() -> None:
     """Load demo businesses, campaigns, tiers and an account for each role."""
