@@ -42,6 +42,14 @@ def _own(project_id: int) -> Any:
     return project
 
 
+def _frozen(project: Any) -> ResponseReturnValue | None:
+    """A submitted project's edit pages send the business back to the project page."""
+    if project.status == "draft":
+        return None
+    flash(gettext("審査に提出したプロジェクトは編集できません。"), "error")
+    return redirect(url_for("business.project", project_id=project.id))
+
+
 @bp.route("/projects/new", methods=["GET", "POST"])
 @role_required("business")
 def new_project() -> ResponseReturnValue:
@@ -82,6 +90,8 @@ def project(project_id: int) -> ResponseReturnValue:
 @role_required("business")
 def edit_project(project_id: int) -> ResponseReturnValue:
     item = _own(project_id)
+    if (back := _frozen(item)) is not None:
+        return back
     form = ProjectForm()
     if request.method == "GET":
         form.fill(item)
@@ -102,6 +112,8 @@ def edit_project(project_id: int) -> ResponseReturnValue:
 @role_required("business")
 def new_tier(project_id: int) -> ResponseReturnValue:
     item = _own(project_id)
+    if (back := _frozen(item)) is not None:
+        return back
     form = TierForm()
     if form.validate_on_submit():
         try:
@@ -118,6 +130,8 @@ def new_tier(project_id: int) -> ResponseReturnValue:
 @role_required("business")
 def edit_tier(project_id: int, tier_id: int) -> ResponseReturnValue:
     item = _own(project_id)
+    if (back := _frozen(item)) is not None:
+        return back
     tier = next((t for t in item.tiers if t.id == tier_id), None)
     if tier is None:
         abort(404)

@@ -13,6 +13,7 @@ from wtforms import (
     IntegerField,
     MonthField,
     RadioField,
+    SelectChoice,
     SelectField,
     StringField,
     TextAreaField,
@@ -24,11 +25,11 @@ from furusato.domain.money import JST
 from furusato.services.bank import ACCOUNT_TYPES, BankAccount
 
 CATEGORIES = [
-    ("", _l("選んでください")),
-    ("food", _l("食品")),
-    ("craft", _l("工芸品・日用品")),
-    ("experience", _l("体験・サービス")),
-    ("other", _l("その他")),
+    SelectChoice("", _l("選んでください")),
+    SelectChoice("food", _l("食品")),
+    SelectChoice("craft", _l("工芸品・日用品")),
+    SelectChoice("experience", _l("体験・サービス")),
+    SelectChoice("other", _l("その他")),
 ]
 
 
@@ -52,8 +53,8 @@ class ProjectForm(FlaskForm):
     miss_policy = RadioField(
         _l("目標額に届かなかったとき"),
         choices=[
-            ("refund", _l("全額を返金する（受領証明書・返礼品なし）")),
-            ("keep", _l("寄附を下記の使い道に活用する（受領証明書を発行）")),
+            SelectChoice("refund", _l("全額を返金する（受領証明書・返礼品なし）")),
+            SelectChoice("keep", _l("寄附を下記の使い道に活用する（受領証明書を発行）")),
         ],
         default="refund",
     )
@@ -102,8 +103,8 @@ class TierForm(FlaskForm):
     delivery_month = MonthField(_l("お届け予定月"), validators=[Optional()])
     local_category = SelectField(
         _l("地場産品基準の該当区分"),
-        choices=[("", _l("返礼品なし／選んでください"))]
-        + [(str(code), text) for code, text in local_choices()],
+        choices=[SelectChoice("", _l("返礼品なし／選んでください"))]
+        + [SelectChoice(str(code), text) for code, text in local_choices()],
         validators=[Optional()],
     )
     local_evidence = TextAreaField(
@@ -143,7 +144,9 @@ class BankForm(FlaskForm):
     branch_code = StringField(_l("支店コード（3桁）"), validators=[DataRequired()])
     branch_name_kana = StringField(_l("支店名（カナ）"), validators=[DataRequired()])
     account_type = SelectField(
-        _l("預金種目"), choices=list(ACCOUNT_TYPES.items()), validators=[DataRequired()]
+        _l("預金種目"),
+        choices=[SelectChoice(k, v) for k, v in ACCOUNT_TYPES.items()],
+        validators=[DataRequired()],
     )
     account_number = StringField(_l("口座番号（7桁）"), validators=[DataRequired()])
     account_holder_kana = StringField(_l("口座名義（カナ）"), validators=[DataRequired()])
