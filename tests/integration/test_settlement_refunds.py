@@ -1,0 +1,166 @@
+"""Refunds of a missed campaign against localstripe: once per donation, even across crashes."""
+
+from __future__ import annotations
+
+import threading
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import Engine, func, select
+from sqlalchemy.orm import Session
+
+from furusato.models import AuditLog, Donation, OutboundEmail, PaymentAttempt, Payout, Project
+from furusato.payments import get_gateway
+from furusato.services import settlement, settlement_work
+from tests.conftest import TaskRecorder
+from tests.factories import make_donation, make_project, make_user
+from tests.support.localstripe import LocalStripe
+from tests.support.settlement import seed_campaign
+
+NOW = datetime.now(UTC)
+
+
+def intent(stripe: LocalStripe, amount: int) -> str:
+    pi = stripe.client.v1.payment_intents.create(
+        params={
+            "amount": amount,
+            "currency": "jpy",
+            "payment_method": stripe.payment_method(),
+            "confirm": True,
+        }
+    )
+    return str(pi.id)
+
+
+def refunded_amounts(stripe: LocalStripe, pi: str) -> list[int]:
+    return [int(r.amount) for r in stripe.client.v1.refunds.list(params={"payment_intent": pi})]
+
+
+def missed(db: Session, stripe: LocalStripe, amounts: list[int]) -> tuple[Project, list[Donation]]:
+    project = make_project(db, deadline=NOW - timedelta(minutes=1), miss_policy="refund")
+    donations = [
+        make_donation(db, project, amount_yen=a, payment_intent_id=intent(stripe, a))
+        for a in amounts
+    ]
+    return project, donations
+
+
+def test_refunds_mail_donors_and_balance_the_ledger(
+    db: Session, stripe_clean: LocalStripe, sent_tasks: TaskRecorder
+) -> None:
+    """Each donor of a missed `refund` campaign is refunded, mailed once; no receipt task."""
+    project, donations = missed(db, stripe_clean, [3_000, 4_000])
+    settlement.settle_due(NOW)
+    for _, (project_id, ids) in [t for t in sent_tasks.sent if t[0] == settlement.CHUNK_TASK]:
+        settlement_work.run_chunk(project_id, ids)
+    db.expire_all()
+    assert project.status == "settled" and project.outcome == "missed"
+    for d in donations:
+        assert d.status == "refunded" and refunded_amounts(
+            stripe_clean, d.payment_intent_id or ""
+        ) == [d.amount_yen]
+    mails = db.scalars(select(OutboundEmail.key)).all()
+    assert sorted(mails) == sorted(f"donation:{d.id}:refunded" for d in donations)
+    assert "furusato.issue_receipt" not in sent_tasks.names()
+    assert db.scalar(select(func.count(Payout.id))) == 0
+
+
+def test_started_attempt_left_by_a_crash_is_asked_about_not_refunded_again(
+    db: Session, stripe_clean: LocalStripe
+) -> None:
+    """A `started` refund attempt whose gateway call went through is completed without a
+    second refund: the retry asks the gateway first."""
+    project, (d,) = missed(db, stripe_clean, [5_000])
+    project.status, project.outcome = "settling", "missed"
+    d.settlement_state = "pending"
+    key = f"donation:{d.id}:refund"
+    db.add(PaymentAttempt(donation_id=d.id, kind="refund", key=key, amount_yen=5_000))
+    db.flush()
+    # The crashed worker's call reached the gateway; its answer was never written down.
+    get_gateway().refund(
+        payment_intent_id=d.payment_intent_id or "", amount_yen=5_000, idempotency_key=key
+    )
+    assert settlement_work.refund_one(project.id, d.id) == "refunded"
+    assert refunded_amounts(stripe_clean, d.payment_intent_id or "") == [5_000]
+    attempt = db.scalar(select(PaymentAttempt).where(PaymentAttempt.key == key))
+    assert attempt is not None and attempt.status == "succeeded"
+
+
+def test_started_attempt_whose_call_never_left_is_refunded_once(
+    db: Session, stripe_clean: LocalStripe
+) -> None:
+    """A `started` attempt the gateway never saw is refunded, with the same key."""
+    project, (d,) = missed(db, stripe_clean, [6_000])
+    project.status, project.outcome = "settling", "missed"
+    d.settlement_state = "pending"
+    db.add(
+        PaymentAttempt(
+            donation_id=d.id, kind="refund", key=f"donation:{d.id}:refund", amount_yen=6_000
+        )
+    )
+    db.flush()
+    assert settlement_work.refund_one(project.id, d.id) == "refunded"
+    assert settlement_work.refund_one(project.id, d.id) == "skipped"
+    assert refunded_amounts(stripe_clean, d.payment_intent_id or "") == [6_000]
+    assert db.scalar(select(func.count(PaymentAttempt.id))) == 1
+
+
+def test_refused_refund_is_held_for_staff_not_retried_by_the_sweep(
+    db: Session, stripe_clean: LocalStripe, sent_tasks: TaskRecorder
+) -> None:
+    """An invalid-request refusal marks the donation failed; the sweep leaves it to staff, and
+    a staff retry (audited) tries again under a new key."""
+    project = make_project(db, deadline=NOW - timedelta(minutes=1), miss_policy="refund")
+    d = make_donation(db, project, payment_intent_id="pi_does_not_exist")
+    settlement.settle_due(NOW)
+    for _, (project_id, ids) in [t for t in sent_tasks.sent if t[0] == settlement.CHUNK_TASK]:
+        settlement_work.run_chunk(project_id, ids)
+    db.expire_all()
+    assert d.settlement_state == "failed" and d.status == "paid" and project.status == "settling"
+    sent_tasks.sent.clear()
+    later = settlement.settle_due(NOW + timedelta(hours=1))
+    assert later.donations_sent == 0 and project.id not in later.settled
+    staff = make_user(db, "staff")
+    assert settlement.retry_failed(project.id, staff) == 1
+    assert sent_tasks.sent == [(settlement.CHUNK_TASK, (project.id, [d.id]))]
+    settlement_work.run_chunk(project.id, [d.id])
+    keys = db.scalars(select(PaymentAttempt.key).order_by(PaymentAttempt.id)).all()
+    assert keys == [f"donation:{d.id}:refund", f"donation:{d.id}:refund:2"]
+    assert (
+        db.scalar(select(AuditLog.actor_id).where(AuditLog.action == "settlement.retry_failed"))
+        == staff.id
+    )
+
+
+def test_two_concurrent_sweeps_settle_once(committed: Engine, sent_tasks: TaskRecorder) -> None:
+    """Two sweeps started at the same instant close and decide the campaign once; running
+    both sweeps' chunks (twice over) books nothing twice."""
+    project_id = seed_campaign(committed, count=1_200)
+    barrier = threading.Barrier(2)
+    reports: list[settlement.SettleReport] = []
+
+    def sweep() -> None:
+        barrier.wait()
+        reports.append(settlement.settle_due(datetime.now(UTC)))
+
+    threads = [threading.Thread(target=sweep) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sum(len(r.closed) for r in reports) == 1
+    assert sum(len(r.decided) for r in reports) == 1
+    chunks = [args for name, args in sent_tasks.sent if name == settlement.CHUNK_TASK]
+    runners = [threading.Thread(target=settlement_work.run_chunk, args=args) for args in chunks * 2]
+    for t in runners:
+        t.start()
+    for t in runners:
+        t.join()
+    with Session(committed) as s:
+        assert s.scalar(select(Project.status).where(Project.id == project_id)) == "settled"
+        assert s.scalar(select(func.count(Payout.id))) == 1
+        receipts = [a for n, a in sent_tasks.sent if n == "furusato.issue_receipt"]
+        assert len(receipts) == len({a[0] for a in receipts}) == 1_200
+        settled = s.scalar(
+            select(func.count(AuditLog.id)).where(AuditLog.action == "campaign.settled")
+        )
+        assert settled == 1
