@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from furusato.services import documents, mynumber_vault, onestop, receipts
+# Importing `documents` and `receipts` registers the mail outbox's attachment renderers
+# (`receipt:<id>`, `onestop_form:<id>`) in the worker process that sends the mail.
+from furusato.services import documents, mynumber_vault, onestop, receipts  # noqa: F401
 from worker.celeryapp import app
-
-# The mail outbox renders `receipt:<id>` and `onestop_form:<id>` attachments in this process.
-assert documents.render_onestop_form and receipts.render_pdf
 
 
 @app.task(name="furusato.issue_receipt")

@@ -18,3 +18,4 @@ def dashboard() -> ResponseReturnValue:
 
 # Each area adds its routes to this blueprint in a module of its own, imported here:
 # from furusato.web import donor_<area>  (with noqa E402,F401)
+from furusato.web import donor_documents  # noqa: E402,F401

@@ -19,3 +19,4 @@ def dashboard() -> ResponseReturnValue:
 # Each area adds its routes to this blueprint in a module of its own, imported here:
 # from furusato.web import staff_<area>  (with noqa E402,F401)
 from furusato.web import staff_audit, staff_review  # noqa: E402,F401
+from furusato.web import staff_onestop, staff_receipts, staff_shipments  # noqa: E402,F401

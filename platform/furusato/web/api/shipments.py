@@ -1,0 +1,93 @@
+"""Gift shipments over the API: a project's shipping list; marking one shipment sent."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from flask import request
+from pydantic import BaseModel, ConfigDict, Field
+
+from furusato.services import shipments
+from furusato.web.api.core import Call, operation
+
+
+class ShipmentOut(BaseModel):
+    id: int
+    tier_id: int
+    gift_name: str
+    scheduled_month: date
+    status: str
+    quantity: int
+    name: str
+    postal_code: str
+    address: str
+    phone: str
+    carrier: str
+    tracking_number: str
+    sent_at: datetime | None
+
+
+class ShipmentList(BaseModel):
+    project_id: int
+    project_title: str
+    shipments: list[ShipmentOut]
+
+
+class ListQuery(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    tier_id: int | None = None
+    month: str | None = Field(None, pattern=r"^\d{4}-\d{2}$", description="YYYY-MM")
+    status: str | None = Field(None, pattern=r"^(scheduled|sent|canceled)$")
+
+
+class MarkSent(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    status: str = Field("sent", pattern=r"^sent$")
+    carrier: str = Field(min_length=1, max_length=40)
+    tracking_number: str = Field(min_length=4, max_length=40)
+
+
+@operation(
+    "/projects/<int:project_id>/shipments",
+    summary="A project's shipping list (owner business or staff)",
+    roles=("business", "staff"),
+    query=ListQuery,
+    response=ShipmentList,
+    errors=(401, 403, 404),
+)
+def list_shipments(call: Call, project_id: int) -> ShipmentList:
+    q = call.query
+    month = date.fromisoformat(f"{q.month}-01") if q.month else None
+    assert call.user is not None
+    listing = shipments.shipping_list(
+        call.user, project_id, tier_id=q.tier_id, month=month, status=q.status
+    )
+    return ShipmentList(
+        project_id=listing.project_id,
+        project_title=listing.project_title,
+        shipments=[ShipmentOut.model_validate(row.__dict__) for row in listing.rows],
+    )
+
+
+@operation(
+    "/shipments/<int:shipment_id>",
+    method="PATCH",
+    summary="Mark a shipment sent with carrier and tracking number (owner business or staff)",
+    roles=("business", "staff"),
+    body=MarkSent,
+    response=ShipmentOut,
+    idempotent=True,
+    errors=(401, 403, 404, 409, 422),
+)
+def mark_sent(call: Call, shipment_id: int) -> ShipmentOut:
+    assert call.user is not None
+    row = shipments.mark_sent(
+        call.user,
+        shipment_id,
+        carrier=call.body.carrier,
+        tracking_number=call.body.tracking_number,
+        ip_address=request.remote_addr or "",
+    )
+    return ShipmentOut.model_validate(row.__dict__)

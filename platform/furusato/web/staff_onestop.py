@@ -1,0 +1,172 @@
+"""Staff: one-stop applications — record received forms and changes, reveal (audited),
+export the notifications to residence municipalities as a zip."""
+
+from __future__ import annotations
+
+from flask import Response, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, DateField, HiddenField, PasswordField, StringField
+from wtforms.validators import DataRequired, Length, Optional
+
+from furusato.domain.money import to_jst, utcnow
+from furusato.domain.onestop import application_deadline, notification_deadline
+from furusato.services import onestop, onestop_export
+from furusato.services.errors import Conflict, ValidationFailed
+from furusato.web.guards import role_required
+from furusato.web.staff import bp
+
+
+class RecordForm(FlaskForm):
+    received_on = DateField(_l("受付日（申請書が届いた日）"), validators=[DataRequired()])
+    # A password input: the number is not echoed back into the page or the browser's autofill.
+    my_number = PasswordField(_l("個人番号（12桁）"), validators=[Optional(), Length(max=20)])
+    id_checked = BooleanField(_l("本人確認書類・番号確認書類を確認した"))
+
+
+class ChangeForm(FlaskForm):
+    received_on = DateField(_l("変更届の受付日"), validators=[DataRequired()])
+    name = StringField(_l("氏名"), validators=[Optional(), Length(max=100)])
+    name_kana = StringField(_l("フリガナ"), validators=[Optional(), Length(max=100)])
+    postal_code = StringField(_l("郵便番号"), validators=[Optional(), Length(max=8)])
+    address = StringField(_l("住所"), validators=[Optional(), Length(max=300)])
+    residence_municipality_code = StringField(
+        _l("住所地の市区町村コード"), validators=[Optional(), Length(max=6)]
+    )
+
+
+class RevealForm(FlaskForm):
+    reason = StringField(_l("表示する理由"), validators=[DataRequired(), Length(max=200)])
+
+
+class ExportForm(FlaskForm):
+    year = HiddenField()
+
+
+def _default_year() -> int:
+    today = to_jst(utcnow()).date()
+    return today.year - 1 if today <= application_deadline(today.year - 1) else today.year
+
+
+@bp.get("/onestop")
+@role_required("staff")
+def onestop_list() -> ResponseReturnValue:
+    year = request.args.get("year", type=int) or _default_year()
+    status = request.args.get("status") or None
+    apps = onestop.list_for_year(year, status)
+    return render_template(
+        "staff/onestop.html",
+        year=year,
+        status=status,
+        apps=apps,
+        deadline=application_deadline(year),
+        notify_by=notification_deadline(year),
+        municipalities=onestop_export.listing(year),
+        export_form=ExportForm(year=str(year)),
+    )
+
+
+def _detail(application_id: int, **extra: object) -> str:
+    view = onestop.get_view(application_id)
+    return render_template(
+        "staff/onestop_application.html",
+        app=view,
+        record_form=extra.pop("record_form", None) or RecordForm(),
+        change_form=extra.pop("change_form", None) or ChangeForm(),
+        reveal_form=RevealForm(formdata=None),
+        **extra,
+    )
+
+
+@bp.get("/onestop/<int:application_id>")
+@role_required("staff")
+def onestop_application(application_id: int) -> ResponseReturnValue:
+    return _detail(application_id)
+
+
+@bp.post("/onestop/<int:application_id>/form")
+@role_required("staff")
+def onestop_record(application_id: int) -> ResponseReturnValue:
+    form = RecordForm()
+    if form.validate_on_submit():
+        try:
+            result = onestop.record_form(
+                current_user,
+                application_id,
+                received_on=form.received_on.data,
+                my_number=form.my_number.data or "",
+                id_checked=bool(form.id_checked.data),
+                ip_address=request.remote_addr or "",
+            )
+        except (ValidationFailed, Conflict) as exc:
+            form.my_number.data = ""
+            flash(exc.message, "error")
+            return _detail(application_id, record_form=form), exc.status
+        if result.status == "late":
+            flash(_("期限後に届いたため「期限後」として記録し、寄附者に通知しました。"), "error")
+        else:
+            flash(_("受け付けました。"), "success")
+        return redirect(url_for("staff.onestop_application", application_id=application_id))
+    return _detail(application_id, record_form=form), 422
+
+
+@bp.post("/onestop/<int:application_id>/change")
+@role_required("staff")
+def onestop_change(application_id: int) -> ResponseReturnValue:
+    form = ChangeForm()
+    if form.validate_on_submit():
+        changes = {k: getattr(form, k).data or "" for k in onestop.CHANGEABLE}
+        try:
+            onestop.record_change(
+                current_user,
+                application_id,
+                received_on=form.received_on.data,
+                changes=changes,
+                ip_address=request.remote_addr or "",
+            )
+        except (ValidationFailed, Conflict) as exc:
+            flash(exc.message, "error")
+            return _detail(application_id, change_form=form), exc.status
+        flash(_("変更を反映しました。"), "success")
+        return redirect(url_for("staff.onestop_application", application_id=application_id))
+    return _detail(application_id, change_form=form), 422
+
+
+@bp.post("/onestop/<int:application_id>/reveal")
+@role_required("staff")
+def onestop_reveal(application_id: int) -> ResponseReturnValue:
+    form = RevealForm()
+    if not form.validate_on_submit():
+        flash(_("表示する理由を入力してください。"), "error")
+        return redirect(url_for("staff.onestop_application", application_id=application_id))
+    number = onestop.reveal(
+        current_user,
+        application_id,
+        ip_address=request.remote_addr or "",
+        reason=form.reason.data or "",
+    )
+    page = _detail(application_id, revealed=number)
+    return Response(page, headers={"Cache-Control": "no-store"})
+
+
+@bp.post("/onestop/export")
+@role_required("staff")
+def onestop_export_zip() -> ResponseReturnValue:
+    form = ExportForm()
+    year = (
+        int(form.year.data) if form.validate_on_submit() and (form.year.data or "").isdigit() else 0
+    )
+    if not year:
+        return redirect(url_for("staff.onestop_list"))
+    data = onestop_export.export_zip(current_user, year, ip_address=request.remote_addr or "")
+    return Response(
+        data,
+        mimetype="application/zip",
+        headers={
+            "Content-Disposition": f'attachment; filename="onestop-notifications-{year}.zip"',
+            "Cache-Control": "no-store",
+        },
+    )

@@ -1,0 +1,16 @@
+"""Staff: shipments past their promised month, across all businesses."""
+
+from __future__ import annotations
+
+from flask import render_template
+from flask.typing import ResponseReturnValue
+
+from furusato.services import shipments
+from furusato.web.guards import role_required
+from furusato.web.staff import bp
+
+
+@bp.get("/shipments/late")
+@role_required("staff")
+def late_shipments() -> ResponseReturnValue:
+    return render_template("staff/shipments_late.html", rows=shipments.late())
