@@ -21,7 +21,7 @@ from furusato.config import get_settings
 from furusato.domain.money import utcnow
 from furusato.domain.pledge import amount_problem
 from furusato.domain.states import DonationStatus
-from furusato.models import Donation, Project, Tier
+from furusato.models import Donation, Project, Receipt, Shipment, Tier
 from furusato.payments import GatewayUnavailable, get_gateway
 from furusato.services import addresses
 from furusato.services.accounts import normalise_email
@@ -281,6 +281,17 @@ def ensure_card_setup(donation_id: int, replayed: bool = False) -> Pledge:
         return _pledge_of(donation, replayed)
 
 
+def project_for_giving(project_id: int) -> Project:
+    """A published project with its tiers (detached), for the give form."""
+    with UnitOfWork() as uow:
+        project = uow.session.get(Project, project_id)
+        if project is None or project.status in ("draft", "submitted"):
+            raise NotFound("プロジェクトが見つかりません。")
+        _ = project.tiers
+        uow.session.expunge_all()
+        return project
+
+
 def find_by_token(access_token: str) -> Donation:
     """The donation a guest's secret link points to (detached, read-only)."""
     with UnitOfWork() as uow:
@@ -327,6 +338,35 @@ def last_details(user_id: int) -> DonorDetails | None:
             birth_date=last.birth_date,
             gender=last.gender,
         )
+
+
+@dataclass(frozen=True)
+class DonorRow:
+    """One line of the donor's page: the donation, its valid receipt and its gift shipment."""
+
+    donation: Donation
+    receipt_number: str | None
+    shipment: Shipment | None
+
+
+def for_donor_page(user_id: int) -> list[DonorRow]:
+    rows = of_user(user_id)
+    ids = [d.id for d in rows]
+    with UnitOfWork() as uow:
+        receipts = {
+            donation_id: number
+            for donation_id, number in uow.session.execute(
+                select(Receipt.donation_id, Receipt.number).where(
+                    Receipt.donation_id.in_(ids), Receipt.voided_at.is_(None)
+                )
+            )
+        }
+        shipments = {
+            s.donation_id: s
+            for s in uow.session.scalars(select(Shipment).where(Shipment.donation_id.in_(ids)))
+        }
+        uow.session.expunge_all()
+    return [DonorRow(d, receipts.get(d.id), shipments.get(d.id)) for d in rows]
 
 
 def of_user(user_id: int) -> list[Donation]:

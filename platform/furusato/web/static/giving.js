@@ -1,0 +1,135 @@
+// Giving pages: postal-code auto-fill and one-stop fields on the form; card payment on the
+// payment page (confirmCardSetup, then our pay endpoint, then confirmCardPayment if asked).
+(function () {
+  "use strict";
+
+  function giveForm(form) {
+    var postal = form.querySelector("#postal_code");
+    var address = form.querySelector("#address");
+    var result = document.getElementById("postal-result");
+    var residentNotice = document.getElementById("resident-notice");
+    var lookupBase = form.dataset.lookupUrl.replace(/0000000$/, "");
+    var lastCode = "";
+
+    function lookup() {
+      var code = (postal.value || "").normalize("NFKC").replace(/[^0-9]/g, "");
+      if (code.length !== 7 || code === lastCode) { return; }
+      lastCode = code;
+      fetch(lookupBase + code, { headers: { Accept: "application/json" } })
+        .then(function (r) { return r.json().then(function (b) { return { ok: r.ok, body: b }; }); })
+        .then(function (res) {
+          if (!res.ok) {
+            result.textContent = res.body.detail || "郵便番号が見つかりませんでした。";
+            residentNotice.hidden = true;
+            return;
+          }
+          var place = res.body.prefecture + res.body.city + res.body.town;
+          result.textContent = "住所: " + place;
+          if (!address.value || address.dataset.autofilled === "1") {
+            address.value = place;
+            address.dataset.autofilled = "1";
+          }
+          residentNotice.hidden = !res.body.resident;
+        })
+        .catch(function () { result.textContent = ""; });
+    }
+    postal.addEventListener("input", lookup);
+    postal.addEventListener("change", lookup);
+    address.addEventListener("input", function () { address.dataset.autofilled = "0"; });
+
+    var onestop = form.querySelector("#onestop");
+    var onestopFields = document.getElementById("onestop-fields");
+    function toggle() {
+      onestopFields.hidden = !onestop.checked;
+      onestop.setAttribute("aria-expanded", onestop.checked ? "true" : "false");
+    }
+    onestop.addEventListener("change", toggle);
+    toggle();
+
+    var amount = form.querySelector("#amount_yen");
+    form.querySelectorAll("input[name=tier]").forEach(function (radio) {
+      radio.addEventListener("change", function () {
+        if (radio.checked && radio.dataset.amount) { amount.value = radio.dataset.amount; }
+      });
+    });
+  }
+
+  function payForm(form) {
+    var stripe = window.Stripe(form.dataset.publishableKey);
+    var card = stripe.elements().create("card");
+    card.mount("#card-element");
+    var button = document.getElementById("pay-button");
+    var message = document.getElementById("pay-message");
+    var progress = document.getElementById("pay-progress");
+    var csrf = document.querySelector("meta[name=csrf-token]").content;
+
+    function say(text) { message.textContent = text || ""; }
+    function busy(text) { progress.textContent = text || ""; button.disabled = !!text; }
+    function done() { window.location.assign(form.dataset.doneUrl); }
+
+    function poll(triesLeft) {
+      return fetch(form.dataset.statusUrl, { headers: { Accept: "application/json" } })
+        .then(function (r) { return r.json(); })
+        .then(function (state) { return handle(state, triesLeft); });
+    }
+
+    function handle(state, triesLeft) {
+      if (state.status === "paid") { return done(); }
+      if (state.status === "requires_action" && state.client_secret) {
+        busy("カード会社の本人認証を行っています…");
+        return stripe.confirmCardPayment(state.client_secret).then(function (res) {
+          if (res.error) {
+            busy("");
+            say("本人認証（3Dセキュア）が完了しませんでした。もう一度お試しいただくか、別のカードをお使いください。");
+            return null;
+          }
+          busy("決済の結果を確認しています…");
+          return poll(20);
+        });
+      }
+      if (state.status === "processing" && triesLeft > 0) {
+        busy(state.message || "決済の結果を確認しています…");
+        return new Promise(function (resolve) { setTimeout(resolve, 1000); })
+          .then(function () { return poll(triesLeft - 1); });
+      }
+      busy("");
+      say(state.message || "お支払いを完了できませんでした。もう一度お試しください。");
+      return null;
+    }
+
+    form.addEventListener("submit", function (event) {
+      event.preventDefault();
+      say("");
+      busy("カードを確認しています…");
+      stripe.confirmCardSetup(form.dataset.setupSecret, { payment_method: { card: card } })
+        .then(function (res) {
+          if (res.error) {
+            busy("");
+            say("カードが承認されませんでした。カード情報をご確認いただくか、別のカードをお試しください。");
+            return null;
+          }
+          busy("お支払いを処理しています…");
+          return fetch(form.dataset.payUrl, {
+            method: "POST",
+            headers: { "Content-Type": "application/json", "X-CSRFToken": csrf, Accept: "application/json" },
+            body: JSON.stringify({ payment_method: res.setupIntent.payment_method })
+          })
+            .then(function (r) { return r.json(); })
+            .then(function (state) { return handle(state, 20); });
+        })
+        .catch(function () {
+          busy("");
+          say("通信に失敗しました。もう一度お試しください（二重に請求されることはありません）。");
+        });
+    });
+
+    if (form.dataset.state === "requires_action" || form.dataset.state === "processing") {
+      handle({ status: form.dataset.state, client_secret: form.dataset.clientSecret }, 20);
+    }
+  }
+
+  var give = document.getElementById("give-form");
+  if (give) { giveForm(give); }
+  var pay = document.getElementById("pay-form");
+  if (pay && window.Stripe) { payForm(pay); }
+})();
