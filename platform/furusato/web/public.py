@@ -2,18 +2,12 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+from flask import Blueprint
 from flask.typing import ResponseReturnValue
 
 from furusato.web.guards import public
 
 bp = Blueprint("public", __name__)
-
-
-@bp.get("/")
-@public
-def home() -> ResponseReturnValue:
-    return render_template("public/home.html")
 
 
 @bp.get("/healthz")
@@ -24,3 +18,4 @@ def healthz() -> ResponseReturnValue:
 
 # Each area adds its routes to this blueprint in a module of its own, imported here:
 # from furusato.web import public_<area>  (with noqa E402,F401)
+from furusato.web import public_catalog, public_deduction  # noqa: E402,F401

@@ -1,0 +1,128 @@
+"""Browsing: the home page, the project list with search, filter, sort and pages, a project."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_babel import lazy_gettext
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, SearchField, SelectChoice, SelectField
+from wtforms.validators import Length, Optional
+
+from furusato.services import catalog
+from furusato.services.catalog import ListQuery, Sort
+from furusato.web.guards import public
+from furusato.web.page_cache import app_cache
+from furusato.web.public import bp
+
+SORT_LABELS = {
+    Sort.NEW: lazy_gettext("新着順"),
+    Sort.ENDING: lazy_gettext("終了が近い順"),
+    Sort.POPULAR: lazy_gettext("支援者が多い順"),
+    Sort.NEAR_TARGET: lazy_gettext("目標達成が近い順"),
+}
+CATEGORY_LABELS = {
+    "food": lazy_gettext("食品"),
+    "drink": lazy_gettext("飲料"),
+    "craft": lazy_gettext("工芸品・雑貨"),
+    "experience": lazy_gettext("体験"),
+    "other": lazy_gettext("その他"),
+}
+
+
+def category_label(code: str) -> Any:
+    return CATEGORY_LABELS.get(code, code)
+
+
+class BrowseForm(FlaskForm):
+    """The list's GET form (no CSRF: it changes nothing)."""
+
+    class Meta:
+        csrf = False
+
+    q = SearchField(lazy_gettext("キーワード"), validators=[Optional(), Length(max=100)])
+    category = SelectField(
+        lazy_gettext("カテゴリー"), validators=[Optional()], validate_choice=False
+    )
+    sort = SelectField(
+        lazy_gettext("並び順"),
+        choices=[SelectChoice(s.value, label) for s, label in SORT_LABELS.items()],
+        default=Sort.NEW.value,
+        validate_choice=False,
+    )
+    open_only = BooleanField(lazy_gettext("受付中のプロジェクトのみ"))
+
+
+def _page_number(raw: str | None) -> int:
+    try:
+        return max(int(raw or "1"), 1)
+    except ValueError:
+        return 1
+
+
+def _list_query(form: BrowseForm, categories: tuple[str, ...]) -> ListQuery:
+    text = " ".join((form.q.data or "").split())[:100]
+    category = form.category.data if form.category.data in categories else ""
+    try:
+        sort = Sort(form.sort.data or Sort.NEW)
+    except ValueError:
+        sort = Sort.NEW
+    return ListQuery(
+        text=text,
+        category=category,
+        sort=sort,
+        page=_page_number(request.args.get("page")),
+        open_only=bool(form.open_only.data),
+    )
+
+
+def page_url(query: ListQuery, page: int) -> str:
+    args: dict[str, Any] = {"page": page}
+    if query.text:
+        args["q"] = query.text
+    if query.category:
+        args["category"] = query.category
+    if query.sort != Sort.NEW:
+        args["sort"] = query.sort.value
+    if query.open_only:
+        args["open_only"] = "y"
+    return url_for("public.project_list", **args)
+
+
+@bp.get("/")
+@public
+def home() -> ResponseReturnValue:
+    data = app_cache("catalog").get(("home",), catalog.home)
+    return render_template("public/home.html", data=data, category_label=category_label)
+
+
+@bp.get("/projects")
+@public
+def project_list() -> ResponseReturnValue:
+    cache = app_cache("catalog")
+    categories = cache.get(("categories",), catalog.categories)
+    form = BrowseForm(formdata=request.args)
+    form.category.choices = [SelectChoice("", lazy_gettext("すべて"))] + [
+        SelectChoice(c, category_label(c)) for c in categories
+    ]
+    form.validate()
+    query = _list_query(form, categories)
+    result = cache.get(("list", query), lambda: catalog.list_projects(query))
+    return render_template(
+        "public/projects.html",
+        form=form,
+        result=result,
+        page_url=page_url,
+        category_label=category_label,
+    )
+
+
+@bp.get("/projects/<int:project_id>")
+@public
+def project_page(project_id: int) -> ResponseReturnValue:
+    project = app_cache("catalog").get(
+        ("project", project_id), lambda: catalog.project_detail(project_id)
+    )
+    return render_template("public/project.html", p=project, category_label=category_label)
