@@ -13,6 +13,7 @@ from __future__ import annotations
 import glob
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -133,6 +134,23 @@ def start_redis(workdir: Path) -> tuple[str, subprocess.Popen[bytes]]:
     return url, proc
 
 
+def run_command(argv: list[str], env: dict[str, str]) -> int:
+    """Run the command to its end, so its own clean-up runs before the servers stop: a Ctrl-C
+    reaches it from the terminal, a SIGTERM sent to this script is passed on to it."""
+    child = subprocess.Popen(argv, env=env)
+
+    def forward(signum: int, _frame: object) -> None:
+        if signum == signal.SIGTERM:
+            child.send_signal(signum)
+
+    previous = {s: signal.signal(s, forward) for s in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        return child.wait()
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+
+
 def main(argv: list[str]) -> int:
     if "--" in argv:
         argv = argv[argv.index("--") + 1 :]
@@ -152,7 +170,7 @@ def main(argv: list[str]) -> int:
             print(f"Redis not reachable at {redis_url}: starting a throwaway one", flush=True)
             redis_url, redis_proc = start_redis(workdir)
         env = dict(os.environ, TEST_DATABASE_URL=pg_url, TEST_REDIS_URL=redis_url)
-        return subprocess.call(argv, env=env)
+        return run_command(argv, env)
     finally:
         if pg_stop:
             subprocess.call(pg_stop, stdout=subprocess.DEVNULL)
