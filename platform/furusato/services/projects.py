@@ -151,7 +151,13 @@ def load(actor: User | None, project_id: int) -> Project:
 
 def list_for(actor: User | None, status: str | None = None) -> list[Project]:
     """A business sees its own projects, staff all, everyone else those past review."""
-    stmt = select(Project).options(selectinload(Project.tiers), selectinload(Project.business))
+    stmt = select(Project).options(
+        selectinload(Project.tiers),
+        selectinload(Project.business),
+        selectinload(Project.images).options(
+            defer(ProjectImage.large), defer(ProjectImage.thumbnail)
+        ),
+    )
     if actor is not None and actor.role == "business":
         stmt = stmt.where(Project.business_id == actor.business_id)
     elif actor is None or actor.role != "staff":

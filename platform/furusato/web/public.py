@@ -18,4 +18,4 @@ def healthz() -> ResponseReturnValue:
 
 # Each area adds its routes to this blueprint in a module of its own, imported here:
 # from furusato.web import public_<area>  (with noqa E402,F401)
-from furusato.web import public_catalog, public_deduction  # noqa: E402,F401
+from furusato.web import public_catalog, public_deduction, public_images  # noqa: E402,F401

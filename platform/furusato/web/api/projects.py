@@ -1,0 +1,353 @@
+"""Projects over the API: businesses draft and submit, staff approve or reject, anyone lists
+what is public. The same services as the pages decide who may do what."""
+
+from __future__ import annotations
+
+import json
+from datetime import date, datetime
+from typing import Literal
+
+from flask import Response
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+
+from furusato.domain.campaign import clock_of
+from furusato.domain.local_products import label as local_label
+from furusato.domain.states import CampaignStatus
+from furusato.models import Project, Tier, User
+from furusato.services import projects, review
+from furusato.services.projects import ComplianceFailed
+from furusato.web.api.core import PROBLEM_JSON, Call, Problem, operation
+
+BUSINESS, STAFF, DONOR, ANON = "business", "staff", "donor", "anonymous"
+
+
+class TierIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    amount_yen: int = Field(ge=1)
+    gift_name: str = Field("", max_length=120)
+    gift_description: str = Field("", max_length=5_000)
+    procurement_cost_yen: int = Field(0, ge=0)
+    shipping_cost_yen: int = Field(0, ge=0)
+    quantity_limit: int | None = Field(None, ge=1)
+    delivery_month: date | None = None
+    local_category: int | None = Field(None, ge=1, le=9)
+    local_evidence: str = Field("", max_length=5_000)
+
+
+class ProjectPatch(BaseModel):
+    """Fields a business may set on its draft (target and cap are derived, never sent)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    title: str | None = Field(None, min_length=1, max_length=120)
+    summary: str | None = Field(None, max_length=400)
+    story_markdown: str | None = Field(None, max_length=20_000)
+    category: str | None = Field(None, max_length=40)
+    eligible_cost_yen: int | None = Field(None, ge=0)
+    starts_at: AwareDatetime | None = None
+    deadline: AwareDatetime | None = None
+    miss_policy: Literal["refund", "keep"] | None = None
+    fallback_purpose: str | None = Field(None, max_length=5_000)
+    fallback_gift_note: str | None = Field(None, max_length=5_000)
+    subsidy_rate_percent: int | None = Field(None, ge=1, le=100, description="staff only")
+
+
+class ProjectCreate(ProjectPatch):
+    title: str = Field(min_length=1, max_length=120)
+
+
+class TierOut(BaseModel):
+    id: int
+    position: int
+    amount_yen: int
+    gift_name: str
+    gift_description: str
+    has_gift: bool
+    quantity_limit: int | None
+    remaining: int | None
+    delivery_month: date | None
+    local_category: int | None
+    local_category_label: str
+    # Only for the owning business and staff:
+    procurement_cost_yen: int | None = None
+    shipping_cost_yen: int | None = None
+    local_evidence: str | None = None
+
+
+class ImageOut(BaseModel):
+    id: int
+    alt_text: str
+    large_url: str
+    thumb_url: str
+
+
+class ProjectOut(BaseModel):
+    id: int
+    status: str
+    phase: str
+    business_id: int
+    business_name: str
+    title: str
+    summary: str
+    story_html: str
+    category: str
+    eligible_cost_yen: int
+    subsidy_rate_percent: int
+    target_yen: int
+    cap_yen: int
+    paid_total_yen: int
+    paid_count: int
+    starts_at: datetime | None
+    deadline: datetime | None
+    miss_policy: str
+    fallback_purpose: str
+    fallback_gift_note: str
+    paused_reason: str
+    submitted_at: datetime | None
+    approved_at: datetime | None
+    rejection_reason: str | None = None  # owner and staff only
+    story_markdown: str | None = None  # owner and staff only
+    tiers: list[TierOut]
+    images: list[ImageOut]
+
+
+class ProjectList(BaseModel):
+    items: list[ProjectOut]
+
+
+class ListQuery(BaseModel):
+    status: Literal[tuple(str(s) for s in CampaignStatus)] | None = None  # type: ignore[valid-type]
+
+
+class ViolationOut(BaseModel):
+    code: str
+    message: str
+    field: str
+    tier_index: int | None
+    location: str
+
+
+class SubmitOut(BaseModel):
+    id: int
+    status: str
+    revision: int
+
+
+class TierCreated(TierOut):
+    project_id: int
+
+
+class ApproveIn(BaseModel):
+    note: str = Field("", max_length=2_000)
+
+
+class RejectIn(BaseModel):
+    reason: str = Field(min_length=1, max_length=2_000)
+
+
+def _signed_in(call: Call) -> User:
+    """The caller of an operation whose roles exclude anonymous users (core checked it)."""
+    assert call.user is not None
+    return call.user
+
+
+def _insider(user: User | None, project: Project) -> bool:
+    return projects.is_owner(user, project) or bool(user and user.role == STAFF)
+
+
+def _tier_out(tier: Tier, insider: bool) -> TierOut:
+    return TierOut(
+        id=tier.id,
+        position=tier.position,
+        amount_yen=tier.amount_yen,
+        gift_name=tier.gift_name,
+        gift_description=tier.gift_description,
+        has_gift=tier.has_gift,
+        quantity_limit=tier.quantity_limit,
+        remaining=tier.remaining,
+        delivery_month=tier.delivery_month,
+        local_category=tier.local_category,
+        local_category_label=local_label(tier.local_category),
+        procurement_cost_yen=tier.procurement_cost_yen if insider else None,
+        shipping_cost_yen=tier.shipping_cost_yen if insider else None,
+        local_evidence=tier.local_evidence if insider else None,
+    )
+
+
+def project_out(project: Project, user: User | None) -> ProjectOut:
+    insider = _insider(user, project)
+    return ProjectOut(
+        id=project.id,
+        status=project.status,
+        phase=str(clock_of(project).phase(projects.now())),
+        business_id=project.business_id,
+        business_name=project.business.name,
+        title=project.title,
+        summary=project.summary,
+        story_html=project.story_html,
+        category=project.category,
+        eligible_cost_yen=project.eligible_cost_yen,
+        subsidy_rate_percent=project.subsidy_rate_percent,
+        target_yen=project.target_yen,
+        cap_yen=project.cap_yen,
+        paid_total_yen=project.paid_total_yen,
+        paid_count=project.paid_count,
+        starts_at=project.starts_at,
+        deadline=project.deadline,
+        miss_policy=project.miss_policy,
+        fallback_purpose=project.fallback_purpose,
+        fallback_gift_note=project.fallback_gift_note,
+        paused_reason=project.paused_reason,
+        submitted_at=project.submitted_at,
+        approved_at=project.approved_at,
+        rejection_reason=project.rejection_reason if insider else None,
+        story_markdown=project.story_markdown if insider else None,
+        tiers=[_tier_out(t, insider) for t in project.tiers],
+        images=[
+            ImageOut(
+                id=i.id,
+                alt_text=i.alt_text,
+                large_url=f"/images/{i.id}/large",
+                thumb_url=f"/images/{i.id}/thumb",
+            )
+            for i in project.images
+        ],
+    )
+
+
+@operation(
+    "/projects",
+    method="POST",
+    summary="Create a draft project (business)",
+    roles=(BUSINESS,),
+    body=ProjectCreate,
+    response=ProjectOut,
+    status=201,
+    idempotent=True,
+)
+def create_project(call: Call) -> ProjectOut:
+    project_id = projects.create_draft(_signed_in(call), call.body.model_dump(exclude_unset=True))
+    return project_out(projects.load(call.user, project_id), call.user)
+
+
+@operation(
+    "/projects",
+    summary="List projects: a business its own, staff all, others those past review",
+    roles=(ANON, DONOR, BUSINESS, STAFF),
+    query=ListQuery,
+    response=ProjectList,
+)
+def list_projects(call: Call) -> ProjectList:
+    items = projects.list_for(call.user, call.query.status)
+    return ProjectList(items=[project_out(p, call.user) for p in items])
+
+
+@operation(
+    "/projects/<int:project_id>",
+    summary="One project",
+    roles=(ANON, DONOR, BUSINESS, STAFF),
+    response=ProjectOut,
+    errors=(403, 404),
+)
+def get_project(call: Call, project_id: int) -> ProjectOut:
+    return project_out(projects.load(call.user, project_id), call.user)
+
+
+@operation(
+    "/projects/<int:project_id>",
+    method="PATCH",
+    summary="Edit a draft (its business); staff may set subsidy_rate_percent",
+    roles=(BUSINESS, STAFF),
+    body=ProjectPatch,
+    response=ProjectOut,
+    errors=(403, 404, 409),
+)
+def update_project(call: Call, project_id: int) -> ProjectOut:
+    changes = call.body.model_dump(exclude_unset=True)
+    user = _signed_in(call)
+    if user.role == STAFF:
+        rate = changes.pop("subsidy_rate_percent", None)
+        if changes or rate is None:
+            return _forbidden("staff may change only subsidy_rate_percent")  # type: ignore[return-value]
+        review.set_subsidy_rate(user, project_id, rate)
+    else:
+        projects.update_draft(user, project_id, changes)
+    return project_out(projects.load(user, project_id), user)
+
+
+@operation(
+    "/projects/<int:project_id>/tiers",
+    method="POST",
+    summary="Add a tier to a draft (its business)",
+    roles=(BUSINESS,),
+    body=TierIn,
+    response=TierCreated,
+    status=201,
+    idempotent=True,
+    errors=(403, 404, 409),
+)
+def add_project_tier(call: Call, project_id: int) -> TierCreated:
+    tier_id = projects.add_tier(
+        _signed_in(call), project_id, call.body.model_dump(exclude_unset=True)
+    )
+    project = projects.load(call.user, project_id)
+    tier = next(t for t in project.tiers if t.id == tier_id)
+    return TierCreated(project_id=project_id, **_tier_out(tier, True).model_dump())
+
+
+@operation(
+    "/projects/<int:project_id>/submit",
+    method="POST",
+    summary="Submit a draft for review; 422 lists every violation",
+    roles=(BUSINESS,),
+    response=SubmitOut,
+    errors=(403, 404, 409, 422),
+)
+def submit_project(call: Call, project_id: int) -> SubmitOut | Response:
+    try:
+        revision = projects.submit(_signed_in(call), project_id)
+    except ComplianceFailed as exc:
+        problem = Problem(
+            title="Unprocessable Content",
+            status=422,
+            detail=exc.message,
+            code=exc.code,
+            errors=exc.fields,
+        ).model_dump()
+        problem["violations"] = [ViolationOut(**v.as_dict()).model_dump() for v in exc.violations]  # type: ignore[arg-type]
+        return Response(json.dumps(problem, ensure_ascii=False), 422, content_type=PROBLEM_JSON)
+    return SubmitOut(id=project_id, status=CampaignStatus.SUBMITTED, revision=revision)
+
+
+@operation(
+    "/projects/<int:project_id>/approve",
+    method="POST",
+    summary="Approve a submitted project (staff); it goes live at starts_at",
+    roles=(STAFF,),
+    body=ApproveIn,
+    response=ProjectOut,
+    errors=(404, 409),
+)
+def approve_project(call: Call, project_id: int) -> ProjectOut:
+    review.approve(_signed_in(call), project_id, call.body.note)
+    return project_out(projects.load(call.user, project_id), call.user)
+
+
+@operation(
+    "/projects/<int:project_id>/reject",
+    method="POST",
+    summary="Send a submitted project back to its business with a reason (staff)",
+    roles=(STAFF,),
+    body=RejectIn,
+    response=ProjectOut,
+    errors=(404, 409),
+)
+def reject_project(call: Call, project_id: int) -> ProjectOut:
+    review.reject(_signed_in(call), project_id, call.body.reason)
+    return project_out(projects.load(call.user, project_id), call.user)
+
+
+def _forbidden(detail: str) -> Response:
+    problem = Problem(title="Forbidden", status=403, detail=detail, code="forbidden")
+    return Response(problem.model_dump_json(), 403, content_type=PROBLEM_JSON)
