@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from flask import Blueprint, render_template
 from flask.typing import ResponseReturnValue
+from flask_login import current_user
 
+from furusato.services import donations
 from furusato.web.guards import role_required
 
 bp = Blueprint("donor", __name__)
@@ -13,7 +15,8 @@ bp = Blueprint("donor", __name__)
 @bp.get("/me")
 @role_required("donor")
 def dashboard() -> ResponseReturnValue:
-    return render_template("donor/dashboard.html")
+    rows = donations.for_donor_page(int(current_user.id))
+    return render_template("donor/dashboard.html", rows=rows)
 
 
 # Each area adds its routes to this blueprint in a module of its own, imported here:
