@@ -122,7 +122,7 @@ def give(project_id: int) -> ResponseReturnValue:
             for name, message in exc.fields.items():
                 target = getattr(form, "tier" if name == "tier_id" else name, None)
                 if target is not None:
-                    target.errors = [*target.errors, message]  # type: ignore[has-type]
+                    target.errors = [*target.errors, message]
             flash(exc.message, "error")
             status = exc.status
         else:

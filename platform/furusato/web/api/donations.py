@@ -106,6 +106,7 @@ def _out(donation: Donation, outcome: charges.PayOutcome | None = None) -> Donat
         paid_at=donation.paid_at,
         tax_year=donation.tax_year,
         message=outcome.message,
+        access_token=None,
         payment=PaymentSetup(
             setup_intent_client_secret=donation.setup_intent_client_secret,
             publishable_key=get_gateway().publishable_key,
