@@ -1,0 +1,412 @@
+"""Subsidy payouts: draft → prepared (one staff member checks) → approved (a different one) →
+exported in a Zengin transfer batch → paid. Every step is a conditional UPDATE and audited.
+
+The four-eyes rule is enforced here with a clear message and backed by the payouts table's
+CHECK (approved_by_id <> prepared_by_id).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import aliased
+
+from furusato.config import get_settings
+from furusato.domain import zengin
+from furusato.domain.states import PayoutStatus
+from furusato.models import Business, Payout, PayoutBatch, Project, User
+from furusato.services import audit, bank
+from furusato.services.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from furusato.services.uow import UnitOfWork
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True)
+class PayoutView:
+    id: int
+    project_id: int
+    project_title: str
+    business_id: int
+    business_name: str
+    amount_yen: int
+    status: str
+    bank: bank.BankAccount
+    prepared_by: str | None
+    prepared_by_id: int | None
+    prepared_at: datetime | None
+    approved_by: str | None
+    approved_by_id: int | None
+    approved_at: datetime | None
+    batch_id: int | None
+    exported_at: datetime | None
+    paid_on: date | None
+
+
+@dataclass(frozen=True)
+class BatchView:
+    id: int
+    transfer_date: date
+    total_yen: int
+    count: int
+    created_by: str
+    created_at: datetime
+    paid_on: date | None
+    paid_marked_by: str | None
+
+
+def _views(where: object | None = None) -> list[PayoutView]:
+    preparer, approver = aliased(User), aliased(User)
+    stmt = (
+        select(Payout, Project.title, Business, preparer.email, approver.email)
+        .join(Project, Project.id == Payout.project_id)
+        .join(Business, Business.id == Payout.business_id)
+        .outerjoin(preparer, preparer.id == Payout.prepared_by_id)
+        .outerjoin(approver, approver.id == Payout.approved_by_id)
+        .order_by(Payout.id.desc())
+    )
+    if where is not None:
+        stmt = stmt.where(where)  # type: ignore[arg-type]
+    with UnitOfWork() as uow:
+        rows = uow.session.execute(stmt).all()
+        return [
+            PayoutView(
+                id=p.id,
+                project_id=p.project_id,
+                project_title=title,
+                business_id=b.id,
+                business_name=b.name,
+                amount_yen=p.amount_yen,
+                status=p.status,
+                bank=bank.BankAccount(
+                    bank_code=b.bank_code,
+                    bank_name_kana=b.bank_name_kana,
+                    branch_code=b.branch_code,
+                    branch_name_kana=b.branch_name_kana,
+                    account_type=b.account_type,
+                    account_number=b.account_number,
+                    account_holder_kana=b.account_holder_kana,
+                ),
+                prepared_by=prep,
+                prepared_by_id=p.prepared_by_id,
+                prepared_at=p.prepared_at,
+                approved_by=appr,
+                approved_by_id=p.approved_by_id,
+                approved_at=p.approved_at,
+                batch_id=p.batch_id,
+                exported_at=p.exported_at,
+                paid_on=p.paid_on,
+            )
+            for p, title, b, prep, appr in rows
+        ]
+
+
+def list_payouts(status: str | None = None) -> list[PayoutView]:
+    return _views(Payout.status == status if status else None)
+
+
+def get(payout_id: int) -> PayoutView:
+    found = _views(Payout.id == payout_id)
+    if not found:
+        raise NotFound("支払いが見つかりません。")
+    return found[0]
+
+
+def prepare(
+    payout_id: int,
+    actor: User,
+    *,
+    confirmed_amount_yen: int | None,
+    account_checked: bool,
+    ip_address: str = "",
+) -> PayoutView:
+    """A staff member has checked the amount and the business's bank account."""
+    view = get(payout_id)
+    if view.status != PayoutStatus.DRAFT:
+        raise Conflict("下書きの支払いだけを準備できます。")
+    errors = {}
+    if confirmed_amount_yen != view.amount_yen:
+        errors["amount_yen"] = "確認した金額が支払額と一致しません。"
+    if not account_checked:
+        errors["account_checked"] = "振込先口座を確認してください。"
+    if errors:
+        raise ValidationFailed("支払額と振込先口座を確認してください。", fields=errors)
+    try:
+        account = bank.validate(view.bank)
+        _transfer(view, account)
+    except (ValidationFailed, zengin.ZenginError) as exc:
+        if isinstance(exc, ValidationFailed):
+            message, fields = exc.message, exc.fields
+        else:
+            message, fields = str(exc), {"bank": str(exc)}
+        raise ValidationFailed(f"事業者の振込先口座が不完全です: {message}", fields=fields) from exc
+    with UnitOfWork() as uow:
+        result = uow.session.execute(
+            update(Payout)
+            .where(Payout.id == payout_id, Payout.status == PayoutStatus.DRAFT)
+            .values(status=PayoutStatus.PREPARED, prepared_by_id=actor.id, prepared_at=_now())
+        )
+        if result.rowcount != 1:  # type: ignore[attr-defined]
+            raise Conflict("この支払いは既に準備されています。")
+        audit.record(
+            uow.session,
+            actor,
+            "payout.prepared",
+            "payout",
+            payout_id,
+            before={"status": "draft"},
+            after={"status": "prepared", "amount_yen": view.amount_yen, "bank": _masked(view)},
+            ip_address=ip_address,
+        )
+        uow.commit()
+    return get(payout_id)
+
+
+def approve(payout_id: int, actor: User, *, ip_address: str = "") -> PayoutView:
+    """A second staff member approves what the first prepared (never the preparer)."""
+    view = get(payout_id)
+    if view.status != PayoutStatus.PREPARED:
+        raise Conflict("準備済みの支払いだけを承認できます。")
+    if view.prepared_by_id == actor.id:
+        raise Forbidden(
+            "支払いを準備した職員は承認できません。別の職員が承認してください。",
+            code="four_eyes",
+        )
+    with UnitOfWork() as uow:
+        result = uow.session.execute(
+            update(Payout)
+            .where(
+                Payout.id == payout_id,
+                Payout.status == PayoutStatus.PREPARED,
+                Payout.prepared_by_id != actor.id,
+            )
+            .values(status=PayoutStatus.APPROVED, approved_by_id=actor.id, approved_at=_now())
+        )
+        if result.rowcount != 1:  # type: ignore[attr-defined]
+            raise Conflict("この支払いは既に承認されたか、準備が取り消されました。")
+        audit.record(
+            uow.session,
+            actor,
+            "payout.approved",
+            "payout",
+            payout_id,
+            before={"status": "prepared", "prepared_by_id": view.prepared_by_id},
+            after={"status": "approved", "amount_yen": view.amount_yen},
+            ip_address=ip_address,
+        )
+        uow.commit()
+    return get(payout_id)
+
+
+def _requester() -> zengin.Requester:
+    c = get_settings().city
+    return zengin.Requester(
+        code=c.requester_code,
+        name_kana=c.requester_name_kana,
+        bank_code=c.bank_code,
+        bank_name_kana=c.bank_name_kana,
+        branch_code=c.branch_code,
+        branch_name_kana=c.branch_name_kana,
+        account_type=c.account_type,
+        account_number=c.account_number,
+    )
+
+
+def _transfer(view: PayoutView, account: bank.BankAccount) -> zengin.Transfer:
+    transfer = zengin.Transfer(
+        bank_code=account.bank_code,
+        bank_name_kana=account.bank_name_kana,
+        branch_code=account.branch_code,
+        branch_name_kana=account.branch_name_kana,
+        account_type=account.account_type,
+        account_number=account.account_number,
+        holder_kana=account.account_holder_kana,
+        amount_yen=view.amount_yen,
+        customer_code=str(view.id),
+    )
+    zengin.data_record(transfer)  # raises ZenginError for a value the bank would refuse
+    return transfer
+
+
+def _masked(view: PayoutView) -> dict[str, str]:
+    b = view.bank
+    return {
+        "bank_code": b.bank_code,
+        "branch_code": b.branch_code,
+        "account_number": "****" + b.account_number[-3:],
+        "holder": b.account_holder_kana,
+    }
+
+
+def export(actor: User, transfer_date: date, *, ip_address: str = "") -> int:
+    """Every approved payout into one Zengin batch (approved → exported). Returns the batch id."""
+    with UnitOfWork() as uow:
+        s = uow.session
+        locked = list(
+            s.scalars(
+                select(Payout.id)
+                .where(Payout.status == PayoutStatus.APPROVED)
+                .order_by(Payout.id)
+                .with_for_update()
+            )
+        )
+        if not locked:
+            raise Conflict("承認済みの支払いがありません。")
+        views = [v for v in _views(Payout.id.in_(locked)) if v.status == PayoutStatus.APPROVED]
+        views.sort(key=lambda v: v.id)
+        try:
+            transfers = [_transfer(v, bank.validate(v.bank)) for v in views]
+            data = zengin.build(_requester(), transfer_date, transfers)
+        except (zengin.ZenginError, ValidationFailed) as exc:
+            raise ValidationFailed(f"振込データを作成できません: {exc}") from exc
+        total = sum(v.amount_yen for v in views)
+        batch = PayoutBatch(
+            transfer_date=transfer_date, created_by_id=actor.id, zengin_file=data, total_yen=total
+        )
+        s.add(batch)
+        s.flush()
+        result = s.execute(
+            update(Payout)
+            .where(Payout.id.in_([v.id for v in views]), Payout.status == PayoutStatus.APPROVED)
+            .values(status=PayoutStatus.EXPORTED, batch_id=batch.id, exported_at=_now())
+        )
+        if result.rowcount != len(views):  # type: ignore[attr-defined]
+            raise Conflict("支払いの状態が変わりました。もう一度お試しください。")
+        audit.record(
+            s,
+            actor,
+            "payout_batch.exported",
+            "payout_batch",
+            batch.id,
+            after={
+                "payout_ids": [v.id for v in views],
+                "total_yen": total,
+                "transfer_date": transfer_date.isoformat(),
+            },
+            ip_address=ip_address,
+        )
+        uow.commit()
+        return batch.id
+
+
+def mark_paid(batch_id: int, actor: User, paid_on: date, *, ip_address: str = "") -> None:
+    """The bank has carried out the batch: record the date (exported → paid)."""
+    with UnitOfWork() as uow:
+        s = uow.session
+        result = s.execute(
+            update(PayoutBatch)
+            .where(PayoutBatch.id == batch_id, PayoutBatch.paid_on.is_(None))
+            .values(paid_on=paid_on, paid_marked_by_id=actor.id)
+        )
+        if result.rowcount != 1:  # type: ignore[attr-defined]
+            if s.get(PayoutBatch, batch_id) is None:
+                raise NotFound("振込データが見つかりません。")
+            raise Conflict("この振込データは既に支払済みです。")
+        s.execute(
+            update(Payout)
+            .where(Payout.batch_id == batch_id, Payout.status == PayoutStatus.EXPORTED)
+            .values(status=PayoutStatus.PAID, paid_on=paid_on)
+        )
+        audit.record(
+            s,
+            actor,
+            "payout_batch.paid",
+            "payout_batch",
+            batch_id,
+            after={"paid_on": paid_on.isoformat()},
+            ip_address=ip_address,
+        )
+        uow.commit()
+
+
+def batches() -> list[BatchView]:
+    creator, marker = aliased(User), aliased(User)
+    with UnitOfWork() as uow:
+        rows = uow.session.execute(
+            select(PayoutBatch, creator.email, marker.email)
+            .join(creator, creator.id == PayoutBatch.created_by_id)
+            .outerjoin(marker, marker.id == PayoutBatch.paid_marked_by_id)
+            .order_by(PayoutBatch.id.desc())
+        ).all()
+        per_batch: dict[int, int] = {
+            int(batch_id): int(n)
+            for batch_id, n in uow.session.execute(
+                select(Payout.batch_id, func.count(Payout.id))
+                .where(Payout.batch_id.is_not(None))
+                .group_by(Payout.batch_id)
+            ).all()
+        }
+        return [
+            BatchView(
+                id=b.id,
+                transfer_date=b.transfer_date,
+                total_yen=b.total_yen,
+                count=per_batch.get(b.id, 0),
+                created_by=created,
+                created_at=b.created_at,
+                paid_on=b.paid_on,
+                paid_marked_by=marked,
+            )
+            for b, created, marked in rows
+        ]
+
+
+def batch_file(batch_id: int) -> bytes:
+    with UnitOfWork() as uow:
+        batch = uow.session.get(PayoutBatch, batch_id)
+        if batch is None:
+            raise NotFound("振込データが見つかりません。")
+        return bytes(batch.zengin_file)
+
+
+CSV_HEADER = [
+    "支払ID",
+    "プロジェクトID",
+    "プロジェクト",
+    "事業者",
+    "銀行コード",
+    "銀行名",
+    "支店コード",
+    "支店名",
+    "預金種目",
+    "口座番号",
+    "口座名義",
+    "金額",
+    "準備者",
+    "承認者",
+]
+
+
+def batch_csv(batch_id: int) -> bytes:
+    """The batch as CSV for people: UTF-8 with BOM and CRLF (opens correctly in Excel)."""
+    batch_file(batch_id)  # NotFound for an unknown batch
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(CSV_HEADER)
+    for v in sorted(_views(Payout.batch_id == batch_id), key=lambda v: v.id):
+        b = v.bank
+        writer.writerow(
+            [
+                v.id,
+                v.project_id,
+                v.project_title,
+                v.business_name,
+                b.bank_code,
+                b.bank_name_kana,
+                b.branch_code,
+                b.branch_name_kana,
+                bank.ACCOUNT_TYPES.get(b.account_type, b.account_type),
+                b.account_number,
+                b.account_holder_kana,
+                v.amount_yen,
+                v.prepared_by or "",
+                v.approved_by or "",
+            ]
+        )
+    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
