@@ -335,7 +335,7 @@ def batches() -> list[BatchView]:
             .order_by(PayoutBatch.id.desc())
         ).all()
         per_batch: dict[int, int] = {
-            int(batch_id): int(n)
+            int(batch_id or 0): int(n)
             for batch_id, n in uow.session.execute(
                 select(Payout.batch_id, func.count(Payout.id))
                 .where(Payout.batch_id.is_not(None))
