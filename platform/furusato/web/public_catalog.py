@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from flask import render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import lazy_gettext
 from flask_wtf import FlaskForm
+from markupsafe import Markup
 from wtforms import BooleanField, SearchField, SelectChoice, SelectField
 from wtforms.validators import Length, Optional
 
 from furusato.services import catalog
 from furusato.services.catalog import ListQuery, Sort
+from furusato.web.extensions import select_locale
 from furusato.web.guards import public
 from furusato.web.page_cache import app_cache
 from furusato.web.public import bp
@@ -91,38 +94,51 @@ def page_url(query: ListQuery, page: int) -> str:
     return url_for("public.project_list", **args)
 
 
+def _rendered(template: str, **context: Any) -> Markup:
+    """A fragment the autoescaping template engine produced, to embed as it is."""
+    return Markup(render_template(template, category_label=category_label, **context))  # noqa: S704
+
+
+def _cached(key: tuple[Any, ...], render: Callable[[], Any]) -> Any:
+    """Rendered once per locale and key for every visitor, for a few seconds (why that is
+    safe: web/page_cache.py). Fragments hold nothing per visitor: no CSRF token, no user."""
+    return app_cache("catalog").get((select_locale(), *key), render)
+
+
 @bp.get("/")
 @public
 def home() -> ResponseReturnValue:
-    data = app_cache("catalog").get(("home",), catalog.home)
-    return render_template("public/home.html", data=data, category_label=category_label)
+    body = _cached(("home",), lambda: _rendered("public/_home_body.html", data=catalog.home()))
+    return render_template("public/home.html", body=body)
 
 
 @bp.get("/projects")
 @public
 def project_list() -> ResponseReturnValue:
-    cache = app_cache("catalog")
-    categories = cache.get(("categories",), catalog.categories)
+    categories = app_cache("catalog").get(("categories",), catalog.categories)
     form = BrowseForm(formdata=request.args)
     form.category.choices = [SelectChoice("", lazy_gettext("すべて"))] + [
         SelectChoice(c, category_label(c)) for c in categories
     ]
     form.validate()
     query = _list_query(form, categories)
-    result = cache.get(("list", query), lambda: catalog.list_projects(query))
-    return render_template(
-        "public/projects.html",
-        form=form,
-        result=result,
-        page_url=page_url,
-        category_label=category_label,
+    grid = _cached(
+        ("list", query),
+        lambda: _rendered(
+            "public/_grid.html",
+            result=catalog.list_projects(query),
+            page_url=page_url,
+        ),
     )
+    return render_template("public/projects.html", form=form, grid=grid)
 
 
 @bp.get("/projects/<int:project_id>")
 @public
 def project_page(project_id: int) -> ResponseReturnValue:
-    project = app_cache("catalog").get(
-        ("project", project_id), lambda: catalog.project_detail(project_id)
-    )
-    return render_template("public/project.html", p=project, category_label=category_label)
+    def render() -> tuple[str, Markup]:
+        project = catalog.project_detail(project_id)
+        return project.title, _rendered("public/_project_body.html", p=project)
+
+    title, body = _cached(("project", project_id), render)
+    return render_template("public/project.html", title=title, body=body)
