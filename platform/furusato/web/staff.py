@@ -20,3 +20,4 @@ def dashboard() -> ResponseReturnValue:
 # from furusato.web import staff_<area>  (with noqa E402,F401)
 from furusato.web import staff_audit, staff_review  # noqa: E402,F401
 from furusato.web import staff_onestop, staff_receipts, staff_shipments  # noqa: E402,F401
+from furusato.web import staff_payouts, staff_settlement  # noqa: E402,F401

@@ -1,0 +1,147 @@
+"""Payouts over the API (staff only): list, prepare, approve (four eyes), export a Zengin batch."""
+
+from __future__ import annotations
+
+import base64
+from datetime import date, datetime
+
+from flask import Response, url_for
+from pydantic import BaseModel, Field
+
+from furusato.services import payouts
+from furusato.web.api.core import Call, operation
+
+STAFF = ("staff",)
+
+
+class PayoutOut(BaseModel):
+    id: int
+    project_id: int
+    amount_yen: int
+    status: str
+    prepared_by: int | None
+    approved_by: int | None
+    prepared_at: datetime | None = None
+    approved_at: datetime | None = None
+    batch_id: int | None = None
+
+
+class PayoutList(BaseModel):
+    items: list[PayoutOut]
+
+
+class PrepareIn(BaseModel):
+    confirmed_amount_yen: int = Field(ge=0, description="the amount the staff member checked")
+    account_checked: bool = Field(description="the business's bank account was checked")
+
+
+class ExportIn(BaseModel):
+    transfer_date: date
+
+
+class BatchOut(BaseModel):
+    id: int
+    transfer_date: date
+    total_yen: int
+    count: int
+    download_url: str
+    csv_url: str
+    zengin_base64: str
+
+
+def _out(v: payouts.PayoutView) -> PayoutOut:
+    return PayoutOut(
+        id=v.id,
+        project_id=v.project_id,
+        amount_yen=v.amount_yen,
+        status=v.status,
+        prepared_by=v.prepared_by_id,
+        approved_by=v.approved_by_id,
+        prepared_at=v.prepared_at,
+        approved_at=v.approved_at,
+        batch_id=v.batch_id,
+    )
+
+
+@operation(
+    "/payouts", summary="List subsidy payouts", roles=STAFF, response=PayoutList, errors=(401, 403)
+)
+def list_payouts(call: Call) -> PayoutList:
+    return PayoutList(items=[_out(v) for v in payouts.list_payouts()])
+
+
+@operation(
+    "/payouts/<int:payout_id>/prepare",
+    method="POST",
+    summary="Mark a draft payout prepared (amount and bank account checked)",
+    roles=STAFF,
+    body=PrepareIn,
+    response=PayoutOut,
+    idempotent=True,
+    errors=(401, 403, 404, 409, 422),
+)
+def prepare_payout(call: Call, payout_id: int) -> PayoutOut:
+    assert call.user is not None
+    return _out(
+        payouts.prepare(
+            payout_id,
+            call.user,
+            confirmed_amount_yen=call.body.confirmed_amount_yen,
+            account_checked=call.body.account_checked,
+        )
+    )
+
+
+@operation(
+    "/payouts/<int:payout_id>/approve",
+    method="POST",
+    summary="Approve a prepared payout (not by the staff member who prepared it)",
+    roles=STAFF,
+    response=PayoutOut,
+    idempotent=True,
+    errors=(401, 403, 404, 409),
+)
+def approve_payout(call: Call, payout_id: int) -> PayoutOut:
+    assert call.user is not None
+    return _out(payouts.approve(payout_id, call.user))
+
+
+@operation(
+    "/payouts/export",
+    method="POST",
+    summary="Export every approved payout as a Zengin transfer batch",
+    roles=STAFF,
+    body=ExportIn,
+    response=BatchOut,
+    status=201,
+    idempotent=True,
+    errors=(401, 403, 409, 422),
+)
+def export_payouts(call: Call) -> BatchOut:
+    assert call.user is not None
+    batch_id = payouts.export(call.user, call.body.transfer_date)
+    batch = next(b for b in payouts.batches() if b.id == batch_id)
+    return BatchOut(
+        id=batch.id,
+        transfer_date=batch.transfer_date,
+        total_yen=batch.total_yen,
+        count=batch.count,
+        download_url=url_for("api.payout_batch_file", batch_id=batch.id),
+        csv_url=url_for("staff.payout_batch_csv", batch_id=batch.id),
+        zengin_base64=base64.b64encode(payouts.batch_file(batch.id)).decode("ascii"),
+    )
+
+
+@operation(
+    "/payout-batches/<int:batch_id>/file",
+    summary="The Zengin transfer file of a batch (Shift_JIS, 120-byte records, CRLF)",
+    roles=STAFF,
+    content_type="text/plain",
+    errors=(401, 403, 404),
+)
+def payout_batch_file(call: Call, batch_id: int) -> Response:
+    return Response(
+        payouts.batch_file(batch_id),
+        content_type="text/plain; charset=shift_jis",
+        headers={"Content-Disposition": f'attachment; filename="furikomi-{batch_id}.txt"'},
+    )

@@ -1,0 +1,106 @@
+"""Staff: settlement progress (done / remaining / failed per campaign), retry of failed
+donations, reports per fiscal year with a chart and CSV, and the gateway reconciliation."""
+
+from __future__ import annotations
+
+from flask import Response, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+from flask_login import current_user
+from flask_wtf import FlaskForm
+
+from furusato.domain.money import to_jst, utcnow
+from furusato.domain.settlement import fiscal_year
+from furusato.services import reports, settlement, settlement_status
+from furusato.services.errors import ServiceError
+from furusato.web.guards import role_required
+from furusato.web.staff import bp
+
+
+class ActionForm(FlaskForm):
+    pass
+
+
+@bp.get("/settlements")
+@role_required("staff")
+def settlements() -> ResponseReturnValue:
+    return render_template(
+        "staff/settlements.html",
+        campaigns=settlement_status.overview(),
+        reconciliations=reports.latest_reconciliations(),
+        form=ActionForm(),
+    )
+
+
+@bp.post("/settlements/<int:project_id>/retry")
+@role_required("staff")
+def settlement_retry(project_id: int) -> ResponseReturnValue:
+    if ActionForm().validate_on_submit():
+        try:
+            n = settlement.retry_failed(project_id, current_user, request.remote_addr or "")
+        except ServiceError as exc:
+            flash(exc.message, "error")
+        else:
+            flash(_("失敗した %(n)s 件を再実行に回しました。", n=n), "success")
+    return redirect(url_for("staff.settlements"))
+
+
+@bp.post("/settlements/<int:project_id>/reconcile")
+@role_required("staff")
+def settlement_reconcile(project_id: int) -> ResponseReturnValue:
+    if ActionForm().validate_on_submit():
+        try:
+            queued = settlement_status.request_reconciliation(project_id, current_user.id)
+        except ServiceError as exc:
+            flash(exc.message, "error")
+        else:
+            flash(
+                _("照合を依頼しました。結果はこのページに表示されます。")
+                if queued
+                else _("照合しました。"),
+                "success",
+            )
+    return redirect(request.referrer or url_for("staff.settlements"))
+
+
+def _year() -> int:
+    return request.args.get("fy", type=int) or fiscal_year(utcnow())
+
+
+@bp.get("/reports")
+@role_required("staff")
+def reports_page() -> ResponseReturnValue:
+    year = _year()
+    report = reports.fiscal_year(year)
+    scale = max([f.donations_yen for f in report.campaigns] + [1])
+    return render_template(
+        "staff/reports.html",
+        report=report,
+        years=sorted({*reports.fiscal_years(), year}, reverse=True),
+        scale=scale,
+        limit_bp=reports.RULE_LIMIT_BP,
+        reconciliations=reports.latest_reconciliations(),
+        form=ActionForm(),
+        today=to_jst(utcnow()).date(),
+    )
+
+
+@bp.get("/reports/<int:year>.csv")
+@role_required("staff")
+def reports_csv(year: int) -> ResponseReturnValue:
+    report = reports.fiscal_year(year)
+    return Response(
+        reports.to_csv([*report.campaigns, report.total]),
+        content_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="report-fy{year}.csv"'},
+    )
+
+
+@bp.get("/reports/campaigns/<int:project_id>.csv")
+@role_required("staff")
+def report_campaign_csv(project_id: int) -> ResponseReturnValue:
+    return Response(
+        reports.to_csv([reports.campaign(project_id)]),
+        content_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="report-project-{project_id}.csv"'},
+    )
