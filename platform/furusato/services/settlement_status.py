@@ -60,7 +60,7 @@ def overview(limit: int = 50) -> list[CampaignSettlement]:
             .where(Donation.project_id.in_(ids), Donation.settlement_state.is_not(None))
             .group_by(Donation.project_id, Donation.settlement_state)
         ):
-            counts[pid][state] = int(n)
+            counts[pid][str(state)] = int(n)
         waiting = dict(
             s.execute(
                 select(Donation.project_id, func.count(Donation.id))
