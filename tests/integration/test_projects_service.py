@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from furusato.domain.money import cap_yen, target_yen
 from furusato.models import AuditLog, OutboundEmail, Project, ProjectRevision, User
-from furusato.services import projects, review
+from furusato.services import project_images, projects, review, tiers
 from furusato.services.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from furusato.services.projects import ComplianceFailed
 from tests.factories import make_business, make_project, make_user
@@ -50,7 +50,7 @@ def tier_values(**kw: Any) -> dict[str, Any]:
 
 def ready_project(owner: User) -> int:
     project_id = projects.create_draft(owner, draft_values())
-    projects.add_tier(owner, project_id, tier_values())
+    tiers.add_tier(owner, project_id, tier_values())
     return project_id
 
 
@@ -98,9 +98,9 @@ def test_another_business_cannot_touch_a_draft(db: Session) -> None:
     tier_id = db.get(Project, project_id).tiers[0].id  # type: ignore[union-attr]
     for call in (
         lambda: projects.update_draft(other, project_id, {"title": "乗っ取り"}),
-        lambda: projects.add_tier(other, project_id, tier_values()),
-        lambda: projects.update_tier(other, project_id, tier_id, {"amount_yen": 5_000}),
-        lambda: projects.delete_tier(other, project_id, tier_id),
+        lambda: tiers.add_tier(other, project_id, tier_values()),
+        lambda: tiers.update_tier(other, project_id, tier_id, {"amount_yen": 5_000}),
+        lambda: tiers.delete_tier(other, project_id, tier_id),
         lambda: projects.submit(other, project_id),
         lambda: projects.load(other, project_id),
     ):
@@ -117,10 +117,10 @@ def test_tier_below_minimum_is_refused_at_once(db: Session) -> None:
     owner = make_user(db, "business")
     project_id = projects.create_draft(owner, draft_values())
     with pytest.raises(ValidationFailed) as caught:
-        projects.add_tier(owner, project_id, tier_values(amount_yen=1_999))
+        tiers.add_tier(owner, project_id, tier_values(amount_yen=1_999))
     assert "amount_yen" in caught.value.fields
     with pytest.raises(ValidationFailed):
-        projects.add_tier(owner, project_id, tier_values(local_category=10))
+        tiers.add_tier(owner, project_id, tier_values(local_category=10))
 
 
 def test_submission_is_refused_with_every_violation(db: Session) -> None:
@@ -129,7 +129,7 @@ def test_submission_is_refused_with_every_violation(db: Session) -> None:
     project_id = projects.create_draft(
         owner, draft_values(title="激安タオル", miss_policy="keep", eligible_cost_yen=0)
     )
-    projects.add_tier(owner, project_id, tier_values(procurement_cost_yen=3_001, local_evidence=""))
+    tiers.add_tier(owner, project_id, tier_values(procurement_cost_yen=3_001, local_evidence=""))
     with pytest.raises(ComplianceFailed) as caught:
         projects.submit(owner, project_id)
     found = {(v.code, v.location) for v in caught.value.violations}
@@ -165,7 +165,7 @@ def test_submit_freezes_the_project(db: Session) -> None:
     with pytest.raises(Conflict):
         projects.update_draft(owner, project_id, {"title": "後から変更"})
     with pytest.raises(Conflict):
-        projects.add_tier(owner, project_id, tier_values())
+        tiers.add_tier(owner, project_id, tier_values())
     with pytest.raises(Conflict):
         projects.submit(owner, project_id)
     revision = db.scalar(select(ProjectRevision).where(ProjectRevision.project_id == project_id))
@@ -189,7 +189,7 @@ def test_reject_fix_resubmit_approve(db: Session) -> None:
     mail = db.scalar(select(OutboundEmail).where(OutboundEmail.to_address == owner.email))
     assert mail is not None and "送料の根拠" in mail.body_text
 
-    projects.update_tier(owner, project_id, project.tiers[0].id, {"shipping_cost_yen": 700})
+    tiers.update_tier(owner, project_id, project.tiers[0].id, {"shipping_cost_yen": 700})
     projects.update_draft(owner, project_id, {"summary": "送料を見直しました。"})
     assert projects.submit(owner, project_id) == 2
 
@@ -319,14 +319,14 @@ def test_delete_tier_and_image_limits(db: Session) -> None:
     owner = make_user(db, "business")
     project_id = ready_project(owner)
     tier_id = projects.load(owner, project_id).tiers[0].id
-    projects.delete_tier(owner, project_id, tier_id)
+    tiers.delete_tier(owner, project_id, tier_id)
     assert projects.load(owner, project_id).tiers == []
     data = png_bytes(40, 30)
-    ids = [projects.add_image(owner, project_id, data, f"写真{i}") for i in range(8)]
+    ids = [project_images.add_image(owner, project_id, data, f"写真{i}") for i in range(8)]
     with pytest.raises(ValidationFailed) as caught:
-        projects.add_image(owner, project_id, data)
+        project_images.add_image(owner, project_id, data)
     assert caught.value.code == "too_many_images"
-    projects.delete_image(owner, project_id, ids[0])
+    project_images.delete_image(owner, project_id, ids[0])
     assert len(projects.load(owner, project_id).images) == 7
 
 

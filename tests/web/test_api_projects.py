@@ -10,7 +10,7 @@ from PIL import Image
 from sqlalchemy.orm import Session
 
 from furusato.models import User
-from furusato.services import projects
+from furusato.services import project_images, tiers
 from tests.factories import PASSWORD, make_project, make_user
 
 START = datetime.now(UTC).replace(microsecond=0) + timedelta(days=5)
@@ -91,7 +91,7 @@ def test_submit_returns_every_violation_then_succeeds(client: FlaskClient, db: S
         f"/api/v1/projects/{project_id}", json={"title": "泉州タオル"}, headers=headers
     )
     assert patched.status_code == 200 and patched.get_json()["title"] == "泉州タオル"
-    projects.update_tier(owner, project_id, tier.get_json()["id"], {"procurement_cost_yen": 3_000})
+    tiers.update_tier(owner, project_id, tier.get_json()["id"], {"procurement_cost_yen": 3_000})
     accepted = client.post(f"/api/v1/projects/{project_id}/submit", headers=headers)
     assert accepted.status_code == 200
     assert accepted.get_json() == {"id": project_id, "status": "submitted", "revision": 1}
@@ -203,7 +203,7 @@ def test_image_route_serves_public_images_and_hides_drafts(
     draft = make_project(db, owner.business, status="draft")
     out = io.BytesIO()
     Image.new("RGB", (2000, 1000), (20, 20, 20)).save(out, format="JPEG")
-    image_id = projects.add_image(owner, draft.id, out.getvalue(), "写真")
+    image_id = project_images.add_image(owner, draft.id, out.getvalue(), "写真")
     assert client.get(f"/images/{image_id}/large").status_code == 404
     from tests.conftest import login
 

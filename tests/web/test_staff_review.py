@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from furusato.models import AuditLog, Project, User
-from furusato.services import projects, review
+from furusato.services import projects, review, tiers
 from tests.conftest import login
 from tests.factories import make_project, make_user
 
@@ -28,7 +28,7 @@ def submitted(db: Session, title: str = "泉州タオルの新ブランド") -> 
             "deadline": START + timedelta(days=30),
         },
     )
-    projects.add_tier(
+    tiers.add_tier(
         owner,
         project_id,
         {
@@ -75,7 +75,7 @@ def test_reject_fix_resubmit_approve_through_the_pages(client: FlaskClient, db: 
     db.refresh(project)
     assert project.status == "draft" and project.rejection_reason == "送料の根拠を示してください。"
 
-    projects.update_tier(owner, project.id, project.tiers[0].id, {"shipping_cost_yen": 650})
+    tiers.update_tier(owner, project.id, project.tiers[0].id, {"shipping_cost_yen": 650})
     projects.submit(owner, project.id)
     page = client.get(f"/staff/review/{project.id}").get_data(as_text=True)
     assert (

@@ -19,8 +19,7 @@ from sqlalchemy.orm import Session, defer, selectinload
 from furusato.config import get_settings
 from furusato.domain import money
 from furusato.domain.campaign import clock_of, days_left
-from furusato.domain.compliance import Rules, Violation, check_project, check_tier
-from furusato.domain.local_products import is_category
+from furusato.domain.compliance import Rules, Violation, check_project
 from furusato.domain.states import (
     CAMPAIGN,
     CampaignOutcome,
@@ -28,8 +27,8 @@ from furusato.domain.states import (
     IllegalTransition,
     MissPolicy,
 )
-from furusato.models import Business, Project, ProjectImage, ProjectRevision, Tier, User
-from furusato.services import audit, images, story
+from furusato.models import Business, Project, ProjectImage, ProjectRevision, User
+from furusato.services import audit, story
 from furusato.services.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from furusato.services.uow import UnitOfWork
 
@@ -60,9 +59,6 @@ TIER_FIELDS = (
     "position",
 )
 MAX_LENGTHS = {"title": 120, "summary": 400, "category": 40, "gift_name": 120}
-# Tier problems the database cannot even store; the rest wait for the submission check.
-HARD_TIER_CODES = {"amount_not_positive", "amount_below_minimum", "cost_not_integer"}
-HARD_TIER_CODES.add("quantity_not_positive")
 
 
 class ComplianceFailed(ValidationFailed):
@@ -124,7 +120,7 @@ def can_view(actor: User | None, project: Project) -> bool:
     return is_public(project) or is_owner(actor, project) or bool(actor and actor.role == "staff")
 
 
-def _for_edit(session: Session, actor: User, project_id: int) -> Project:
+def for_edit(session: Session, actor: User, project_id: int) -> Project:
     """The actor's own draft, locked for the rest of the unit of work."""
     project = session.scalar(project_query(project_id, lock=True))
     if project is None:
@@ -259,162 +255,9 @@ def create_draft(actor: User, values: Mapping[str, Any]) -> int:
 def update_draft(actor: User, project_id: int, changes: Mapping[str, Any]) -> None:
     clean = _clean_project_values(changes)
     with UnitOfWork() as uow:
-        project = _for_edit(uow.session, actor, project_id)
+        project = for_edit(uow.session, actor, project_id)
         _apply(project, clean)
         uow.commit()
-
-
-# --- tiers ----------------------------------------------------------------------------------
-
-
-def _clean_tier_values(values: Mapping[str, Any], current: Tier | None) -> dict[str, Any]:
-    unknown = set(values) - set(TIER_FIELDS)
-    if unknown:
-        raise ValidationFailed(
-            "変更できない項目があります。", fields={k: "not editable" for k in sorted(unknown)}
-        )
-    out = dict(values)
-    errors: dict[str, str] = {}
-    for name in ("gift_name", "gift_description", "local_evidence"):
-        if name in out:
-            out[name] = (out[name] or "").strip()
-    if len(out.get("gift_name", "")) > MAX_LENGTHS["gift_name"]:
-        errors["gift_name"] = "120文字以内にしてください。"
-    category = out.get("local_category")
-    if category is not None and not is_category(category):
-        errors["local_category"] = "地場産品基準は1〜9号から選んでください。"
-    month = out.get("delivery_month")
-    if month is not None:
-        if not isinstance(month, date):
-            errors["delivery_month"] = "お届け予定月を正しく入力してください。"
-        else:
-            out["delivery_month"] = month.replace(day=1)
-    merged = {name: getattr(current, name, None) for name in TIER_FIELDS} | out
-    merged.setdefault("amount_yen", None)
-    for name, default in (("procurement_cost_yen", 0), ("shipping_cost_yen", 0), ("gift_name", "")):
-        if merged.get(name) is None:
-            merged[name] = default
-            out.setdefault(name, default)
-    probe = _TierProbe(**{k: merged.get(k) for k in _TierProbe.__annotations__})
-    for v in check_tier(probe, 0, rules()) if isinstance(probe.amount_yen, int) else []:
-        if v.code in HARD_TIER_CODES:
-            errors.setdefault(v.field, v.message)
-    if not isinstance(probe.amount_yen, int):
-        errors["amount_yen"] = "寄附額は正の整数（円）で入力してください。"
-    if errors:
-        raise ValidationFailed("コースの入力内容を確認してください。", fields=errors)
-    return out
-
-
-class _TierProbe:
-    """Just enough of a tier to run the rules on values not yet stored."""
-
-    amount_yen: int
-    gift_name: str
-    gift_description: str
-    procurement_cost_yen: int
-    shipping_cost_yen: int
-    local_category: int | None
-    local_evidence: str
-    quantity_limit: int | None
-    delivery_month: date | None
-
-    def __init__(self, **values: Any) -> None:
-        for name in self.__annotations__:
-            setattr(self, name, values.get(name))
-        self.gift_description = self.gift_description or ""
-        self.local_evidence = self.local_evidence or ""
-
-
-def add_tier(actor: User, project_id: int, values: Mapping[str, Any]) -> int:
-    clean = _clean_tier_values(values, None)
-    with UnitOfWork() as uow:
-        project = _for_edit(uow.session, actor, project_id)
-        if "position" not in clean:
-            top = uow.session.scalar(
-                select(func.max(Tier.position)).where(Tier.project_id == project.id)
-            )
-            clean["position"] = 0 if top is None else top + 1
-        tier = Tier(project_id=project.id, **clean)
-        uow.session.add(tier)
-        uow.commit()
-        return tier.id
-
-
-def _tier_of(session: Session, project: Project, tier_id: int) -> Tier:
-    tier = session.get(Tier, tier_id)
-    if tier is None or tier.project_id != project.id:
-        raise NotFound("コースが見つかりません。")
-    return tier
-
-
-def update_tier(actor: User, project_id: int, tier_id: int, values: Mapping[str, Any]) -> None:
-    with UnitOfWork() as uow:
-        project = _for_edit(uow.session, actor, project_id)
-        tier = _tier_of(uow.session, project, tier_id)
-        for name, value in _clean_tier_values(values, tier).items():
-            setattr(tier, name, value)
-        uow.commit()
-
-
-def delete_tier(actor: User, project_id: int, tier_id: int) -> None:
-    with UnitOfWork() as uow:
-        project = _for_edit(uow.session, actor, project_id)
-        uow.session.delete(_tier_of(uow.session, project, tier_id))
-        uow.commit()
-
-
-# --- images ---------------------------------------------------------------------------------
-
-
-def add_image(actor: User, project_id: int, data: bytes, alt_text: str = "") -> int:
-    processed = images.process(data)  # before the lock: decoding takes a moment
-    with UnitOfWork() as uow:
-        project = _for_edit(uow.session, actor, project_id)
-        count = uow.session.scalar(
-            select(func.count())
-            .select_from(ProjectImage)
-            .where(ProjectImage.project_id == project.id)
-        )
-        if (count or 0) >= images.MAX_IMAGES_PER_PROJECT:
-            message = f"画像は{images.MAX_IMAGES_PER_PROJECT}枚までです。"
-            raise ValidationFailed(message, code="too_many_images", fields={"image": message})
-        image = ProjectImage(
-            project_id=project.id,
-            position=count or 0,
-            content_type=processed.content_type,
-            large=processed.large,
-            thumbnail=processed.thumbnail,
-            width=processed.width,
-            height=processed.height,
-            alt_text=(alt_text or "").strip()[:200],
-        )
-        uow.session.add(image)
-        uow.commit()
-        return image.id
-
-
-def delete_image(actor: User, project_id: int, image_id: int) -> None:
-    with UnitOfWork() as uow:
-        project = _for_edit(uow.session, actor, project_id)
-        image = uow.session.get(ProjectImage, image_id)
-        if image is None or image.project_id != project.id:
-            raise NotFound("画像が見つかりません。")
-        uow.session.delete(image)
-        uow.commit()
-
-
-def image_bytes(actor: User | None, image_id: int, size: str) -> tuple[bytes, str, bool]:
-    """(bytes, content type, public?) of one rendition, if the actor may see the project."""
-    with UnitOfWork() as uow:
-        image = uow.session.get(ProjectImage, image_id)
-        if image is None:
-            raise NotFound("画像が見つかりません。")
-        project = image.project
-        if not can_view(actor, project):
-            raise NotFound("画像が見つかりません。")
-        data = image.large if size == "large" else image.thumbnail
-        return data, image.content_type, is_public(project)
 
 
 # --- submission -----------------------------------------------------------------------------
@@ -451,7 +294,7 @@ def _bank_violations(business: Business) -> list[Violation]:
 def submit(actor: User, project_id: int) -> int:
     """Send a draft to review; returns the revision number. Refused with every violation."""
     with UnitOfWork() as uow:
-        project = _for_edit(uow.session, actor, project_id)
+        project = for_edit(uow.session, actor, project_id)
         try:
             CAMPAIGN.check(project.status, CampaignStatus.SUBMITTED)
         except IllegalTransition as exc:

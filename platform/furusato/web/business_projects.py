@@ -16,7 +16,7 @@ from flask_wtf import FlaskForm
 
 from furusato.config import get_settings
 from furusato.domain.local_products import label as local_label
-from furusato.services import bank, images, projects
+from furusato.services import bank, images, project_images, projects, tiers
 from furusato.services.errors import ServiceError
 from furusato.services.projects import ComplianceFailed
 from furusato.web.business import bp
@@ -117,7 +117,7 @@ def new_tier(project_id: int) -> ResponseReturnValue:
     form = TierForm()
     if form.validate_on_submit():
         try:
-            projects.add_tier(current_user, project_id, form.values())
+            tiers.add_tier(current_user, project_id, form.values())
         except ServiceError as exc:
             _show_errors(form, exc)
         else:
@@ -140,7 +140,7 @@ def edit_tier(project_id: int, tier_id: int) -> ResponseReturnValue:
         form.fill(tier)
     elif form.validate_on_submit():
         try:
-            projects.update_tier(current_user, project_id, tier_id, form.values())
+            tiers.update_tier(current_user, project_id, tier_id, form.values())
         except ServiceError as exc:
             _show_errors(form, exc)
         else:
@@ -153,7 +153,7 @@ def edit_tier(project_id: int, tier_id: int) -> ResponseReturnValue:
 @role_required("business")
 def delete_tier(project_id: int, tier_id: int) -> ResponseReturnValue:
     if EmptyForm().validate_on_submit():
-        projects.delete_tier(current_user, project_id, tier_id)
+        tiers.delete_tier(current_user, project_id, tier_id)
         flash(gettext("コースを削除しました。"), "success")
     return redirect(url_for("business.project", project_id=project_id))
 
@@ -164,7 +164,7 @@ def upload_image(project_id: int) -> ResponseReturnValue:
     form = ImageForm()
     if form.validate_on_submit():
         try:
-            projects.add_image(
+            project_images.add_image(
                 current_user, project_id, form.image.data.read(), form.alt_text.data or ""
             )
         except ServiceError as exc:
@@ -183,7 +183,7 @@ def upload_image(project_id: int) -> ResponseReturnValue:
 @role_required("business")
 def delete_image(project_id: int, image_id: int) -> ResponseReturnValue:
     if EmptyForm().validate_on_submit():
-        projects.delete_image(current_user, project_id, image_id)
+        project_images.delete_image(current_user, project_id, image_id)
         flash(gettext("画像を削除しました。"), "success")
     return redirect(url_for("business.project", project_id=project_id))
 

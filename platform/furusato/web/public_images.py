@@ -12,7 +12,7 @@ from flask import Response, abort, request
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
-from furusato.services import projects
+from furusato.services import project_images
 from furusato.services.errors import NotFound
 from furusato.web.guards import public
 from furusato.web.public import bp
@@ -25,7 +25,7 @@ def project_image(image_id: int, size: str) -> ResponseReturnValue:
         abort(404)
     actor = current_user if current_user.is_authenticated else None
     try:
-        data, content_type, is_public = projects.image_bytes(actor, image_id, size)
+        data, content_type, is_public = project_images.image_bytes(actor, image_id, size)
     except NotFound:
         abort(404)
     response = Response(data, content_type=content_type)

@@ -14,7 +14,7 @@ from furusato.domain.campaign import clock_of
 from furusato.domain.local_products import label as local_label
 from furusato.domain.states import CampaignStatus
 from furusato.models import Project, Tier, User
-from furusato.services import projects, review
+from furusato.services import projects, review, tiers
 from furusato.services.projects import ComplianceFailed
 from furusato.web.api.core import PROBLEM_JSON, Call, Problem, operation
 
@@ -288,9 +288,7 @@ def update_project(call: Call, project_id: int) -> ProjectOut:
     errors=(403, 404, 409),
 )
 def add_project_tier(call: Call, project_id: int) -> TierCreated:
-    tier_id = projects.add_tier(
-        _signed_in(call), project_id, call.body.model_dump(exclude_unset=True)
-    )
+    tier_id = tiers.add_tier(_signed_in(call), project_id, call.body.model_dump(exclude_unset=True))
     project = projects.load(call.user, project_id)
     tier = next(t for t in project.tiers if t.id == tier_id)
     return TierCreated(project_id=project_id, **_tier_out(tier, True).model_dump())

@@ -1,0 +1,127 @@
+"""A draft's donation tiers, added and edited by its business.
+
+Values the database could not store (an amount under 2,000 yen, negative costs) are refused at
+once with the field named; the other rules (the 30 % and 50 % shares, local-product evidence)
+wait for the submission check, so a business can save a draft and see its to-do list.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from furusato.domain.compliance import check_tier
+from furusato.domain.local_products import is_category
+from furusato.models import Project, Tier, User
+from furusato.services.errors import NotFound, ValidationFailed
+from furusato.services.projects import MAX_LENGTHS, TIER_FIELDS, for_edit, rules
+from furusato.services.uow import UnitOfWork
+
+# Tier problems the database cannot even store; the rest wait for the submission check.
+HARD_TIER_CODES = {
+    "amount_not_positive",
+    "amount_below_minimum",
+    "cost_not_integer",
+    "quantity_not_positive",
+}
+
+
+def _clean_tier_values(values: Mapping[str, Any], current: Tier | None) -> dict[str, Any]:
+    unknown = set(values) - set(TIER_FIELDS)
+    if unknown:
+        raise ValidationFailed(
+            "変更できない項目があります。", fields={k: "not editable" for k in sorted(unknown)}
+        )
+    out = dict(values)
+    errors: dict[str, str] = {}
+    for name in ("gift_name", "gift_description", "local_evidence"):
+        if name in out:
+            out[name] = (out[name] or "").strip()
+    if len(out.get("gift_name", "")) > MAX_LENGTHS["gift_name"]:
+        errors["gift_name"] = "120文字以内にしてください。"
+    category = out.get("local_category")
+    if category is not None and not is_category(category):
+        errors["local_category"] = "地場産品基準は1〜9号から選んでください。"
+    month = out.get("delivery_month")
+    if month is not None:
+        if not isinstance(month, date):
+            errors["delivery_month"] = "お届け予定月を正しく入力してください。"
+        else:
+            out["delivery_month"] = month.replace(day=1)
+    merged = {name: getattr(current, name, None) for name in TIER_FIELDS} | out
+    merged.setdefault("amount_yen", None)
+    for name, default in (("procurement_cost_yen", 0), ("shipping_cost_yen", 0), ("gift_name", "")):
+        if merged.get(name) is None:
+            merged[name] = default
+            out.setdefault(name, default)
+    probe = _TierProbe(**{k: merged.get(k) for k in _TierProbe.__annotations__})
+    for v in check_tier(probe, 0, rules()) if isinstance(probe.amount_yen, int) else []:
+        if v.code in HARD_TIER_CODES:
+            errors.setdefault(v.field, v.message)
+    if not isinstance(probe.amount_yen, int):
+        errors["amount_yen"] = "寄附額は正の整数（円）で入力してください。"
+    if errors:
+        raise ValidationFailed("コースの入力内容を確認してください。", fields=errors)
+    return out
+
+
+class _TierProbe:
+    """Just enough of a tier to run the rules on values not yet stored."""
+
+    amount_yen: int
+    gift_name: str
+    gift_description: str
+    procurement_cost_yen: int
+    shipping_cost_yen: int
+    local_category: int | None
+    local_evidence: str
+    quantity_limit: int | None
+    delivery_month: date | None
+
+    def __init__(self, **values: Any) -> None:
+        for name in self.__annotations__:
+            setattr(self, name, values.get(name))
+        self.gift_description = self.gift_description or ""
+        self.local_evidence = self.local_evidence or ""
+
+
+def add_tier(actor: User, project_id: int, values: Mapping[str, Any]) -> int:
+    clean = _clean_tier_values(values, None)
+    with UnitOfWork() as uow:
+        project = for_edit(uow.session, actor, project_id)
+        if "position" not in clean:
+            top = uow.session.scalar(
+                select(func.max(Tier.position)).where(Tier.project_id == project.id)
+            )
+            clean["position"] = 0 if top is None else top + 1
+        tier = Tier(project_id=project.id, **clean)
+        uow.session.add(tier)
+        uow.commit()
+        return tier.id
+
+
+def _tier_of(session: Session, project: Project, tier_id: int) -> Tier:
+    tier = session.get(Tier, tier_id)
+    if tier is None or tier.project_id != project.id:
+        raise NotFound("コースが見つかりません。")
+    return tier
+
+
+def update_tier(actor: User, project_id: int, tier_id: int, values: Mapping[str, Any]) -> None:
+    with UnitOfWork() as uow:
+        project = for_edit(uow.session, actor, project_id)
+        tier = _tier_of(uow.session, project, tier_id)
+        for name, value in _clean_tier_values(values, tier).items():
+            setattr(tier, name, value)
+        uow.commit()
+
+
+def delete_tier(actor: User, project_id: int, tier_id: int) -> None:
+    with UnitOfWork() as uow:
+        project = for_edit(uow.session, actor, project_id)
+        uow.session.delete(_tier_of(uow.session, project, tier_id))
+        uow.commit()
