@@ -2,201 +2,45 @@
 
 Only campaigns past review are shown (scheduled, live, paused, ended, settling, settled); drafts
 and campaigns in review never leave this module. Results are frozen dataclasses, not ORM rows,
-so the web layer may cache them briefly and render them after the session is closed.
-Each function runs a fixed number of statements however many projects it returns (no N+1):
-the business is joined, images come with one `selectinload` that reads ids only (never the
-image bytes), and tiers with one more on the project page.
+(catalog_types.py), so the web layer may cache them briefly and render them after the session
+is closed. Each function runs a fixed number of statements however many projects it returns
+(no N+1): the business is joined, images come with one `selectinload` that reads ids only
+(never the image bytes), and tiers with one more on the project page.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
-from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, and_, case, func, or_, select
 from sqlalchemy.orm import Session, contains_eager, load_only, selectinload
 
-from furusato.domain.campaign import Phase, clock_of, days_left
+from furusato.domain.campaign import clock_of, days_left
 from furusato.domain.money import utcnow
 from furusato.domain.states import CampaignStatus, MissPolicy
 from furusato.models import Business, Project, ProjectImage, Tier
+from furusato.services.catalog_types import (
+    PER_PAGE,
+    CatalogPage,
+    HomeData,
+    ImageView,
+    ListQuery,
+    Progress,
+    ProjectCard,
+    ProjectDetail,
+    Sort,
+    TierView,
+)
 from furusato.services.errors import NotFound
 from furusato.services.uow import UnitOfWork
 
 PUBLIC_STATUSES = tuple(
     str(s) for s in CampaignStatus if s not in (CampaignStatus.DRAFT, CampaignStatus.SUBMITTED)
 )
-PER_PAGE = 12
 MAX_QUERY_WORDS = 5
 HOME_LIMIT = 6
 ENDING_SOON_LIMIT = 3
-
-
-class Sort(StrEnum):
-    NEW = "new"  # newest first (start date)
-    ENDING = "ending"  # open campaigns by nearest deadline, then the closed ones
-    POPULAR = "popular"  # most supporters (paid_count)
-    NEAR_TARGET = "near_target"  # not yet funded first, nearest to the target first
-
-
-@dataclass(frozen=True)
-class ListQuery:
-    text: str = ""
-    category: str = ""
-    sort: Sort = Sort.NEW
-    page: int = 1
-    open_only: bool = False
-
-
-@dataclass(frozen=True)
-class ImageView:
-    id: int
-    alt: str
-    width: int = 0
-    height: int = 0
-
-    @property
-    def thumb_url(self) -> str:
-        # Served by the images route (another area); referenced by URL only.
-        return f"/images/{self.id}/thumb"
-
-    @property
-    def large_url(self) -> str:
-        return f"/images/{self.id}/large"
-
-
-@dataclass(frozen=True)
-class Progress:
-    paid_total_yen: int
-    paid_count: int
-    target_yen: int
-    cap_yen: int
-
-    @property
-    def percent(self) -> int:
-        """Share of the target raised, in whole percent (may pass 100)."""
-        if self.target_yen <= 0:
-            return 100
-        return self.paid_total_yen * 100 // self.target_yen
-
-    @property
-    def bar_percent(self) -> int:
-        return min(self.percent, 100)
-
-    @property
-    def funded(self) -> bool:
-        """目標達成: the paid total covers the target (the subsidy covers half the cost)."""
-        return self.paid_total_yen >= self.target_yen
-
-
-@dataclass(frozen=True)
-class ProjectCard:
-    id: int
-    title: str
-    summary: str
-    category: str
-    business_name: str
-    thumbnail: ImageView | None
-    progress: Progress
-    phase: Phase
-    starts_at: datetime | None
-    deadline: datetime | None
-    days_left: int | None
-
-
-@dataclass(frozen=True)
-class CatalogPage:
-    query: ListQuery
-    cards: tuple[ProjectCard, ...]
-    total: int
-    page: int
-    pages: int
-
-    @property
-    def first(self) -> int:
-        """1-based position of the first card on this page (0 when there is none)."""
-        return (self.page - 1) * PER_PAGE + 1 if self.cards else 0
-
-    @property
-    def last(self) -> int:
-        return (self.page - 1) * PER_PAGE + len(self.cards)
-
-    @property
-    def has_prev(self) -> bool:
-        return self.page > 1
-
-    @property
-    def has_next(self) -> bool:
-        return self.page < self.pages
-
-
-@dataclass(frozen=True)
-class HomeData:
-    live: tuple[ProjectCard, ...]
-    ending_soon: tuple[ProjectCard, ...]
-    live_count: int
-
-
-@dataclass(frozen=True)
-class TierView:
-    id: int
-    amount_yen: int
-    gift_name: str
-    gift_description: str
-    delivery_month: Any
-    quantity_limit: int | None
-    remaining: int | None
-
-    @property
-    def sold_out(self) -> bool:
-        return self.remaining == 0
-
-
-@dataclass(frozen=True)
-class ProjectDetail:
-    id: int
-    title: str
-    summary: str
-    story_html: str  # sanitised when written (services/story.py); rendered as is
-    category: str
-    business_name: str
-    images: tuple[ImageView, ...]
-    tiers: tuple[TierView, ...]
-    eligible_cost_yen: int
-    subsidy_rate_percent: int
-    progress: Progress
-    miss_policy: MissPolicy
-    fallback_purpose: str
-    fallback_gift_note: str
-    phase: Phase
-    paused_reason: str
-    starts_at: datetime | None
-    deadline: datetime | None
-    days_left: int | None
-    room_yen: int
-
-    @property
-    def accepts_donations(self) -> bool:
-        return self.phase == Phase.LIVE
-
-    @property
-    def receipt_waits_for_target(self) -> bool:
-        """A `refund` campaign below target: receipts wait until it is reached (or never come)."""
-        return (
-            self.miss_policy == MissPolicy.REFUND
-            and not self.progress.funded
-            and self.phase in (Phase.SCHEDULED, Phase.LIVE, Phase.PAUSED)
-        )
-
-    @property
-    def missed_and_refunding(self) -> bool:
-        return (
-            self.miss_policy == MissPolicy.REFUND
-            and not self.progress.funded
-            and self.phase in (Phase.ENDED, Phase.SETTLING, Phase.SETTLED)
-        )
 
 
 # --- queries -------------------------------------------------------------------------------
@@ -452,3 +296,18 @@ def _tier(tier: Tier) -> TierView:
         quantity_limit=tier.quantity_limit,
         remaining=tier.remaining,
     )
+
+
+__all__ = [
+    "PER_PAGE",
+    "CatalogPage",
+    "HomeData",
+    "ListQuery",
+    "ProjectCard",
+    "ProjectDetail",
+    "Sort",
+    "categories",
+    "home",
+    "list_projects",
+    "project_detail",
+]
