@@ -66,7 +66,7 @@ def test_prepare_requires_the_checked_amount_and_account(db: Session) -> None:
     payout = draft(db, 100_000)
     with pytest.raises(ValidationFailed) as wrong:
         payouts.prepare(payout.id, alice, confirmed_amount_yen=10_000, account_checked=False)
-    assert set(wrong.value.fields) == {"amount_yen", "account_checked"}
+    assert set(wrong.value.fields) == {"confirmed_amount_yen", "account_checked"}
     broken = draft(db, 100_000, account_number="", account_holder_kana="泉佐野")
     with pytest.raises(ValidationFailed, match="振込先口座"):
         payouts.prepare(broken.id, alice, confirmed_amount_yen=100_000, account_checked=True)

@@ -132,7 +132,7 @@ def prepare(
         raise Conflict("下書きの支払いだけを準備できます。")
     errors = {}
     if confirmed_amount_yen != view.amount_yen:
-        errors["amount_yen"] = "確認した金額が支払額と一致しません。"
+        errors["confirmed_amount_yen"] = "確認した金額が支払額と一致しません。"
     if not account_checked:
         errors["account_checked"] = "振込先口座を確認してください。"
     if errors:
