@@ -14,13 +14,15 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import exists, select, text
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, selectinload
 
 from furusato.config import get_settings
 from furusato.documents import receipt_pdf
 from furusato.domain.money import tax_year, to_jst, utcnow
 from furusato.domain.states import DonationStatus
-from furusato.models import Donation, Receipt, User
+from furusato.models import Donation, OutboundEmail, Receipt, User
 from furusato.services import audit, dispatch, mail, onestop
 from furusato.services.errors import Conflict, NotFound, ValidationFailed
 from furusato.services.uow import UnitOfWork
@@ -98,29 +100,45 @@ def _new_receipt(
         received_on=to_jst(donation.paid_at).date(),
         content=_content(donation, number, to_jst(now).date()),
         issued_at=now,
+        emailed_at=now,  # its mail is queued in the outbox in this same transaction
     )
     session.add(receipt)
     return receipt
 
 
-def _queue_mail(uow: UnitOfWork, receipt: Receipt, donation: Donation, now: datetime) -> None:
+def _mail_values(receipt: Receipt, donation: Donation, now: datetime) -> dict[str, Any]:
     settings = get_settings()
     link = f"{settings.base_url}/donations/{donation.id}/receipt.pdf?t={donation.access_token}"
-    mail.queue(
-        uow,
-        key=f"receipt:{receipt.id}:email",
-        to=donation.email,
-        subject=f"【{settings.city.name}】寄附金受領証明書（{receipt.number}）",
-        body=(
+    return {
+        "key": f"receipt:{receipt.id}:email",
+        "to_address": donation.email,
+        "subject": f"【{settings.city.name}】寄附金受領証明書（{receipt.number}）",
+        "body_text": (
             f"{donation.donor_name} 様\n\n"
             f"{settings.city.name}へのご寄附をありがとうございました。\n"
             f"寄附金受領証明書（証明書番号 {receipt.number}）を添付します。"
             "確定申告の際にお使いください。\n\n"
             f"いつでも次のリンクから再ダウンロードできます:\n{link}\n"
         ),
-        attachment_ref=f"receipt:{receipt.id}",
-    )
-    receipt.emailed_at = now  # queued in the outbox in this transaction; the worker sends it
+        "attachment_ref": f"receipt:{receipt.id}",
+        "status": "queued",
+        "attempts": 0,
+        "last_error": "",
+        "created_at": now,
+    }
+
+
+def _queue_mails(uow: UnitOfWork, issued: list[tuple[Receipt, Donation]], now: datetime) -> None:
+    """The outbox rows of a whole batch in one INSERT (same rules as `mail.queue`: the key
+    makes a repeat a no-op, and each new row is sent by the worker after commit)."""
+    if not issued:
+        return
+    rows = [_mail_values(receipt, donation, now) for receipt, donation in issued]
+    dialect = uow.session.get_bind().dialect.name
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    stmt = insert(OutboundEmail).values(rows).on_conflict_do_nothing(index_elements=["key"])
+    for email_id in uow.session.scalars(stmt.returning(OutboundEmail.id)):
+        uow.enqueue("furusato.send_email", email_id)
 
 
 def issue_receipts(donation_ids: Sequence[int], *, now: datetime | None = None) -> list[int]:
@@ -168,8 +186,8 @@ def issue_receipts(donation_ids: Sequence[int], *, now: datetime | None = None) 
             for offset, donation in enumerate(by_year[year]):
                 issued.append((_new_receipt(s, donation, year, first + offset, now), donation))
         s.flush()
-        for receipt, donation in issued:
-            _queue_mail(uow, receipt, donation, now)
+        _queue_mails(uow, issued, now)
+        for _receipt, donation in issued:
             if donation.onestop_requested:
                 onestop.open_for_donation(uow, donation)
         uow.commit()
@@ -273,7 +291,7 @@ def correct(
             note=reason,
             ip_address=ip_address,
         )
-        _queue_mail(uow, new, donation, now)
+        _queue_mails(uow, [(new, donation)], now)
         uow.commit()
         return new.id
 
