@@ -270,3 +270,18 @@ def test_notifications_grouped_by_municipality_with_totals(db: Session, staff) -
     db.refresh(pending)
     db.refresh(a1)
     assert pending.exported_at is None and a1.exported_at is not None
+
+
+def test_cli_rotate_command(db: Session, staff) -> None:  # type: ignore[no-untyped-def]
+    """`furusato mynumber rotate` re-encrypts the stored numbers and says how many."""
+    from click.testing import CliRunner
+
+    from furusato.cli import main
+
+    application = _application(db)
+    onestop.record_form(
+        staff, application.id, received_on=ON_TIME, my_number=NUMBER, id_checked=True
+    )
+    result = CliRunner().invoke(main, ["mynumber", "rotate"])
+    assert result.exit_code == 0 and "re-encrypted 1 " in result.output
+    assert NUMBER not in result.output
