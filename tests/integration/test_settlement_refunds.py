@@ -60,7 +60,7 @@ def test_refunds_mail_donors_and_balance_the_ledger(
         ) == [d.amount_yen]
     mails = db.scalars(select(OutboundEmail.key)).all()
     assert sorted(mails) == sorted(f"donation:{d.id}:refunded" for d in donations)
-    assert "furusato.issue_receipt" not in sent_tasks.names()
+    assert settlement_work.RECEIPT_TASK not in sent_tasks.names()
     assert db.scalar(select(func.count(Payout.id))) == 0
 
 
@@ -158,8 +158,10 @@ def test_two_concurrent_sweeps_settle_once(committed: Engine, sent_tasks: TaskRe
     with Session(committed) as s:
         assert s.scalar(select(Project.status).where(Project.id == project_id)) == "settled"
         assert s.scalar(select(func.count(Payout.id))) == 1
-        receipts = [a for n, a in sent_tasks.sent if n == "furusato.issue_receipt"]
-        assert len(receipts) == len({a[0] for a in receipts}) == 1_200
+        receipts = [
+            i for n, a in sent_tasks.sent if n == settlement_work.RECEIPT_TASK for i in a[0]
+        ]
+        assert len(receipts) == len(set(receipts)) == 1_200
         settled = s.scalar(
             select(func.count(AuditLog.id)).where(AuditLog.action == "campaign.settled")
         )

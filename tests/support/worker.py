@@ -21,13 +21,16 @@ import tempfile
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 from sqlalchemy import Engine
 
 from furusato.services import dispatch
-from tests.conftest import TaskRecorder
-from tests.support.localstripe import LocalStripe
+
+if TYPE_CHECKING:  # the benchmark imports RunningWorker without the test fixtures
+    from tests.conftest import TaskRecorder
+    from tests.support.localstripe import LocalStripe
 
 ROOT = Path(__file__).resolve().parents[2]
 CELERY = Path(sys.executable).parent / "celery"

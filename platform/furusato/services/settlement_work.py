@@ -39,7 +39,6 @@ from furusato.domain.states import (
 )
 from furusato.models import (
     Donation,
-    OnestopApplication,
     PaymentAttempt,
     Project,
     Shipment,
@@ -55,6 +54,7 @@ log = logging.getLogger(__name__)
 TRANSIENT_ERRORS: tuple[type[Exception], ...] = (GatewayUnavailable, OperationalError)
 
 PENDING, DONE, FAILED = (str(s) for s in SettlementState)
+RECEIPT_TASK = "furusato.issue_receipt_chunk"
 
 
 def _now() -> datetime:
@@ -186,12 +186,13 @@ def _fulfil(project_id: int, ids: list[int], decision: Decision) -> None:
                         at=now,
                     )
                 )
-            if r.final_at is None:
-                uow.enqueue("furusato.issue_receipt", r.id)
             if decision.action == "keep":
                 _queue_kept_mail(uow, project_id, r.id, r.email, r.amount_yen)
         ledger.insert_ignoring_duplicates(s, Shipment, shipments, ["donation_id"])
         ledger.book(s, entries)
+        newly_final = [r.id for r in rows if r.final_at is None]
+        if newly_final:  # one receipts task per chunk (the receipts service batches them)
+            uow.enqueue(RECEIPT_TASK, newly_final)
         uow.commit()
 
 
@@ -396,14 +397,8 @@ def refund_one(project_id: int, donation_id: int) -> str:
             )
         )
         ledger.book(s, entries)
-        s.execute(
-            update(OnestopApplication)
-            .where(
-                OnestopApplication.donation_id == d.id,
-                OnestopApplication.status.in_(("requested", "accepted")),
-            )
-            .values(status="withdrawn")
-        )
+        # Its one-stop application (if any) is withdrawn, and the number erased, by the
+        # one-stop sweep (furusato.onestop_withdraw_refunded), which owns that rule.
         mail.queue(
             uow,
             key=donation_key(d.id, "refunded"),
