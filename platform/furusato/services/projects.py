@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session, defer, selectinload
 
 from furusato.config import get_settings
 from furusato.domain import money
-from furusato.domain.campaign import clock_of, days_left
+from furusato.domain.campaign import Phase, clock_of, days_left
 from furusato.domain.compliance import Rules, Violation, check_project
 from furusato.domain.states import (
     CAMPAIGN,
@@ -349,19 +349,23 @@ class DashboardRow:
     funded: bool
 
 
+_COUNTING = (Phase.SCHEDULED, Phase.LIVE, Phase.PAUSED)
+
+
 def dashboard(actor: User) -> list[DashboardRow]:
     """The business's projects with where each stands and how far the donations got."""
     moment = now()
     rows = []
     for project in list_for(actor):
+        phase = clock_of(project).phase(moment)
         percent = project.paid_total_yen * 100 // project.target_yen if project.target_yen else 0
         rows.append(
             DashboardRow(
                 project=project,
-                phase=str(clock_of(project).phase(moment)),
+                phase=str(phase),
                 paid_total_yen=project.paid_total_yen,
                 percent_of_target=percent,
-                days_left=days_left(project.deadline, moment) if is_public(project) else None,
+                days_left=days_left(project.deadline, moment) if phase in _COUNTING else None,
                 funded=project.outcome == CampaignOutcome.FUNDED
                 or project.target_reached_at is not None,
             )

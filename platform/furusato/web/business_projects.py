@@ -207,6 +207,7 @@ def submit_project(project_id: int) -> ResponseReturnValue:
                 button=EmptyForm(),
                 local_label=local_label,
                 max_images=images.MAX_IMAGES_PER_PROJECT,
+                refused=True,
             ),
             422,
         )
