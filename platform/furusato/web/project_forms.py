@@ -79,7 +79,7 @@ class ProjectForm(FlaskForm):
         for name in self.values():
             value = getattr(project, name)
             if isinstance(value, datetime):
-                value = value.astimezone(JST).replace(tzinfo=None)
+                value = value.astimezone(JST).replace(tzinfo=None, second=0, microsecond=0)
             getattr(self, name).data = value
 
 
