@@ -26,7 +26,11 @@ from furusato.models import User  # noqa: E402
 from furusato.services import dispatch  # noqa: E402
 from tests.support.database import recreate_database, truncate_all  # noqa: E402
 from tests.support.live_server import live_server, live_stripe  # noqa: E402,F401
-from tests.support.localstripe import localstripe, stripe_clean  # noqa: E402,F401
+from tests.support.localstripe import (  # noqa: E402,F401
+    _localstripe_only_where_used,
+    localstripe,
+    stripe_clean,
+)
 
 
 @pytest.fixture(scope="session")

@@ -167,6 +167,10 @@ def _wait_until_up(url: str, process: subprocess.Popen[bytes], seconds: float = 
     raise RuntimeError("localstripe did not start in time")
 
 
+_NAMES = ("STRIPE_API_BASE", "STRIPE_JS_URL", "LOCALSTRIPE_PORT")
+_applied: dict[str, str] = {}  # what the running session's localstripe put in the environment
+
+
 def _point_app_at(env: dict[str, str | None]) -> None:
     for name, value in env.items():
         if value is None:
@@ -190,19 +194,20 @@ def localstripe() -> Iterator[LocalStripe]:
         stderr=subprocess.STDOUT,
     )
     server = LocalStripe(port)
-    names = ("STRIPE_API_BASE", "STRIPE_JS_URL", "LOCALSTRIPE_PORT")
-    previous = {name: os.environ.get(name) for name in names}
+    previous = {name: os.environ.get(name) for name in _NAMES}
     try:
         _wait_until_up(server.url, process)
-        _point_app_at(
+        _applied.update(
             {
                 "STRIPE_API_BASE": server.url,
                 "STRIPE_JS_URL": server.js_url,
                 "LOCALSTRIPE_PORT": str(port),
             }
         )
+        _point_app_at(dict(_applied))
         yield server
     finally:
+        _applied.clear()
         _point_app_at(previous)
         process.terminate()
         try:
@@ -218,3 +223,18 @@ def stripe_clean(localstripe: LocalStripe) -> LocalStripe:
     """The session's localstripe, emptied before this test."""
     localstripe.reset()
     return localstripe
+
+
+@pytest.fixture(autouse=True)
+def _localstripe_only_where_used(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Tests that do not ask for localstripe see the environment as it was without it (the
+    session's server stays up, but its address is not a setting they inherit)."""
+    if not _applied or "localstripe" in request.fixturenames:
+        yield
+        return
+    saved = {n: v for n, v in _applied.items() if os.environ.get(n) == v}
+    _point_app_at({n: None for n in saved})
+    try:
+        yield
+    finally:
+        _point_app_at(dict(saved))
