@@ -31,6 +31,7 @@ from tests.support.localstripe import (  # noqa: E402,F401
     localstripe,
     stripe_clean,
 )
+from tests.support.mail import smtp_sink  # noqa: E402,F401
 
 
 @pytest.fixture(scope="session")

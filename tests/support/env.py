@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import re
+import socket
 import tempfile
 from pathlib import Path
 
@@ -27,6 +28,12 @@ def redis_url() -> str:
     return REDIS_BASE.rsplit("/", 1)[0] + f"/{REDIS_DB}"
 
 
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
 def configure_environment() -> Path:
     """Point furusato's settings at the test services (before anything reads them)."""
     instance = Path(tempfile.mkdtemp(prefix=f"furusato-test-{SLOT}-"))
@@ -38,5 +45,7 @@ def configure_environment() -> Path:
         CELERY_RESULT_BACKEND=redis_url(),
         SECRET_KEY="test-secret-key-that-is-long-enough-0123456789",
         RATELIMIT_STORAGE_URL="memory://",
+        # The run's own sink (tests/support/mail.py), not whatever listens on the default port.
+        SMTP_URL=f"smtp://127.0.0.1:{_free_port()}",
     )
     return instance
