@@ -45,7 +45,9 @@ class RunningWorker:
         self.log_path = Path(tempfile.mkdtemp(prefix="furusato-worker-")) / "worker.log"
         self.starts = 0
 
-    def start(self, timeout: float = 60) -> None:
+    def start(self, timeout: float = 60, ping_task: bool = True) -> None:
+        """Start a worker and wait until it answers: a ping task through the queue (when it is
+        empty), or a remote-control ping when a backlog sits in front of any task."""
         self.starts += 1
         log = open(self.log_path, "ab")  # the child keeps its own copy; ours is closed below
         log.write(f"\n--- worker start {self.starts} ---\n".encode())
@@ -72,7 +74,10 @@ class RunningWorker:
             start_new_session=True,  # its own process group: kill() reaches the pool too
         )
         log.close()
-        self._wait_for_ping(timeout)
+        if ping_task:
+            self._wait_for_ping(timeout)
+        else:
+            self._wait_for_control_ping(timeout)
 
     def _wait_for_ping(self, timeout: float) -> None:
         deadline = time.monotonic() + timeout
@@ -89,6 +94,18 @@ class RunningWorker:
             finally:
                 result.forget()
         raise RuntimeError(f"celery worker did not answer a ping; see {self.log_path}")
+
+    def _wait_for_control_ping(self, timeout: float) -> None:
+        name = f"test{self.starts}-{os.getpid()}@"
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            assert self.process is not None
+            if self.process.poll() is not None:
+                raise RuntimeError(f"celery worker exited early; see {self.log_path}\n{self.log()}")
+            replies = self.app.control.ping(timeout=1.0) or []
+            if any(node.startswith(name) for reply in replies for node in reply):
+                return
+        raise RuntimeError(f"celery worker did not answer a control ping; see {self.log_path}")
 
     def kill(self) -> None:
         """SIGKILL the worker's process group (main process and pool): no clean shutdown."""

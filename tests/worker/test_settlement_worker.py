@@ -140,7 +140,7 @@ def test_worker_killed_mid_settlement_finishes_after_restart(
     worker.wait_for(lambda: _partial(committed, project_id), timeout=60, every=0.02)
     worker.kill()
     assert status_of(committed, project_id) == "settling"
-    worker.start()
+    worker.start(ping_task=False)  # the queue still holds chunks and receipt tasks
     # The killed worker's unacknowledged chunks come back only after the broker's visibility
     # timeout; the sweep finds their donations untouched for STALL_AFTER and sends them again.
     worker.wait_for(lambda: _quiet(project_id), timeout=60, every=0)
@@ -170,7 +170,7 @@ def test_worker_killed_mid_refunds_refunds_nobody_twice(
     settlement.settle_due(datetime.now(UTC))
     worker.wait_for(lambda: _partial(committed, project_id), timeout=60, every=0.02)
     worker.kill()
-    worker.start()
+    worker.start(ping_task=False)  # the queue still holds chunks and receipt tasks
     recovery = settlement.settle_due(datetime.now(UTC) + STALL_AFTER * 2)
     assert recovery.donations_sent > 0
     worker.wait_for(lambda: status_of(committed, project_id) == "settled", timeout=120)
