@@ -31,6 +31,9 @@ def _receipt(receipt_id: int) -> Receipt:
         receipt = uow.session.get(Receipt, receipt_id)
         if receipt is None:
             raise NotFound(_("証明書が見つかりません。"))
+        # Hand the loaded row to the template: leaving the unit of work rolls back, which
+        # would expire it (DetachedInstanceError on the page).
+        uow.session.expunge(receipt)
         return receipt
 
 
