@@ -1,0 +1,203 @@
+"""One world of real rows for the attack suite: two donors, two businesses, staff, and the
+objects each owns, so every route can be called with a real id and every "someone else's
+object" case has a real victim.
+
+    donor A   — a paid, final donation to project A (receipt issued, one-stop application)
+    donor B   — a paid donation to project B
+    business A — project A (live: tier, image, shipment for donor A's gift, payout, batch),
+                 a draft (tier, image) and a submitted project waiting for review
+    business B — project B (live, with donor B's shipment)
+    staff, and a second staff member (payouts need two)
+"""
+
+from __future__ import annotations
+
+import io
+import secrets
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+
+from PIL import Image
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from furusato.domain.money import tax_year
+from furusato.models import (
+    ApiToken,
+    OnestopApplication,
+    Payout,
+    Project,
+    ProjectImage,
+    ProjectRevision,
+    Receipt,
+    Shipment,
+    User,
+)
+from furusato.services import images, payouts, projects, receipts
+from tests.factories import make_business, make_donation, make_project, make_user
+
+# Private details of donor A: no response to anyone else may contain them.
+DONOR_A_NAME = "秘密 一郎"
+DONOR_A_ADDRESS = "東京都千代田区千代田9-9-9 秘密ハイツ101"
+DONOR_A_EMAIL_LOCAL = "victim-a"
+
+
+def png(size: tuple[int, int] = (64, 48)) -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", size, (200, 80, 40)).save(out, format="PNG")
+    return out.getvalue()
+
+
+@dataclass
+class World:
+    users: dict[str, User]
+    ids: dict[str, int | str]
+    tokens: dict[str, str] = field(default_factory=dict)
+
+    def bearer(self, actor: str) -> dict[str, str]:
+        """An Authorization header for the actor (none for anonymous)."""
+        if actor == "anonymous":
+            return {}
+        return {"Authorization": f"Bearer {self.tokens[actor]}"}
+
+
+def _token(db: Session, user: User) -> str:
+    """A bearer token stored as the accounts service stores it (only its SHA-256)."""
+    import hashlib
+
+    token = "fst_" + secrets.token_urlsafe(32)
+    db.add(
+        ApiToken(
+            user_id=user.id,
+            token_sha256=hashlib.sha256(token.encode()).digest(),
+            expires_at=datetime.now(UTC) + timedelta(days=1),
+        )
+    )
+    return token
+
+
+def _image(db: Session, project: Project) -> ProjectImage:
+    processed = images.process(png())
+    image = ProjectImage(
+        project_id=project.id,
+        content_type=processed.content_type,
+        large=processed.large,
+        thumbnail=processed.thumbnail,
+        width=processed.width,
+        height=processed.height,
+        alt_text="写真",
+    )
+    db.add(image)
+    db.flush()
+    return image
+
+
+def _shipment(db: Session, project: Project, donation_id: int, name: str, address: str) -> int:
+    tier = project.tiers[0]
+    shipment = Shipment(
+        donation_id=donation_id,
+        project_id=project.id,
+        tier_id=tier.id,
+        scheduled_month=date(2027, 3, 1),
+        ship_name=name,
+        ship_postal_code="1000001",
+        ship_address=address,
+        ship_phone="090-1234-5678",
+    )
+    db.add(shipment)
+    db.flush()
+    return shipment.id
+
+
+def build_world(db: Session) -> World:
+    now = datetime.now(UTC)
+    business_a, business_b = make_business(db), make_business(db)
+    users = {
+        "donor_a": make_user(
+            db, "donor", email=f"{DONOR_A_EMAIL_LOCAL}-{secrets.token_hex(3)}@example.jp"
+        ),
+        "donor_b": make_user(db, "donor"),
+        "business_a": make_user(db, "business", business=business_a),
+        "business_b": make_user(db, "business", business=business_b),
+        "staff": make_user(db, "staff"),
+        "staff_2": make_user(db, "staff"),
+    }
+    project_a = make_project(db, business_a, status="approved")
+    project_b = make_project(db, business_b, status="approved")
+    image_a = _image(db, project_a)
+    paid = now - timedelta(days=3)
+    donation_a = make_donation(
+        db,
+        project_a,
+        user_id=users["donor_a"].id,
+        donor_name=DONOR_A_NAME,
+        address=DONOR_A_ADDRESS,
+        email=users["donor_a"].email,
+        paid_at=paid,
+        tax_year=tax_year(paid),
+        final_at=paid + timedelta(days=1),
+        onestop_requested=True,
+        birth_date=date(1980, 4, 1),
+        gender="male",
+    )
+    donation_b = make_donation(db, project_b, user_id=users["donor_b"].id, paid_at=paid)
+    shipment_a = _shipment(db, project_a, donation_a.id, DONOR_A_NAME, DONOR_A_ADDRESS)
+    shipment_b = _shipment(db, project_b, donation_b.id, "寄附 次郎", "大阪府堺市1-1")
+
+    draft_a = make_project(db, business_a, status="draft")
+    draft_image = _image(db, draft_a)
+    submitted_a = make_project(db, business_a, status="submitted", submitted_at=now)
+    db.add(
+        ProjectRevision(
+            project_id=submitted_a.id,
+            number=1,
+            snapshot=projects.snapshot(submitted_a),
+            submitted_by_id=users["business_a"].id,
+        )
+    )
+    payout = Payout(project_id=project_a.id, business_id=business_a.id, amount_yen=200_000)
+    exported = make_project(db, business_a, status="settled", outcome="funded")
+    batch_payout = Payout(project_id=exported.id, business_id=business_a.id, amount_yen=150_000)
+    db.add_all([payout, batch_payout])
+    db.flush()
+
+    receipt_id = receipts.issue_receipt(donation_a.id)  # also opens the one-stop application
+    if receipt_id is None:  # pragma: no cover - the world is wrong, not the app
+        raise AssertionError("donor A's final donation got no receipt")
+    application_id = db.scalar(
+        select(OnestopApplication.id).where(OnestopApplication.donation_id == donation_a.id)
+    )
+    payouts.prepare(
+        batch_payout.id, users["staff"], confirmed_amount_yen=150_000, account_checked=True
+    )
+    payouts.approve(batch_payout.id, users["staff_2"])
+    batch_id = payouts.export(users["staff"], date.today() + timedelta(days=3))
+
+    assert db.get(Receipt, receipt_id) is not None and application_id is not None
+    ids: dict[str, int | str] = {
+        "project_a": project_a.id,
+        "project_b": project_b.id,
+        "draft_a": draft_a.id,
+        "submitted_a": submitted_a.id,
+        "tier_a": project_a.tiers[0].id,
+        "draft_tier": draft_a.tiers[0].id,
+        "image_a": image_a.id,
+        "draft_image": draft_image.id,
+        "donation_a": donation_a.id,
+        "donation_b": donation_b.id,
+        "token_a": donation_a.access_token,
+        "shipment_a": shipment_a,
+        "shipment_b": shipment_b,
+        "receipt_a": receipt_id,
+        "application_a": application_id,
+        "payout_a": payout.id,
+        "batch_a": batch_id,
+        "year_a": donation_a.tax_year or paid.year,
+        "postal_code": "5980005",
+        "size": "large",
+        "locale": "en",
+    }
+    world = World(users=users, ids=ids)
+    world.tokens = {name: _token(db, user) for name, user in users.items()}
+    db.flush()
+    return world
