@@ -23,9 +23,10 @@ def insert_ignoring_duplicates(
         return 0
     dialect = session.get_bind().dialect.name
     insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    stmt = insert(model).values(list(rows)).on_conflict_do_nothing(index_elements=unique)
-    result = session.execute(stmt)
-    return int(getattr(result, "rowcount", 0) or 0)
+    # executemany on the table: one compiled statement, sent in batches ("insertmanyvalues").
+    stmt = insert(model.__table__).on_conflict_do_nothing(index_elements=unique)
+    result = session.execute(stmt, list(rows))
+    return max(int(getattr(result, "rowcount", 0) or 0), 0)
 
 
 def entry(
