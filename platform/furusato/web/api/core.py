@@ -20,6 +20,7 @@ from furusato.models import IdempotencyRecord, User
 from furusato.services import accounts
 from furusato.services.errors import ServiceError
 from furusato.services.uow import UnitOfWork
+from furusato.web.extensions import limiter
 
 api = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -61,6 +62,7 @@ class Operation:
     idempotent: bool
     content_type: str = "application/json"
     errors: tuple[int, ...] = field(default_factory=tuple)
+    limit: str | None = None
 
 
 REGISTRY: list[Operation] = []
@@ -209,9 +211,11 @@ def operation(
     idempotent: bool = False,
     content_type: str = "application/json",
     errors: tuple[int, ...] = (),
+    limit: str | None = None,
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Declare an API operation. The handler gets a `Call` and the path arguments and returns a
-    pydantic model (sent with `status`), or a ready Response."""
+    pydantic model (sent with `status`), or a ready Response. `limit` is a Flask-Limiter rate
+    ("10 per minute"): beyond it the caller gets a 429 problem."""
 
     def decorate(handler: Callable[..., Any]) -> Callable[..., Any]:
         endpoint = handler.__name__
@@ -265,7 +269,10 @@ def operation(
                 return problem_response(exc.problem)
 
         view.access_roles = roles  # type: ignore[attr-defined]
-        api.add_url_rule(rule, endpoint=endpoint, view_func=view, methods=[method])
+        # The limiter checks inside the function it wraps, so that wrapper must be the view
+        # Flask calls (a @limiter.limit stacked on top of @operation is never called).
+        registered = limiter.limit(limit)(view) if limit else view
+        api.add_url_rule(rule, endpoint=endpoint, view_func=registered, methods=[method])
         REGISTRY.append(
             Operation(
                 rule=rule,
@@ -280,11 +287,24 @@ def operation(
                 idempotent=idempotent,
                 content_type=content_type,
                 errors=errors,
+                limit=limit,
             )
         )
         return view
 
     return decorate
+
+
+@api.errorhandler(429)
+def _too_many(exc: Exception) -> Response:
+    return problem_response(
+        Problem(
+            title="Too Many Requests",
+            status=429,
+            detail="too many requests: wait a minute and try again",
+            code="rate_limited",
+        )
+    )
 
 
 def _respond(result: Any, status: int) -> Response:

@@ -66,7 +66,7 @@ def build_document() -> dict[str, Any]:
                 op.content_type: {"schema": {"type": "string", "format": "binary"}}
             }
         responses: dict[str, Any] = {str(op.status): success}
-        codes = set(op.errors) | {400}
+        codes = set(op.errors) | {400} | ({429} if op.limit else set())
         if op.body is not None or op.query is not None:
             codes |= {415, 422} if op.body is not None else {422}
         if ANONYMOUS not in op.roles:

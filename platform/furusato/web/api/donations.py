@@ -20,7 +20,6 @@ from furusato.payments import get_gateway
 from furusato.services import charges, donations
 from furusato.services.errors import Conflict, NotFound, ServiceError
 from furusato.web.api.core import ANONYMOUS, Call, operation
-from furusato.web.extensions import limiter
 
 TOKEN_HEADER = "X-Donation-Token"  # noqa: S105 - a header name
 
@@ -135,7 +134,6 @@ def _visible(donation_id: int, user: User | None, *, staff_may: bool) -> Donatio
     raise NotFound("寄附が見つかりません。")
 
 
-@limiter.limit("30 per minute")
 @operation(
     "/projects/<int:project_id>/donations",
     method="POST",
@@ -145,6 +143,7 @@ def _visible(donation_id: int, user: User | None, *, staff_may: bool) -> Donatio
     status=201,
     idempotent=True,
     errors=(404, 409, 503),
+    limit="30 per minute",
 )
 def create_donation(call: Call, project_id: int) -> DonationOut:
     body: DonationCreate = call.body
@@ -166,7 +165,6 @@ def create_donation(call: Call, project_id: int) -> DonationOut:
     return out
 
 
-@limiter.limit("20 per minute")
 @operation(
     "/donations/<int:donation_id>/pay",
     method="POST",
@@ -174,6 +172,7 @@ def create_donation(call: Call, project_id: int) -> DonationOut:
     body=PayRequest,
     response=DonationOut,
     errors=(402, 404, 409),
+    limit="20 per minute",
 )
 def pay_donation(call: Call, donation_id: int) -> DonationOut:
     _visible(donation_id, call.user, staff_may=False)

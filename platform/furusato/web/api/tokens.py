@@ -8,7 +8,6 @@ from pydantic import BaseModel, Field
 
 from furusato.services import accounts
 from furusato.web.api.core import ApiError, Call, operation
-from furusato.web.extensions import limiter
 
 
 class TokenRequest(BaseModel):
@@ -23,7 +22,6 @@ class TokenResponse(BaseModel):
     role: str
 
 
-@limiter.limit("10 per minute")
 @operation(
     "/tokens",
     method="POST",
@@ -32,6 +30,7 @@ class TokenResponse(BaseModel):
     response=TokenResponse,
     status=201,
     errors=(401, 429),
+    limit="10 per minute",
 )
 def create_token(call: Call) -> TokenResponse:
     issued = accounts.issue_token(call.body.email, call.body.password)
