@@ -12,6 +12,7 @@ object" case has a real victim.
 
 from __future__ import annotations
 
+import hashlib
 import io
 import secrets
 from dataclasses import dataclass, field
@@ -33,13 +34,25 @@ from furusato.models import (
     Shipment,
     User,
 )
-from furusato.services import images, payouts, projects, receipts
-from tests.factories import make_business, make_donation, make_project, make_user
+from furusato.services import images, payouts, projects, receipts, tiers
+from tests.factories import make_business, make_donation, make_user
 
 # Private details of donor A: no response to anyone else may contain them.
 DONOR_A_NAME = "秘密 一郎"
 DONOR_A_ADDRESS = "東京都千代田区千代田9-9-9 秘密ハイツ101"
 DONOR_A_EMAIL_LOCAL = "victim-a"
+STORY = "## 物語\n\n地元の素材で、[工房](https://example.jp/kobo)の職人がつくります。"
+
+
+@dataclass(frozen=True)
+class Texts:
+    """Every free text the world's rows carry; the XSS tests put payloads in all of them."""
+
+    plain: str | None = None  # one string for every plain-text field (None: ordinary Japanese)
+    story: str = STORY  # the project story, in Markdown
+
+    def __call__(self, ordinary: str) -> str:
+        return self.plain if self.plain is not None else ordinary
 
 
 def png(size: tuple[int, int] = (64, 48)) -> bytes:
@@ -63,8 +76,6 @@ class World:
 
 def _token(db: Session, user: User) -> str:
     """A bearer token stored as the accounts service stores it (only its SHA-256)."""
-    import hashlib
-
     token = "fst_" + secrets.token_urlsafe(32)
     db.add(
         ApiToken(
@@ -76,7 +87,7 @@ def _token(db: Session, user: User) -> str:
     return token
 
 
-def _image(db: Session, project: Project) -> ProjectImage:
+def _image(db: Session, project: Project, alt_text: str) -> ProjectImage:
     processed = images.process(png())
     image = ProjectImage(
         project_id=project.id,
@@ -85,11 +96,53 @@ def _image(db: Session, project: Project) -> ProjectImage:
         thumbnail=processed.thumbnail,
         width=processed.width,
         height=processed.height,
-        alt_text="写真",
+        alt_text=alt_text,
     )
     db.add(image)
     db.flush()
     return image
+
+
+def _project(db: Session, owner: User, status: str, texts: Texts, **values: object) -> Project:
+    """A project written through the services (so its story is rendered and sanitised as in
+    real use), with one gift tier, then moved to `status`."""
+    now = datetime.now(UTC)
+    project_id = projects.create_draft(
+        owner,
+        {
+            "title": texts("泉佐野の新しいタオル"),
+            "summary": texts("地元の素材で新しい商品をつくります。"),
+            "story_markdown": texts.story,
+            "category": "food",
+            "eligible_cost_yen": 1_000_000,
+            "starts_at": now - timedelta(days=1),
+            "deadline": now + timedelta(days=30),
+            "miss_policy": "keep",
+            "fallback_purpose": texts("市の子育て支援に活用します。"),
+            "fallback_gift_note": texts("返礼品はお送りします。"),
+        },
+    )
+    tiers.add_tier(
+        owner,
+        project_id,
+        {
+            "amount_yen": 10_000,
+            "gift_name": texts("泉州タオル"),
+            "gift_description": texts("地元で織ったタオル"),
+            "procurement_cost_yen": 3_000,
+            "shipping_cost_yen": 800,
+            "delivery_month": date(2027, 3, 1),
+            "local_category": 3,
+            "local_evidence": texts("市内の工場で製造"),
+        },
+    )
+    project = db.get(Project, project_id, populate_existing=True)
+    assert project is not None
+    project.status = status
+    for name, value in values.items():
+        setattr(project, name, value)
+    db.flush()
+    return project
 
 
 def _shipment(db: Session, project: Project, donation_id: int, name: str, address: str) -> int:
@@ -109,29 +162,29 @@ def _shipment(db: Session, project: Project, donation_id: int, name: str, addres
     return shipment.id
 
 
-def build_world(db: Session) -> World:
+def build_world(db: Session, texts: Texts = Texts()) -> World:
     now = datetime.now(UTC)
-    business_a, business_b = make_business(db), make_business(db)
+    business_a = make_business(db, name=texts("泉佐野タオル工房"))
+    business_b = make_business(db, name=texts("りんくう食品"))
+    donor_a_email = f"{DONOR_A_EMAIL_LOCAL}-{secrets.token_hex(3)}@example.jp"
     users = {
-        "donor_a": make_user(
-            db, "donor", email=f"{DONOR_A_EMAIL_LOCAL}-{secrets.token_hex(3)}@example.jp"
-        ),
+        "donor_a": make_user(db, "donor", email=donor_a_email, display_name=texts("一郎")),
         "donor_b": make_user(db, "donor"),
         "business_a": make_user(db, "business", business=business_a),
         "business_b": make_user(db, "business", business=business_b),
         "staff": make_user(db, "staff"),
         "staff_2": make_user(db, "staff"),
     }
-    project_a = make_project(db, business_a, status="approved")
-    project_b = make_project(db, business_b, status="approved")
-    image_a = _image(db, project_a)
+    project_a = _project(db, users["business_a"], "approved", texts)
+    project_b = _project(db, users["business_b"], "approved", texts)
+    image_a = _image(db, project_a, texts("写真"))
     paid = now - timedelta(days=3)
     donation_a = make_donation(
         db,
         project_a,
         user_id=users["donor_a"].id,
-        donor_name=DONOR_A_NAME,
-        address=DONOR_A_ADDRESS,
+        donor_name=texts(DONOR_A_NAME),
+        address=texts(DONOR_A_ADDRESS),
         email=users["donor_a"].email,
         paid_at=paid,
         tax_year=tax_year(paid),
@@ -141,12 +194,14 @@ def build_world(db: Session) -> World:
         gender="male",
     )
     donation_b = make_donation(db, project_b, user_id=users["donor_b"].id, paid_at=paid)
-    shipment_a = _shipment(db, project_a, donation_a.id, DONOR_A_NAME, DONOR_A_ADDRESS)
+    shipment_a = _shipment(
+        db, project_a, donation_a.id, texts(DONOR_A_NAME), texts(DONOR_A_ADDRESS)
+    )
     shipment_b = _shipment(db, project_b, donation_b.id, "寄附 次郎", "大阪府堺市1-1")
 
-    draft_a = make_project(db, business_a, status="draft")
-    draft_image = _image(db, draft_a)
-    submitted_a = make_project(db, business_a, status="submitted", submitted_at=now)
+    draft_a = _project(db, users["business_a"], "draft", texts)
+    draft_image = _image(db, draft_a, texts("試作品の写真"))
+    submitted_a = _project(db, users["business_a"], "submitted", texts, submitted_at=now)
     db.add(
         ProjectRevision(
             project_id=submitted_a.id,
@@ -156,7 +211,7 @@ def build_world(db: Session) -> World:
         )
     )
     payout = Payout(project_id=project_a.id, business_id=business_a.id, amount_yen=200_000)
-    exported = make_project(db, business_a, status="settled", outcome="funded")
+    exported = _project(db, users["business_a"], "settled", texts, outcome="funded")
     batch_payout = Payout(project_id=exported.id, business_id=business_a.id, amount_yen=150_000)
     db.add_all([payout, batch_payout])
     db.flush()
