@@ -132,7 +132,9 @@ def expected(route: Route, rule: Rule, roles: tuple[str, ...], actor: str) -> tu
     return rule.ok
 
 
-def call(app: Flask, route: Route, rule: Rule, world: World, actor: str) -> TestResponse:
+def call(
+    app: Flask, route: Route, rule: Rule, world: World, actor: str, extra_query: str = ""
+) -> TestResponse:
     """One request as `actor`: session login for pages, a bearer token for the API."""
     client: FlaskClient = app.test_client()
     headers: dict[str, str] = {}
@@ -141,6 +143,8 @@ def call(app: Flask, route: Route, rule: Rule, world: World, actor: str) -> Test
     elif actor != "anonymous":
         login(client, world.users[actor])
     url = url_for_route(route, rule, world)
+    if extra_query:
+        url += ("&" if "?" in url else "?") + extra_query
     kwargs: dict[str, Any] = {"headers": headers, "method": route.method}
     if route.method in ("POST", "PUT", "PATCH", "DELETE"):
         if route.is_api:
