@@ -5,7 +5,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test e2e lint bench-rush bench-settle bench-receipts clean
+.PHONY: run test e2e lint translations bench-rush bench-settle bench-receipts clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
@@ -27,6 +27,10 @@ e2e: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check platform worker tests bench scripts migrations
 	$(BIN)/mypy
+
+# Extract the Japanese msgids, merge them into the English catalog, compile the .mo (commit all three).
+translations: $(STAMP)
+	$(BIN)/python scripts/i18n.py
 
 bench-rush: $(STAMP)
 	$(BIN)/python scripts/test_services.py -- $(BIN)/python bench/rush.py
