@@ -304,6 +304,14 @@ def resume(project_id: int, as_of: datetime, report: SettleReport) -> None:
     now = _now()
     with UnitOfWork() as uow:
         s = uow.session
+        # While any of the campaign's donations moved recently its chunks are still flowing
+        # through the queue; only a campaign that has stalled gets its pending work re-sent
+        # (a killed worker's unacknowledged chunks return only after the broker's timeout).
+        last_move = s.scalar(
+            select(func.max(Donation.updated_at)).where(
+                Donation.project_id == project_id, Donation.settlement_state.is_not(None)
+            )
+        )
         failed = s.execute(
             select(Donation.id, Donation.settlement_error).where(
                 Donation.project_id == project_id, Donation.settlement_state == FAILED
@@ -317,22 +325,14 @@ def resume(project_id: int, as_of: datetime, report: SettleReport) -> None:
                 .values(settlement_state=PENDING, updated_at=now)
                 .execution_options(synchronize_session=False)
             )
+        stalled = last_move is None or last_move < as_of - STALL_AFTER
+        # A payment confirmed after the decision (an expired donation paid late) joins in.
+        resend = [and_(Donation.status == DonationStatus.PAID, Donation.settlement_state.is_(None))]
+        if stalled:
+            resend.append(Donation.settlement_state == PENDING)
         stale = s.scalars(
             update(Donation)
-            .where(
-                Donation.project_id == project_id,
-                or_(
-                    and_(
-                        Donation.settlement_state == PENDING,
-                        Donation.updated_at < as_of - STALL_AFTER,
-                    ),
-                    # A payment confirmed after the decision (an expired donation paid late).
-                    and_(
-                        Donation.status == DonationStatus.PAID,
-                        Donation.settlement_state.is_(None),
-                    ),
-                ),
-            )
+            .where(Donation.project_id == project_id, or_(*resend))
             .values(settlement_state=PENDING, updated_at=now)
             .returning(Donation.id)
             .execution_options(synchronize_session=False)
