@@ -25,6 +25,11 @@ os.environ.setdefault("FURUSATO_TEST_SLOT", "bench_settle")
 from tests.support.env import configure_environment
 
 configure_environment()
+# Redis db 15 is outside the test slots' range (1-14), so no test run's worker fixture purges
+# or consumes the benchmark's queue.
+os.environ["CELERY_BROKER_URL"] = os.environ["CELERY_RESULT_BACKEND"] = (
+    os.environ["CELERY_BROKER_URL"].rsplit("/", 1)[0] + "/15"
+)
 
 from sqlalchemy import func, select  # noqa: E402
 from sqlalchemy.orm import Session  # noqa: E402
@@ -43,6 +48,7 @@ def main() -> int:
     parser.add_argument("--count", type=int, default=100_000)
     parser.add_argument("--keep-db", action="store_true", help="do not drop the database")
     args = parser.parse_args()
+    sys.stdout.reconfigure(line_buffering=True)  # type: ignore[attr-defined]
 
     recreate_database()
     engine = get_engine()
