@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from furusato.models import AuditLog, Donation, OutboundEmail, PaymentAttempt, Payout, Project
 from furusato.payments import get_gateway
-from furusato.services import settlement, settlement_work
+from furusato.services import settlement, settlement_refunds, settlement_work
 from tests.conftest import TaskRecorder
 from tests.factories import make_donation, make_project, make_user
 from tests.support.localstripe import LocalStripe
@@ -79,7 +79,7 @@ def test_started_attempt_left_by_a_crash_is_asked_about_not_refunded_again(
     get_gateway().refund(
         payment_intent_id=d.payment_intent_id or "", amount_yen=5_000, idempotency_key=key
     )
-    assert settlement_work.refund_one(project.id, d.id) == "refunded"
+    assert settlement_refunds.refund_one(project.id, d.id) == "refunded"
     assert refunded_amounts(stripe_clean, d.payment_intent_id or "") == [5_000]
     attempt = db.scalar(select(PaymentAttempt).where(PaymentAttempt.key == key))
     assert attempt is not None and attempt.status == "succeeded"
@@ -98,8 +98,8 @@ def test_started_attempt_whose_call_never_left_is_refunded_once(
         )
     )
     db.flush()
-    assert settlement_work.refund_one(project.id, d.id) == "refunded"
-    assert settlement_work.refund_one(project.id, d.id) == "skipped"
+    assert settlement_refunds.refund_one(project.id, d.id) == "refunded"
+    assert settlement_refunds.refund_one(project.id, d.id) == "skipped"
     assert refunded_amounts(stripe_clean, d.payment_intent_id or "") == [6_000]
     assert db.scalar(select(func.count(PaymentAttempt.id))) == 1
 

@@ -11,7 +11,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from furusato.domain.settlement import ACCOUNTS, Account, fiscal_year
+from furusato.domain.settlement import ACCOUNTS, Account, donation_key, fiscal_year
 from furusato.models import LedgerEntry
 
 
@@ -51,6 +51,28 @@ def entry(
         "memo": memo[:200],
         "created_at": datetime.now(UTC),
     }
+
+
+def received(project_id: int, donation_id: int, amount: int, paid_at: datetime) -> dict[str, Any]:
+    return entry(
+        key=donation_key(donation_id, "received"),
+        project_id=project_id,
+        donation_id=donation_id,
+        account=Account.DONATION_RECEIVED,
+        amount_yen=amount,
+        at=paid_at,
+    )
+
+
+def fee(project_id: int, donation_id: int, fee: int, paid_at: datetime) -> dict[str, Any]:
+    return entry(
+        key=donation_key(donation_id, "fee"),
+        project_id=project_id,
+        donation_id=donation_id,
+        account=Account.PAYMENT_FEE,
+        amount_yen=-fee,
+        at=paid_at,
+    )
 
 
 def book(session: Session, entries: Sequence[dict[str, Any]]) -> int:

@@ -349,9 +349,14 @@ def _send(project_id: int, ids: Sequence[int], report: SettleReport) -> None:
         report.chunks_sent += 1
         report.donations_sent += len(chunk)
         if report.inline:
-            settlement_work.run_chunk(project_id, chunk)
+            settlement_work.run_chunk(project_id, chunk)  # finishes the campaign after the last
         else:
             dispatch.send(CHUNK_TASK, project_id, chunk)
+    if report.inline and ids and project_id not in report.settled:
+        with UnitOfWork() as uow:
+            project = uow.session.get(Project, project_id)
+            if project is not None and project.status == CampaignStatus.SETTLED:
+                report.settled.append(project_id)
 
 
 def progress(project_id: int) -> Progress:

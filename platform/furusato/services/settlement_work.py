@@ -3,8 +3,7 @@
 A chunk is a list of donation ids of one settling campaign. Fulfilling (funded, or missed and
 kept) claims the whole chunk in one transaction: its donations go `pending → done` together with
 their shipments, ledger entries and receipt tasks, so a crash leaves a chunk either all done or
-all pending. Refunds go one donation at a time around the gateway call: the PaymentAttempt row is
-committed before the call, and the donation row stays locked until the outcome is written.
+all pending. Refunds go one donation at a time around the gateway call (settlement_refunds).
 Any number of copies of a chunk may run (a redelivered message, the sweep's re-send): rows are
 claimed with `FOR NO KEY UPDATE SKIP LOCKED` and `settlement_state = 'pending'`, keys are unique.
 """
@@ -13,7 +12,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -28,24 +26,20 @@ from furusato.domain.settlement import (
     donation_key,
     error_text,
     project_key,
-    refund_attempt_key,
 )
 from furusato.domain.states import (
-    AttemptKind,
-    AttemptStatus,
     CampaignStatus,
     DonationStatus,
     SettlementState,
 )
 from furusato.models import (
     Donation,
-    PaymentAttempt,
     Project,
     Shipment,
     Tier,
 )
-from furusato.payments import GatewayUnavailable, get_gateway
-from furusato.services import audit, ledger, mail
+from furusato.payments import GatewayUnavailable
+from furusato.services import audit, ledger, mail, settlement_refunds
 from furusato.services.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -76,7 +70,7 @@ def run_chunk(project_id: int, donation_ids: Sequence[int]) -> None:
         return
     if decision.action == "refund":
         for donation_id in donation_ids:
-            refund_one(project_id, donation_id)
+            settlement_refunds.refund_one(project_id, donation_id)
     else:
         _fulfil_safely(project_id, list(donation_ids), decision)
     finish(project_id)
@@ -160,9 +154,9 @@ def _fulfil(project_id: int, ids: list[int], decision: Decision) -> None:
         entries: list[dict[str, Any]] = []
         for r in rows:
             paid_at = r.paid_at or now
-            entries.append(_received(project_id, r.id, r.amount_yen, paid_at))
+            entries.append(ledger.received(project_id, r.id, r.amount_yen, paid_at))
             if r.fee_yen:
-                entries.append(_fee(project_id, r.id, r.fee_yen, paid_at))
+                entries.append(ledger.fee(project_id, r.id, r.fee_yen, paid_at))
             ships = decision.ships_gifts and r.gift and not r.resident and r.tier_id is not None
             if ships:
                 shipments.append(_shipment(project_id, r, now))
@@ -219,28 +213,6 @@ def _shipment(project_id: int, r: Any, now: datetime) -> dict[str, Any]:
     }
 
 
-def _received(project_id: int, donation_id: int, amount: int, paid_at: datetime) -> dict[str, Any]:
-    return ledger.entry(
-        key=donation_key(donation_id, "received"),
-        project_id=project_id,
-        donation_id=donation_id,
-        account=Account.DONATION_RECEIVED,
-        amount_yen=amount,
-        at=paid_at,
-    )
-
-
-def _fee(project_id: int, donation_id: int, fee: int, paid_at: datetime) -> dict[str, Any]:
-    return ledger.entry(
-        key=donation_key(donation_id, "fee"),
-        project_id=project_id,
-        donation_id=donation_id,
-        account=Account.PAYMENT_FEE,
-        amount_yen=-fee,
-        at=paid_at,
-    )
-
-
 def _queue_kept_mail(
     uow: UnitOfWork, project_id: int, donation_id: int, to: str, amount: int
 ) -> None:
@@ -259,165 +231,6 @@ def _queue_kept_mail(
             "寄附金受領証明書は別途お送りします。"
         ),
     )
-
-
-@dataclass(frozen=True)
-class _Attempt:
-    id: int
-    key: str
-    status: str
-    created: bool
-
-
-def _refund_attempt(donation_id: int, amount_yen: int) -> _Attempt:
-    """The live refund attempt of a donation, or a new one written and COMMITTED now (before
-    any gateway call). After a definite refusal, a staff retry gets a numbered key."""
-    with UnitOfWork() as uow:
-        s = uow.session
-        live = s.scalar(
-            select(PaymentAttempt).where(
-                PaymentAttempt.donation_id == donation_id,
-                PaymentAttempt.kind == AttemptKind.REFUND,
-                PaymentAttempt.status != AttemptStatus.FAILED,
-            )
-        )
-        if live is not None:
-            return _Attempt(live.id, live.key, live.status, created=False)
-        refused = s.scalar(
-            select(func.count(PaymentAttempt.id)).where(
-                PaymentAttempt.donation_id == donation_id,
-                PaymentAttempt.kind == AttemptKind.REFUND,
-            )
-        )
-        attempt = PaymentAttempt(
-            donation_id=donation_id,
-            kind=AttemptKind.REFUND,
-            key=refund_attempt_key(donation_id, refused or 0),
-            status=AttemptStatus.STARTED,
-            amount_yen=amount_yen,
-        )
-        s.add(attempt)
-        uow.commit()
-        return _Attempt(attempt.id, attempt.key, attempt.status, created=True)
-
-
-def _set_attempt(attempt_id: int, status: str, **values: Any) -> None:
-    with UnitOfWork() as uow:
-        uow.session.execute(
-            update(PaymentAttempt)
-            .where(PaymentAttempt.id == attempt_id)
-            .values(status=status, **values)
-        )
-        uow.commit()
-
-
-def refund_one(project_id: int, donation_id: int) -> str:
-    """Refund one donation of a missed `refund` campaign, at most once. Returns what happened."""
-    with UnitOfWork() as uow:
-        s = uow.session
-        d = s.scalar(
-            select(Donation)
-            .where(
-                Donation.id == donation_id,
-                Donation.project_id == project_id,
-                Donation.settlement_state == PENDING,
-            )
-            .with_for_update(skip_locked=True, key_share=True)
-        )
-        if d is None:
-            return "skipped"  # done, failed, or another worker holds it right now
-        if d.status != DonationStatus.PAID:
-            d.settlement_state = DONE
-            uow.commit()
-            return "not_paid"
-        if not d.payment_intent_id:
-            _fail(d, "no_payment_intent", "決済の記録がないため返金できません。")
-            uow.commit()
-            return "failed"
-        attempt = _refund_attempt(d.id, d.amount_yen)
-        refund_id: str | None = None
-        if attempt.status != AttemptStatus.SUCCEEDED:
-            gateway = get_gateway()
-            already = 0
-            if not attempt.created:  # a crash or timeout may have refunded it: ask first
-                already = gateway.payment_intent(d.payment_intent_id).amount_refunded_yen
-            if 0 < already < d.amount_yen:
-                _set_attempt(attempt.id, AttemptStatus.FAILED, error_code="partial_refund")
-                _fail(d, "partial_refund", f"ゲートウェイ上で{already}円だけ返金済みです。")
-                uow.commit()
-                return "failed"
-            if already == 0:
-                try:
-                    result = gateway.refund(
-                        payment_intent_id=d.payment_intent_id,
-                        amount_yen=d.amount_yen,
-                        idempotency_key=attempt.key,
-                    )
-                except GatewayUnavailable:
-                    _set_attempt(attempt.id, AttemptStatus.UNKNOWN)
-                    raise
-                except Exception as exc:  # a definite refusal: never retried blindly
-                    code = str(getattr(exc, "code", "") or "refund_refused")
-                    _set_attempt(
-                        attempt.id,
-                        AttemptStatus.FAILED,
-                        error_code=code[:64],
-                        error_message=str(exc)[:2000],
-                    )
-                    _fail(d, code, str(exc))
-                    uow.commit()
-                    return "failed"
-                if result.status == "failed":
-                    _set_attempt(attempt.id, AttemptStatus.FAILED, error_code="refund_failed")
-                    _fail(d, "refund_failed", f"返金 {result.refund_id} が失敗しました。")
-                    uow.commit()
-                    return "failed"
-                refund_id = result.refund_id
-        now = _now()
-        values: dict[str, Any] = {"status": AttemptStatus.SUCCEEDED}
-        if refund_id:
-            values["gateway_object_id"] = refund_id
-        s.execute(update(PaymentAttempt).where(PaymentAttempt.id == attempt.id).values(**values))
-        d.status = DonationStatus.REFUNDED
-        d.refunded_at = now
-        d.settlement_state = DONE
-        d.settlement_error = ""
-        paid_at = d.paid_at or now
-        entries = [_received(project_id, d.id, d.amount_yen, paid_at)]
-        if d.fee_yen:
-            entries.append(_fee(project_id, d.id, d.fee_yen, paid_at))
-        entries.append(
-            ledger.entry(
-                key=donation_key(d.id, "refund"),
-                project_id=project_id,
-                donation_id=d.id,
-                account=Account.REFUND,
-                amount_yen=-d.amount_yen,
-                at=now,
-            )
-        )
-        ledger.book(s, entries)
-        # Its one-stop application (if any) is withdrawn, and the number erased, by the
-        # one-stop sweep (furusato.onestop_withdraw_refunded), which owns that rule.
-        mail.queue(
-            uow,
-            key=donation_key(d.id, "refunded"),
-            to=d.email,
-            subject=f"【{d.project.title}】目標に届かなかったため返金しました",
-            body=(
-                f"{d.donor_name} 様\n\n「{d.project.title}」は目標額に届きませんでした。\n"
-                f"募集時にお知らせしたとおり、ご寄附 {d.amount_yen:,}円 を全額返金しました。\n"
-                "返金のため、寄附金受領証明書は発行されず、返礼品もお送りしません。\n"
-                "カード会社の処理により、ご利用明細への反映には時間がかかる場合があります。"
-            ),
-        )
-        uow.commit()
-        return "refunded"
-
-
-def _fail(d: Donation, code: str, message: str) -> None:
-    d.settlement_state = FAILED
-    d.settlement_error = error_text(code, message)
 
 
 def mark_failed(project_id: int, donation_ids: Sequence[int], code: str, message: str) -> int:
