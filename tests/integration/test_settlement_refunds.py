@@ -5,11 +5,13 @@ from __future__ import annotations
 import threading
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
 from furusato.models import AuditLog, Donation, OutboundEmail, PaymentAttempt, Payout, Project
-from furusato.payments import get_gateway
+from furusato.payments import GatewayUnavailable, get_gateway, set_gateway
+from furusato.payments.stripe_gateway import StripeGateway
 from furusato.services import settlement, settlement_refunds, settlement_work
 from tests.conftest import TaskRecorder
 from tests.factories import make_donation, make_project, make_user
@@ -166,3 +168,41 @@ def test_two_concurrent_sweeps_settle_once(committed: Engine, sent_tasks: TaskRe
             select(func.count(AuditLog.id)).where(AuditLog.action == "campaign.settled")
         )
         assert settled == 1
+
+
+def test_gateway_outage_keeps_the_key_and_the_sweep_refunds_once_later(
+    committed: Engine, stripe_clean: LocalStripe, sent_tasks: TaskRecorder
+) -> None:
+    """An unreachable gateway leaves the attempt `unknown` and the donation pending; after the
+    task gives up, the sweep sends it again and it is refunded once, under the same key."""
+    pi = intent(stripe_clean, 8_000)
+    project_id = seed_campaign(
+        committed, count=1, amounts=[8_000], funded=False, payment_intents=[pi]
+    )
+    settlement.settle_due(datetime.now(UTC))
+    with Session(committed) as s:
+        donation_id = s.scalar(select(Donation.id).where(Donation.project_id == project_id))
+    assert donation_id is not None
+    set_gateway(StripeGateway("sk_test_x", "pk_test_x", "whsec_x", api_base="http://127.0.0.1:9"))
+    try:
+        with pytest.raises(GatewayUnavailable):
+            settlement_work.run_chunk(project_id, [donation_id])
+    finally:
+        set_gateway(None)
+    with Session(committed) as s:
+        attempt = s.scalar(select(PaymentAttempt))
+        assert attempt is not None and (attempt.status, attempt.key) == (
+            "unknown",
+            f"donation:{donation_id}:refund",
+        )
+    # The chunk task's retries are exhausted: it marks the donation failed (transient).
+    settlement_work.mark_failed(project_id, [donation_id], "gateway_unavailable", "down")
+    sent_tasks.sent.clear()
+    again = settlement.settle_due(datetime.now(UTC))
+    assert sent_tasks.sent == [(settlement.CHUNK_TASK, (project_id, [donation_id]))]
+    assert again.donations_sent == 1
+    settlement_work.run_chunk(project_id, [donation_id])
+    assert refunded_amounts(stripe_clean, pi) == [8_000]
+    with Session(committed) as s:
+        assert s.scalar(select(func.count(PaymentAttempt.id))) == 1
+        assert s.scalar(select(Project.status).where(Project.id == project_id)) == "settled"
