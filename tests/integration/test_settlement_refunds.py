@@ -9,7 +9,15 @@ import pytest
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
-from furusato.models import AuditLog, Donation, OutboundEmail, PaymentAttempt, Payout, Project
+from furusato.models import (
+    AuditLog,
+    Donation,
+    LedgerEntry,
+    OutboundEmail,
+    PaymentAttempt,
+    Payout,
+    Project,
+)
 from furusato.payments import GatewayUnavailable, get_gateway, set_gateway
 from furusato.payments.stripe_gateway import StripeGateway
 from furusato.services import settlement, settlement_refunds, settlement_work
@@ -206,3 +214,35 @@ def test_gateway_outage_keeps_the_key_and_the_sweep_refunds_once_later(
     with Session(committed) as s:
         assert s.scalar(select(func.count(PaymentAttempt.id))) == 1
         assert s.scalar(select(Project.status).where(Project.id == project_id)) == "settled"
+
+
+def test_payment_confirmed_after_settlement_is_refunded_too(
+    db: Session, stripe_clean: LocalStripe, sent_tasks: TaskRecorder
+) -> None:
+    """A pledge paid late (after its campaign settled as missed/refund) is refunded by the
+    next sweep, and the city's share is rebalanced under a new key."""
+    project, _ = missed(db, stripe_clean, [3_000])
+    settlement.settle_due(NOW)
+    for _, args in [t for t in sent_tasks.sent if t[0] == settlement.CHUNK_TASK]:
+        settlement_work.run_chunk(*args)
+    db.expire_all()
+    assert project.status == "settled"
+    late = make_donation(
+        db, project, amount_yen=4_000, fee_yen=144, payment_intent_id=intent(stripe_clean, 4_000)
+    )
+    sent_tasks.sent.clear()
+    report = settlement.settle_due(NOW + timedelta(minutes=1))
+    assert report.donations_sent == 1
+    for _, args in [t for t in sent_tasks.sent if t[0] == settlement.CHUNK_TASK]:
+        settlement_work.run_chunk(*args)
+    db.expire_all()
+    assert late.status == "refunded" and late.settlement_state == "done"
+    assert refunded_amounts(stripe_clean, late.payment_intent_id or "") == [4_000]
+    shares = db.scalars(
+        select(LedgerEntry.key).where(LedgerEntry.account == "city_share").order_by(LedgerEntry.id)
+    ).all()
+    assert shares == [f"project:{project.id}:city_share", f"project:{project.id}:city_share:2"]
+    total = db.scalar(
+        select(func.sum(LedgerEntry.amount_yen)).where(LedgerEntry.project_id == project.id)
+    )
+    assert total == 0

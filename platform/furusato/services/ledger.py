@@ -96,3 +96,8 @@ def city_share_remainder(session: Session, project_id: int) -> int:
     """The amount that balances the campaign's ledger (booked negative as the city's share)."""
     t = totals(session, project_id)
     return -sum(v for k, v in t.items() if k != Account.CITY_SHARE)
+
+
+def balance(session: Session, project_id: int) -> int:
+    """The sum of every entry of a campaign: 0 once its city's share is booked."""
+    return sum(totals(session, project_id).values())

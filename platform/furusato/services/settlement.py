@@ -91,7 +91,7 @@ def settle_due(as_of: datetime | None = None) -> SettleReport:
     for project_id in _in_status(CampaignStatus.CLOSING):
         advance_closing(project_id, as_of, report)
     just_decided = {pid for pid, _, _ in report.decided}
-    for project_id in _in_status(CampaignStatus.SETTLING):
+    for project_id in _in_status(CampaignStatus.SETTLING) + _settled_with_late_payments():
         if project_id not in just_decided:
             resume(project_id, as_of, report)
     return report
@@ -119,6 +119,25 @@ def _in_status(status: str) -> list[int]:
         return list(
             uow.session.scalars(
                 select(Project.id).where(Project.status == status).order_by(Project.id)
+            )
+        )
+
+
+def _settled_with_late_payments() -> list[int]:
+    """Settled campaigns with a donation paid after settlement (an expired pledge whose payment
+    was confirmed late): it is refunded or kept by the campaign's outcome like the others."""
+    with UnitOfWork() as uow:
+        return list(
+            uow.session.scalars(
+                select(Donation.project_id)
+                .join(Project, Project.id == Donation.project_id)
+                .where(
+                    Project.status == CampaignStatus.SETTLED,
+                    Donation.status == DonationStatus.PAID,
+                    Donation.settlement_state.is_(None),
+                )
+                .distinct()
+                .order_by(Donation.project_id)
             )
         )
 

@@ -34,6 +34,7 @@ from furusato.domain.states import (
 )
 from furusato.models import (
     Donation,
+    LedgerEntry,
     Project,
     Shipment,
     Tier,
@@ -57,7 +58,8 @@ def _now() -> datetime:
 
 def _decision(session: Session, project_id: int) -> Decision | None:
     project = session.get(Project, project_id)
-    if project is None or project.status != CampaignStatus.SETTLING:
+    # A settled campaign still takes late work: a payment confirmed after it settled.
+    if project is None or project.status not in (CampaignStatus.SETTLING, CampaignStatus.SETTLED):
         return None
     return action_of(project.outcome, project.miss_policy, project.fallback_gift_note)
 
@@ -270,6 +272,7 @@ def finish(project_id: int) -> bool:
             .values(status=CampaignStatus.SETTLED, settled_at=now)
         )
         if claimed.rowcount != 1:  # type: ignore[attr-defined]
+            _rebalance_after_settlement(uow, project_id, now)
             return False
         share = ledger.city_share_remainder(s, project_id)
         ledger.book(
@@ -295,3 +298,44 @@ def finish(project_id: int) -> bool:
         )
         uow.commit()
         return True
+
+
+def _rebalance_after_settlement(uow: UnitOfWork, project_id: int, now: datetime) -> None:
+    """Late work on a settled campaign (a payment confirmed after it settled, refunded or kept
+    by the same rules) leaves the ledger out of balance: book the difference to the city's
+    share under the next numbered key. The subsidy is not recomputed: staff see the payout."""
+    s = uow.session
+    project = s.get(Project, project_id)
+    if project is None or project.status != CampaignStatus.SETTLED:
+        return
+    share = -ledger.balance(s, project_id)
+    if share == 0:
+        return
+    booked = s.scalar(
+        select(func.count(LedgerEntry.id)).where(
+            LedgerEntry.project_id == project_id, LedgerEntry.account == Account.CITY_SHARE
+        )
+    )
+    key = project_key(project_id, f"city_share:{int(booked or 0) + 1}")
+    ledger.book(
+        s,
+        [
+            ledger.entry(
+                key=key,
+                project_id=project_id,
+                account=Account.CITY_SHARE,
+                amount_yen=share,
+                at=now,
+                memo="late payment after settlement",
+            )
+        ],
+    )
+    audit.record(
+        s,
+        None,
+        "campaign.late_settlement",
+        "project",
+        project_id,
+        after={"city_share_adjustment_yen": -share, "key": key},
+    )
+    uow.commit()
