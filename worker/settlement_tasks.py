@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from celery import Task
 
+from furusato.payments import GatewayUnavailable
 from furusato.services import reports, settlement, settlement_work
 from worker.celeryapp import app
 
@@ -27,7 +28,7 @@ def settle_chunk(self: Task, project_id: int, donation_ids: list[int]) -> None:
 
 
 def _code(exc: Exception) -> str:
-    return "gateway_unavailable" if "Gateway" in type(exc).__name__ else "database_unavailable"
+    return "gateway_unavailable" if isinstance(exc, GatewayUnavailable) else "database_unavailable"
 
 
 @app.task(name="furusato.reconcile_campaign")
