@@ -313,6 +313,17 @@ def get(donation_id: int) -> Donation:
         return donation
 
 
+def get_plain(donation_id: int) -> Donation:
+    """The donation's own columns only (detached), for callers that read none of its relations
+    (the API's answers): one query instead of the four `get` makes for a page."""
+    with UnitOfWork() as uow:
+        donation = uow.session.get(Donation, donation_id)
+        if donation is None:
+            raise NotFound("寄附が見つかりません。")
+        uow.session.expunge_all()
+        return donation
+
+
 def _load_for_display(donation: Donation) -> None:
     _ = donation.project.title, donation.project.tiers, donation.tier, donation.attempts
 

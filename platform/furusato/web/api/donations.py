@@ -121,7 +121,7 @@ def _out(donation: Donation, outcome: charges.PayOutcome | None = None) -> Donat
 def _visible(donation_id: int, user: User | None, *, staff_may: bool) -> Donation:
     """The donation if the caller may see it; NotFound otherwise (no existence leak)."""
     try:
-        donation = donations.get(donation_id)
+        donation = donations.get_plain(donation_id)
     except NotFound:
         raise NotFound("寄附が見つかりません。") from None
     token = request.headers.get(TOKEN_HEADER, "")
@@ -160,7 +160,7 @@ def create_donation(call: Call, project_id: int) -> DonationOut:
         creation_key=creation_key,
         user_id=user.id if user is not None and user.role == Role.DONOR else None,
     )
-    out = _out(donations.get(made.id))
+    out = _out(donations.get_plain(made.id))
     out.access_token = made.access_token
     return out
 
@@ -181,7 +181,7 @@ def pay_donation(call: Call, donation_id: int) -> DonationOut:
         raise PaymentDeclined(outcome.message, fields={"payment_method": outcome.message})
     if outcome.status == "expired":
         raise Conflict(outcome.message, code="expired")
-    return _out(donations.get(donation_id), outcome)
+    return _out(donations.get_plain(donation_id), outcome)
 
 
 @operation(
