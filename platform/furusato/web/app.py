@@ -7,9 +7,12 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, Response, render_template, request
+from flask import Flask, Response, abort, make_response, render_template, request
 from flask_babel import gettext
 from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import MethodNotAllowed
+from werkzeug.http import HTTP_STATUS_CODES
+from werkzeug.routing import IntegerConverter
 
 from furusato.config import PROJECT_ROOT, get_settings
 from furusato.services import accounts, dispatch
@@ -68,6 +71,8 @@ def build_app(overrides: dict[str, Any] | None = None) -> Flask:
         app.jinja_env.filters[name] = fn
 
     _install_task_sender(app)
+    # Ids are INTEGER columns: a larger number in a path is no route (404), not a DB error.
+    app.url_map.converters["int"] = Int32Converter
     _register_blueprints(app)
     _register_error_pages(app)
 
@@ -79,6 +84,15 @@ def build_app(overrides: dict[str, Any] | None = None) -> Flask:
             "current_locale": select_locale(),
             "supported_locales": SUPPORTED_LOCALES,
         }
+
+    @app.before_request
+    def _refuse_nul() -> None:
+        """PostgreSQL text cannot hold a NUL character: such input is malformed (400)."""
+        values = list(request.args.listvalues())
+        if request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
+            values += request.form.listvalues()
+        if any("\x00" in v for vs in values for v in vs) or "\x00" in request.path:
+            abort(400)
 
     @app.after_request
     def _security_headers(response: Response) -> Response:
@@ -101,6 +115,14 @@ def build_app(overrides: dict[str, Any] | None = None) -> Flask:
         return response
 
     return app
+
+
+class Int32Converter(IntegerConverter):
+    """`<int:…>` limited to what an INTEGER primary key can hold."""
+
+    def __init__(self, map: Any, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("max", 2**31 - 1)
+        super().__init__(map, *args, **kwargs)
 
 
 def _origin(url: str) -> str:
@@ -131,42 +153,62 @@ def _register_blueprints(app: Flask) -> None:
 def _register_error_pages(app: Flask) -> None:
     log = logging.getLogger("furusato.web")
 
-    def page(status: int, title: str, message: str) -> tuple[str, int]:
+    def page(status: int, title: str, message: str) -> Any:
+        if request.path.startswith("/api/"):  # API clients get problem+json, not a page
+            from furusato.web.api.core import Problem, problem_response
+
+            return problem_response(
+                Problem(title=HTTP_STATUS_CODES.get(status, "Error"), status=status, detail=message)
+            )
         return (
             render_template("errors/error.html", status=status, title=title, message=message),
             status,
         )
 
     @app.errorhandler(ServiceError)
-    def _service_error(exc: ServiceError) -> tuple[str, int]:
+    def _service_error(exc: ServiceError) -> Any:
         return page(exc.status, gettext("処理できませんでした"), exc.message)
 
     @app.errorhandler(CSRFError)
-    def _csrf(exc: CSRFError) -> tuple[str, int]:
+    def _csrf(exc: CSRFError) -> Any:
         return page(
             400,
             gettext("フォームの有効期限が切れました"),
             gettext("ページを再読み込みして、もう一度お試しください。"),
         )
 
+    @app.errorhandler(400)
+    def _bad_request(exc: Exception) -> Any:
+        return page(
+            400, gettext("リクエストが正しくありません"), gettext("入力内容をご確認ください。")
+        )
+
     @app.errorhandler(403)
-    def _forbidden(exc: Exception) -> tuple[str, int]:
+    def _forbidden(exc: Exception) -> Any:
         return page(
             403, gettext("アクセスできません"), gettext("このページを見る権限がありません。")
         )
 
     @app.errorhandler(404)
-    def _not_found(exc: Exception) -> tuple[str, int]:
+    def _not_found(exc: Exception) -> Any:
         return page(404, gettext("ページが見つかりません"), gettext("URLをご確認ください。"))
 
+    @app.errorhandler(405)
+    def _method_not_allowed(exc: MethodNotAllowed) -> Response:
+        response = make_response(
+            page(405, gettext("この操作はできません"), gettext("URLをご確認ください。"))
+        )
+        response.headers["Allow"] = ", ".join(exc.valid_methods or [])
+        return response
+
     @app.errorhandler(413)
-    def _too_large(exc: Exception) -> tuple[str, int]:
+    def _too_large(exc: Exception) -> Any:
         return page(
             413, gettext("ファイルが大きすぎます"), gettext("小さいファイルを選んでください。")
         )
 
     @app.errorhandler(429)
-    def _too_many(exc: Exception) -> tuple[str, int]:
+    def _too_many(exc: Exception) -> Any:
         return page(
             429,
             gettext("しばらくお待ちください"),
@@ -174,7 +216,7 @@ def _register_error_pages(app: Flask) -> None:
         )
 
     @app.errorhandler(500)
-    def _server_error(exc: Exception) -> tuple[str, int]:
+    def _server_error(exc: Exception) -> Any:
         log.error("server error on %s", request.path)
         return page(
             500, gettext("エラーが発生しました"), gettext("時間をおいて再度お試しください。")

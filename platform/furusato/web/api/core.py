@@ -121,7 +121,7 @@ def _parse_body(model: type[BaseModel]) -> BaseModel:
     if request.mimetype not in ("application/json", ""):
         raise ApiError(415, "Unsupported Media Type", "send application/json", "media_type")
     try:
-        return model.model_validate_json(raw or b"{}")
+        parsed = model.model_validate_json(raw or b"{}")
     except ValidationError as exc:
         raise ApiError(
             422,
@@ -130,6 +130,8 @@ def _parse_body(model: type[BaseModel]) -> BaseModel:
             "validation_failed",
             _field_map(exc),
         ) from exc
+    _refuse_nul(parsed.model_dump(), "the request body is invalid")
+    return parsed
 
 
 def _parse_query(model: type[BaseModel]) -> BaseModel:
@@ -143,6 +145,28 @@ def _parse_query(model: type[BaseModel]) -> BaseModel:
             "validation_failed",
             _field_map(exc),
         ) from exc
+
+
+def _nul_fields(value: Any, loc: str) -> dict[str, str]:
+    if isinstance(value, str):
+        return {loc or "body": "NUL characters are not allowed"} if "\x00" in value else {}
+    if isinstance(value, dict):
+        items: Any = value.items()
+    elif isinstance(value, list | tuple):
+        items = enumerate(value)
+    else:
+        return {}
+    found: dict[str, str] = {}
+    for key, item in items:
+        found.update(_nul_fields(item, f"{loc}.{key}" if loc else str(key)))
+    return found
+
+
+def _refuse_nul(data: Any, detail: str) -> None:
+    """PostgreSQL cannot store a NUL character in text: refuse it as invalid input (a 422),
+    instead of failing at the INSERT (a 500). (Query strings: the app refuses NUL with 400.)"""
+    if fields := _nul_fields(data, ""):
+        raise ApiError(422, "Unprocessable Content", detail, "validation_failed", fields)
 
 
 def _replay_or_claim(scope: str, key: str, digest: str) -> Response | int:
@@ -178,10 +202,12 @@ def _replay_or_claim(scope: str, key: str, digest: str) -> Response | int:
             "a request with this Idempotency-Key is in progress",
             "idempotency_in_progress",
         )
+    # Answers are JSON, and every refusal is a problem (the first answer's type, replayed).
+    replayed_type = PROBLEM_JSON if existing.status_code >= 400 else "application/json"
     return Response(
         existing.response_body or "",
         status=existing.status_code,
-        content_type="application/json",
+        content_type=replayed_type,
         headers={"Idempotent-Replayed": "true"},
     )
 
