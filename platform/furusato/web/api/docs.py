@@ -58,13 +58,14 @@ def build_document() -> dict[str, Any]:
                     "schema": {"type": "string", "maxLength": 255},
                 }
             )
+        content: dict[str, Any] = {}
+        if op.content_type != "application/json":
+            content[op.content_type] = {"schema": {"type": "string", "format": "binary"}}
+        if op.response is not None:  # a file operation may also answer JSON (format=json)
+            content["application/json"] = {"schema": ref(op.response)}
         success: dict[str, Any] = {"description": "OK"}
-        if op.response is not None:
-            success["content"] = {op.content_type: {"schema": ref(op.response)}}
-        elif op.content_type != "application/json":
-            success["content"] = {
-                op.content_type: {"schema": {"type": "string", "format": "binary"}}
-            }
+        if content:
+            success["content"] = content
         responses: dict[str, Any] = {str(op.status): success}
         codes = set(op.errors) | {400} | ({429} if op.limit else set())
         if op.body is not None or op.query is not None:
@@ -83,7 +84,8 @@ def build_document() -> dict[str, Any]:
         }
         if op.body is not None:
             entry["requestBody"] = {
-                "required": True,
+                # A body whose fields all have defaults may be left out (core reads it as {}).
+                "required": bool(op.body.model_json_schema().get("required")),
                 "content": {"application/json": {"schema": ref(op.body)}},
             }
         if ANONYMOUS not in op.roles:

@@ -37,7 +37,8 @@ class ListQuery(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     tier_id: int | None = None
-    month: str | None = Field(None, pattern=r"^\d{4}-\d{2}$", description="YYYY-MM")
+    # A real month only: "0000-00" or "2026-13" would fail later in date() (a 500).
+    month: str | None = Field(None, pattern=r"^[1-9]\d{3}-(0[1-9]|1[0-2])$", description="YYYY-MM")
     status: str | None = Field(None, pattern=r"^(scheduled|sent|canceled)$")
 
 
