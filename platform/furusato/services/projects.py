@@ -58,6 +58,7 @@ TIER_FIELDS = (
     "local_evidence",
     "position",
 )
+MAX_ELIGIBLE_COST_YEN = 1_000_000_000_000
 MAX_LENGTHS = {"title": 120, "summary": 400, "category": 40, "gift_name": 120}
 
 
@@ -207,6 +208,10 @@ def _clean_project_values(values: Mapping[str, Any]) -> dict[str, Any]:
         cost = out["eligible_cost_yen"]
         if not isinstance(cost, int) or isinstance(cost, bool) or cost < 0:
             errors["eligible_cost_yen"] = "補助対象経費は0以上の整数（円）で入力してください。"
+        elif cost > MAX_ELIGIBLE_COST_YEN:  # its target and cap must fit the BIGINT columns
+            errors["eligible_cost_yen"] = (
+                f"補助対象経費は{MAX_ELIGIBLE_COST_YEN:,}円以下にしてください。"
+            )
     if "miss_policy" in out and out["miss_policy"] not in set(MissPolicy):
         errors["miss_policy"] = "目標未達時の扱いを選んでください。"
     for name in ("starts_at", "deadline"):

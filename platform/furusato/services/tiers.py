@@ -16,12 +16,21 @@ from sqlalchemy.orm import Session
 
 from furusato.domain.compliance import check_tier
 from furusato.domain.local_products import is_category
+from furusato.domain.pledge import MAX_DONATION_YEN
 from furusato.models import Project, Tier, User
 from furusato.services.errors import NotFound, ValidationFailed
 from furusato.services.projects import MAX_LENGTHS, TIER_FIELDS, for_edit, rules
 from furusato.services.uow import UnitOfWork
 
 # Tier problems the database cannot even store; the rest wait for the submission check.
+# Beyond these a tier could never be given to (the largest donation), or the INTEGER column
+# could not hold the number: refused like the hard codes, instead of failing at the INSERT.
+STORABLE_MAX = {
+    "amount_yen": MAX_DONATION_YEN,
+    "procurement_cost_yen": MAX_DONATION_YEN,
+    "shipping_cost_yen": MAX_DONATION_YEN,
+    "quantity_limit": 1_000_000,
+}
 HARD_TIER_CODES = {
     "amount_not_positive",
     "amount_below_minimum",
@@ -64,6 +73,10 @@ def _clean_tier_values(values: Mapping[str, Any], current: Tier | None) -> dict[
             errors.setdefault(v.field, v.message)
     if not isinstance(probe.amount_yen, int):
         errors["amount_yen"] = "寄附額は正の整数（円）で入力してください。"
+    for name, limit in STORABLE_MAX.items():
+        value = merged.get(name)
+        if isinstance(value, int) and value > limit:
+            errors.setdefault(name, f"{limit:,}以下にしてください。")
     if errors:
         raise ValidationFailed("コースの入力内容を確認してください。", fields=errors)
     return out
