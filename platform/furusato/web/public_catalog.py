@@ -130,7 +130,11 @@ def project_list() -> ResponseReturnValue:
             page_url=page_url,
         ),
     )
-    return render_template("public/projects.html", form=form, grid=grid)
+    filters = _cached(
+        ("filters", tuple(request.args.items(multi=True))),
+        lambda: _rendered("public/_filters.html", form=form),
+    )
+    return render_template("public/projects.html", filters=filters, grid=grid)
 
 
 @bp.get("/projects/<int:project_id>")
