@@ -99,6 +99,9 @@ def build_app(overrides: dict[str, Any] | None = None) -> Flask:
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("X-Frame-Options", "DENY")
         response.headers.setdefault("Referrer-Policy", "same-origin")
+        if response.headers.get("Content-Disposition", "").startswith("attachment"):
+            # Downloads carry personal or bank data: never kept by a browser or proxy cache.
+            response.headers.setdefault("Cache-Control", "private, no-store")
         js_origin = _origin(settings.stripe_js_url)
         api_origin = _origin(settings.stripe_api_base or "https://api.stripe.com")
         response.headers.setdefault(
