@@ -101,6 +101,10 @@ def test_route_answers_each_actor_as_its_rule_says(
         elif got == 302 and to_login != (not role_allows(roles, actor)):
             failures.append(f"{actor}: got 302 to {location!r}, a login redirect only if refused")
         mimetype = response.mimetype or ""
+        download = response.headers.get("Content-Disposition", "").startswith("attachment")
+        if got == 200 and (download or mimetype == "application/pdf"):
+            if "no-store" not in response.headers.get("Cache-Control", ""):
+                failures.append(f"{actor}: a download without Cache-Control: no-store")
         if not rule.capability and actor not in MAY_SEE_DONOR_A and "pdf" not in mimetype:
             body = response.get_data(as_text=True)
             for secret in (DONOR_A_NAME, DONOR_A_ADDRESS):
