@@ -45,7 +45,7 @@ def configure_environment() -> Path:
         CELERY_RESULT_BACKEND=redis_url(),
         SECRET_KEY="test-secret-key-that-is-long-enough-0123456789",
         RATELIMIT_STORAGE_URL="memory://",
-        # The run's own sink (tests/support/mail.py), not whatever listens on the default port.
+        # A port of the run's own (tests/support/mail.py), not whatever listens on the default one.
         SMTP_URL=f"smtp://127.0.0.1:{_free_port()}",
     )
     return instance

@@ -15,7 +15,6 @@ def test_a_queued_mail_is_sent_by_the_worker_and_marked_sent(
     committed: Engine, worker: RunningWorker, smtp_sink: SmtpSink
 ) -> None:
     """Queued in a unit of work, sent after commit by the worker, received once by the sink."""
-    smtp_sink.clear()
     with UnitOfWork() as uow:
         mail.queue(
             uow, key="test:mail:1", to="donor@example.jp", subject="ご寄附のお礼", body="本文です"
