@@ -133,6 +133,8 @@ def test_login_starts_a_new_session(csrf_app: Flask, db: Session) -> None:
         "/login", data={"email": user.email, "password": PASSWORD, "csrf_token": _token_of(page)}
     )
     assert response.status_code == 302
+    set_cookie = response.headers.get("Set-Cookie", "")
+    assert "HttpOnly" in set_cookie and "SameSite=Lax" in set_cookie  # not readable by scripts
     after_cookie, after = _session_data(csrf_app, victim)
     assert after_cookie != before_cookie
     assert after.get("_user_id") == user.get_id()

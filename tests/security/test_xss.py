@@ -4,6 +4,7 @@ every actor that may see it, and no payload may come out live (unescaped)."""
 from __future__ import annotations
 
 import io
+from typing import Any
 from urllib.parse import quote
 
 from flask import Flask
@@ -91,15 +92,34 @@ def _read_everything(app: Flask, world: World, extra_query: str = "") -> tuple[l
                 continue
             html = response.get_data(as_text=True)
             findings += [f"{where}: {found}" for found in live_payloads(html)]
+            findings += [f"{where}: {problem}" for problem in _header_problems(response.headers)]
             if SHOWN_ESCAPED in html:
                 shown.add(route.key)
     return findings, shown
 
 
+def _header_problems(headers: Any) -> list[str]:
+    """The second line of defence on every page: a script policy without inline scripts, no
+    framing, no content sniffing."""
+    policy = headers.get("Content-Security-Policy", "")
+    script_src = next((p for p in policy.split(";") if p.strip().startswith("script-src")), "")
+    problems = []
+    if not script_src or "'unsafe-inline'" in script_src or "'unsafe-eval'" in script_src:
+        problems.append(f"script-src allows inline code or is missing: {script_src!r}")
+    if "object-src 'none'" not in policy:
+        problems.append("object-src is not 'none'")
+    if headers.get("X-Frame-Options") != "DENY":
+        problems.append("X-Frame-Options is not DENY")
+    if headers.get("X-Content-Type-Options") != "nosniff":
+        problems.append("X-Content-Type-Options is not nosniff")
+    return problems
+
+
 def test_stored_payloads_are_escaped_on_every_page(app: Flask, db: Session) -> None:
     """Titles, summaries, stories (Markdown with javascript: links and raw HTML), gift names
     and descriptions, business and donor names, addresses, rejection and pause reasons, audit
-    notes and receipt corrections never come out as markup on any page, for any reader."""
+    notes and receipt corrections never come out as markup on any page, for any reader; and
+    every page carries a CSP without inline scripts, DENY framing and nosniff."""
     world = _hostile_world(db)
     findings, shown = _read_everything(app, world)
     assert not findings, "\n".join(findings)
