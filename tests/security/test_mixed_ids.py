@@ -63,3 +63,19 @@ def test_api_shipment_of_another_business_cannot_be_marked(
     assert response.status_code in (403, 404)
     shipment = db.get(Shipment, world.ids["shipment_a"], populate_existing=True)
     assert shipment is not None and shipment.status == "scheduled"
+
+
+def test_public_project_hides_the_business_s_costs_from_others(
+    client: FlaskClient, db: Session
+) -> None:
+    """A live project over the API: another business, a donor and a guest see no procurement
+    or shipping cost, no local-product evidence, no Markdown source, no rejection reason."""
+    world = build_world(db)
+    url = f"/api/v1/projects/{world.ids['project_a']}"
+    insider_only = ("procurement_cost_yen", "shipping_cost_yen", "local_evidence")
+    for actor in ("business_b", "donor_b", "anonymous"):
+        project = client.get(url, headers=world.bearer(actor)).get_json()
+        assert project["story_markdown"] is None and project["rejection_reason"] is None
+        assert all(tier[name] is None for tier in project["tiers"] for name in insider_only)
+    owner = client.get(url, headers=world.bearer("business_a")).get_json()
+    assert owner["tiers"][0]["procurement_cost_yen"] == 3_000  # the control
