@@ -72,6 +72,19 @@ from localstripe.server import app
 aiohttp.web.run_app(app, host="127.0.0.1", port=PORT, print=None)
 """
 
+# `celery`, with a shorter poll for kombu's SQLAlchemy transport: it sleeps `polling_interval`
+# (1 s) whenever it may take nothing (empty queue or prefetch limit reached), so the embedded
+# worker ran one task a second. It passes its transport options to create_engine, which refuses
+# this one, so it is set on the class.
+_CELERY = """
+import sys
+from kombu.transport import sqlalchemy
+sqlalchemy.Transport.polling_interval = 0.1
+from celery.__main__ import main
+sys.argv[0] = "celery"
+sys.exit(main())
+"""
+
 
 def say(source: str, message: str) -> None:
     with _print_lock:
@@ -306,7 +319,7 @@ def run(port: int = 5000) -> int:
         sup.start(
             "worker",
             [
-                sys.executable, "-m", "celery", "-A", "worker", "worker", "-B",
+                sys.executable, "-c", _CELERY, "-A", "worker", "worker", "-B",
                 "--concurrency", "1", "--loglevel", "info",
                 "--schedule", str(INSTANCE_DIR / "celerybeat-schedule"),
             ],
