@@ -7,7 +7,7 @@ from collections import Counter
 from datetime import UTC, datetime
 
 import pytest
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, func, select, text
 from sqlalchemy.orm import Session
 
 from furusato.domain.settlement import STALL_AFTER
@@ -106,6 +106,21 @@ def _partial(engine: Engine, project_id: int) -> bool:
     return 0 < p.done < p.total
 
 
+def _mid_chunk(engine: Engine, project_id: int) -> bool:
+    """Some donations are done and another chunk's transaction has written but not committed
+    (a backend holding a transaction id): killing now loses work in flight."""
+    if not _partial(engine, project_id):
+        return False
+    with engine.connect() as conn:
+        writing = conn.scalar(
+            text(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
+                " AND backend_xid IS NOT NULL AND pid <> pg_backend_pid()"
+            )
+        )
+    return bool(writing)
+
+
 def _quiet(project_id: int, seconds: float = 2.0) -> bool:
     """No settlement progress for `seconds` (the queued chunks have all run)."""
     before = settlement.progress(project_id)
@@ -137,7 +152,7 @@ def test_worker_killed_mid_settlement_finishes_after_restart(
     """SIGKILL during a 3,000-donation settlement, restart, sweep: all settled, nothing twice."""
     project_id = seed_campaign(committed, count=3_000)
     settlement.settle_due(datetime.now(UTC))
-    worker.wait_for(lambda: _partial(committed, project_id), timeout=60, every=0.02)
+    worker.wait_for(lambda: _mid_chunk(committed, project_id), timeout=60, every=0.01)
     worker.kill()
     assert status_of(committed, project_id) == "settling"
     worker.start(ping_task=False)  # the queue still holds chunks and receipt tasks
@@ -168,7 +183,7 @@ def test_worker_killed_mid_refunds_refunds_nobody_twice(
         committed, count=len(amounts), amounts=amounts, funded=False, payment_intents=intents
     )
     settlement.settle_due(datetime.now(UTC))
-    worker.wait_for(lambda: _partial(committed, project_id), timeout=60, every=0.02)
+    worker.wait_for(lambda: _mid_chunk(committed, project_id), timeout=60, every=0.01)
     worker.kill()
     worker.start(ping_task=False)  # the queue still holds chunks and receipt tasks
     recovery = settlement.settle_due(datetime.now(UTC) + STALL_AFTER * 2)
