@@ -157,3 +157,20 @@ def test_missed_keep_campaign_keeps_donations_and_ships_only_if_promised(
     assert ships == {promised.id: 1}
     assert db.scalar(select(func.count(Payout.id))) == 0
     assert len(receipt_ids(sent_tasks)) == 2
+
+
+def test_lost_chunk_messages_are_sent_again_once_the_campaign_stalls(
+    db: Session, sent_tasks: TaskRecorder
+) -> None:
+    """Chunks whose messages were lost are re-sent by the sweep only after STALL_AFTER without
+    progress; then they settle the campaign."""
+    project = funded_project(db, [700_000, 700_000])
+    settlement.settle_due(NOW)
+    sent_tasks.sent.clear()  # the broker lost them
+    soon = settlement.settle_due(NOW + STALL_AFTER / 2)
+    assert soon.donations_sent == 0
+    later = settlement.settle_due(NOW + STALL_AFTER * 2)
+    assert later.donations_sent == 2
+    run_sent_chunks(sent_tasks)
+    db.expire_all()
+    assert project.status == "settled"
