@@ -129,9 +129,10 @@ def served(
             process.wait()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    """Debian's Chromium, headless, driven by Playwright (no browser download)."""
+    """Debian's Chromium, headless, driven by Playwright (no browser download). One per module:
+    a module that starts its own sync Playwright cannot run while another one is open."""
     if not os.path.exists(CHROMIUM):
         pytest.skip("needs Debian's chromium at /usr/bin/chromium")
     from playwright.sync_api import sync_playwright
