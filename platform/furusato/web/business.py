@@ -20,7 +20,7 @@ def dashboard() -> ResponseReturnValue:
 
 # Each area adds its routes to this blueprint in a module of its own, imported here:
 # from furusato.web import business_<area>  (with noqa E402,F401)
-from furusato.web import (
-    business_projects,  # noqa: E402,F401
-    business_shipments,  # noqa: E402,F401
-)
+# isort: off
+from furusato.web import business_projects  # noqa: E402,F401
+from furusato.web import business_shipments  # noqa: E402,F401
+# isort: on

@@ -18,12 +18,8 @@ def dashboard() -> ResponseReturnValue:
 
 # Each area adds its routes to this blueprint in a module of its own, imported here:
 # from furusato.web import staff_<area>  (with noqa E402,F401)
-from furusato.web import (  # noqa: E402,F401  # noqa: E402,F401  # noqa: E402,F401
-    staff_audit,
-    staff_onestop,
-    staff_payouts,
-    staff_receipts,
-    staff_review,
-    staff_settlement,
-    staff_shipments,
-)
+# isort: off
+from furusato.web import staff_audit, staff_review  # noqa: E402,F401
+from furusato.web import staff_onestop, staff_receipts, staff_shipments  # noqa: E402,F401
+from furusato.web import staff_payouts, staff_settlement  # noqa: E402,F401
+# isort: on
