@@ -83,6 +83,10 @@ def test_compose_runs_the_documented_processes_on_postgres_and_redis() -> None:
             "condition": "service_completed_successfully"
         }
     assert "replicas" not in services["beat"].get("deploy", {})  # exactly one beat
+    # The image's HEALTHCHECK asks the web server; the other processes of the image have none.
+    for name in APP_SERVICES - {"web"}:
+        assert services[name]["healthcheck"] == {"disable": True}
+    assert "healthcheck" not in services["web"]
 
 
 def test_compose_environment_is_a_complete_production_configuration() -> None:
