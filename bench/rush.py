@@ -189,7 +189,7 @@ def main() -> int:
     parser.add_argument("--readers", type=int, default=64, help="connections for page phases")
     parser.add_argument("--seconds", type=int, default=20, help="length of each phase")
     parser.add_argument("--delay", type=float, default=0.3, help="gateway delay per call (s)")
-    parser.add_argument("--limit", type=int, default=2000, help="units of the raced tier")
+    parser.add_argument("--limit", type=int, default=150, help="units of the raced tier")
     parser.add_argument("--phases", default="pages,donations", help="pages, donations or both")
     parser.add_argument("--keep-db", action="store_true")
     args = parser.parse_args()
@@ -263,8 +263,12 @@ def main() -> int:
             results[name]["share_of_hello"] = results[name]["rps"] / ceiling
             print(f"{name:14s} {results[name]['share_of_hello']:8.0%} of the hello ceiling")
 
-        races = (("donations", ids["open_tier"]), ("race", ids["limited_tier"]))
-        for name, tier in races if "donations" in args.phases else ():
+        races = (
+            ("donations_light", ids["open_tier"], 8),  # the latency floor: no queueing
+            ("donations", ids["open_tier"], args.donors),
+            ("race", ids["limited_tier"], args.donors),
+        )
+        for name, tier, donors in races if "donations" in args.phases else ():
             before = paid_on(tier)
             run = f"{name}{int(time.time())}"
             cpu0, (busy0, total0) = cpu_seconds(app.pid), machine_busy()
@@ -272,8 +276,8 @@ def main() -> int:
                 app_url,
                 "donate.lua",
                 seconds,
-                args.donors,
-                args.donors,
+                donors,
+                donors,
                 str(project),
                 str(tier),
                 run,
