@@ -59,11 +59,12 @@ def search(actor: User, flt: AuditFilter, page: int = 1) -> AuditPage:
         conditions.append(AuditLog.created_at >= _start_of(flt.date_from))
     if flt.date_to:
         conditions.append(AuditLog.created_at < _start_of(flt.date_to + timedelta(days=1)))
-    page = max(page, 1)
     with UnitOfWork() as uow:
         total = (
             uow.session.scalar(select(func.count()).select_from(AuditLog).where(*conditions)) or 0
         )
+        # A page past the end shows the last one (a huge number would overflow OFFSET).
+        page = min(max(page, 1), max(1, -(-total // PAGE_SIZE)))
         entries = list(
             uow.session.scalars(
                 select(AuditLog)
