@@ -34,6 +34,8 @@ class UploadForm(FlaskForm):
 
 def _filters() -> tuple[int | None, date | None]:
     tier_id = request.args.get("tier", type=int)
+    if tier_id is not None and not 0 < tier_id < 2**31:  # no such tier id: no filter
+        tier_id = None
     month_raw = request.args.get("month", "")
     try:
         month = date.fromisoformat(f"{month_raw}-01") if month_raw else None
