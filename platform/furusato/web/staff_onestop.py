@@ -55,6 +55,8 @@ def _default_year() -> int:
 @role_required("staff")
 def onestop_list() -> ResponseReturnValue:
     year = request.args.get("year", type=int) or _default_year()
+    if not 2008 <= year <= 2100:  # furusato nozei began in 2008; beyond these no deadline exists
+        year = _default_year()
     status = request.args.get("status") or None
     apps = onestop.list_for_year(year, status)
     return render_template(
