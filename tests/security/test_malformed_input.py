@@ -129,3 +129,39 @@ def test_unknown_api_path_and_method_answer_problem_json(app: Flask) -> None:
     wrong = client.delete("/api/v1/projects")
     assert wrong.status_code == 405 and wrong.mimetype == "application/problem+json"
     assert set(wrong.headers["Allow"].split(", ")) >= {"GET", "POST"}
+
+
+EDGE_NUMBERS = ("0", "-1", "99999", str(2**31 - 1), str(10**20))
+NUMERIC_ARGS = ("page", "year", "tier", "tier_id", "month", "salary_yen", "target_id")
+
+
+def test_edge_numbers_in_paths_and_queries_are_never_a_500(app: Flask, db: Session) -> None:
+    """Every GET route as staff and as its owner, with each integer in the path and each
+    numeric query argument set to 0, -1, 99999, the largest INTEGER and 10**20: no 5xx."""
+    world = build_world(db)
+    clients = {}
+    for actor in ("staff", "business_a", "donor_a"):
+        clients[actor] = app.test_client()
+        login(clients[actor], world.users[actor])
+    failures = []
+    for route in ROUTES:
+        if route.method != "GET":
+            continue
+        for number in EDGE_NUMBERS:
+            path = _with_ids(route, int(world.ids["project_a"]))
+            if "<int:" in route.rule:
+                path = re.sub(r"<int:\w+>", number, re.sub(r"<(?!int:)[^>]+>", "x", route.rule))
+            query = "&".join(f"{name}={number}" for name in NUMERIC_ARGS)
+            for actor, client in clients.items():
+                headers = world.bearer(actor) if route.is_api else {}
+                for url in (
+                    f"{path}?{query}",
+                    f"{_with_ids(route, int(world.ids['project_a']))}?{query}",
+                ):
+                    try:  # the test app re-raises a view's exception: that is a 500 too
+                        status = client.get(url, headers=headers).status_code
+                    except Exception as exc:
+                        status, url = 500, f"{url} ({type(exc).__name__}: {str(exc)[:60]})"
+                    if status >= 500:
+                        failures.append(f"{route.key} as {actor}: {url} -> {status}")
+    assert not failures, "\n".join(sorted(set(failures)))
