@@ -342,3 +342,21 @@ def test_binary_file_as_shipping_csv_is_refused(client: FlaskClient, db: Session
     assert response.status_code == 422
     sent = db.scalar(select(func.count()).select_from(Shipment).where(Shipment.status == "sent"))
     assert sent == 0
+
+
+def test_the_api_ignores_session_cookies_so_its_csrf_exemption_is_safe(
+    csrf_app: Flask, db: Session
+) -> None:
+    """/api/v1 is exempt from CSRF because only a bearer token authenticates it: a browser
+    that is logged in (session cookie) and is tricked into a cross-site call gets 401."""
+    world = build_world(db)
+    browser = csrf_app.test_client()
+    login(browser, world.users["business_a"])
+    assert browser.get("/business/").status_code == 200  # the session works for pages
+    response = browser.patch(
+        f"/api/v1/shipments/{world.ids['shipment_a']}",
+        json={"carrier": "ヤマト運輸", "tracking_number": "123456789012"},
+    )
+    assert response.status_code == 401
+    shipment = db.get(Shipment, world.ids["shipment_a"], populate_existing=True)
+    assert shipment is not None and shipment.status == "scheduled"
