@@ -92,6 +92,9 @@ class Settings:
     mail_from: str
     base_url: str
     ratelimit_storage_url: str
+    # Reverse proxies in front of the app (load balancer, nginx): how many X-Forwarded-* hops
+    # to trust for the client address (rate limits, audit) and scheme. 0 = none.
+    trusted_proxies: int
     mynumber_keys: tuple[str, ...]
     reservation_minutes: int
     db_pool_size: int
@@ -175,6 +178,7 @@ def load_settings() -> Settings:
         mail_from=_env("MAIL_FROM", "furusato@city.example.jp"),
         base_url=_env("BASE_URL", "http://127.0.0.1:5000"),
         ratelimit_storage_url=_env("RATELIMIT_STORAGE_URL", "memory://"),
+        trusted_proxies=_int("TRUSTED_PROXIES", 0),
         mynumber_keys=tuple(
             k.strip() for k in _env("MYNUMBER_KEYS", DEFAULT_MYNUMBER_KEY).split(",") if k.strip()
         ),

@@ -12,6 +12,7 @@ from flask_babel import gettext
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import MethodNotAllowed
 from werkzeug.http import HTTP_STATUS_CODES
+from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
 from furusato.config import PROJECT_ROOT, get_settings
@@ -59,6 +60,11 @@ def build_app(overrides: dict[str, Any] | None = None) -> Flask:
     if overrides:
         app.config.update(overrides)
 
+    if settings.trusted_proxies:
+        # Behind a load balancer every request comes from its address: take the donor's from
+        # X-Forwarded-For (only as many hops as are ours), or per-IP rate limits throttle all.
+        n = settings.trusted_proxies
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)  # type: ignore[method-assign]
     csrf.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
