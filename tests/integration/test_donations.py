@@ -182,12 +182,17 @@ def test_double_pay_charges_once(db: Session, stripe_clean: LocalStripe) -> None
 
 
 def test_declined_card_then_another_card(db: Session, stripe_clean: LocalStripe) -> None:
-    """4000000000000002 is declined with a Japanese message; a retry with 4242 pays."""
+    """4000000000000002 is declined with a Japanese message; the donor gets a fresh SetupIntent
+    (Stripe does not confirm one twice) and a retry with 4242 pays."""
     project = make_project(db)
     made = pledge(project.id, tier_id=project.tiers[0].id)
+    first_setup = db.get(Donation, made.id).setup_intent_id  # type: ignore[union-attr]
     declined = charges.pay(made.id, stripe_clean.payment_method(TEST_CARDS["declined"]))
     assert declined.status == "failed"
     assert declined.message.startswith("カードが承認されませんでした")
+    renewed = db.get(Donation, made.id, populate_existing=True)
+    assert renewed is not None and renewed.setup_intent_id not in (None, first_setup)
+    assert declined.setup_secret == renewed.setup_intent_client_secret
     assert charges.pay(made.id, _saved_card(db, stripe_clean, made.id)).status == "paid"
     keys = db.scalars(
         select(PaymentAttempt.key)

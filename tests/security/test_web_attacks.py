@@ -145,11 +145,6 @@ def test_login_starts_a_new_session(csrf_app: Flask, db: Session) -> None:
     assert victim.get("/me").status_code == 200
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="sessions are signed cookies: logout clears this browser's cookie but a copy taken "
-    "before logout stays valid until it expires (8 h); needs server-side revocation",
-)
 def test_a_copied_session_cookie_stops_working_after_logout(
     client: FlaskClient, db: Session
 ) -> None:

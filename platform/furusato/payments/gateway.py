@@ -51,6 +51,12 @@ class PaymentGateway(Protocol):
     ) -> SetupInfo:
         """A customer and a SetupIntent whose client secret the browser confirms."""
 
+    def new_setup_intent(
+        self, *, customer_id: str, idempotency_key: str, metadata: dict[str, str]
+    ) -> SetupInfo:
+        """A fresh SetupIntent for an existing customer (a confirmed one cannot be reused, so
+        a donor trying another card after a decline needs a new one)."""
+
     def charge(
         self,
         *,

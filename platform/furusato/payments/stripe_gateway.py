@@ -77,12 +77,21 @@ class StripeGateway:
             params={"email": email, "name": name, "metadata": metadata},
             options={"idempotency_key": f"{idempotency_key}:customer"},
         )
-        intent = self._call(
-            v1.setup_intents.create,
-            params={"customer": customer.id, "usage": "off_session", "metadata": metadata},
-            options={"idempotency_key": f"{idempotency_key}:setup"},
+        return self.new_setup_intent(
+            customer_id=customer.id,
+            idempotency_key=f"{idempotency_key}:setup",
+            metadata=metadata,
         )
-        return SetupInfo(customer.id, intent.id, intent.client_secret)
+
+    def new_setup_intent(
+        self, *, customer_id: str, idempotency_key: str, metadata: dict[str, str]
+    ) -> SetupInfo:
+        intent = self._call(
+            self._client.v1.setup_intents.create,
+            params={"customer": customer_id, "usage": "off_session", "metadata": metadata},
+            options={"idempotency_key": idempotency_key},
+        )
+        return SetupInfo(customer_id, intent.id, intent.client_secret)
 
     def charge(
         self,

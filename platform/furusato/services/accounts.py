@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from email_validator import EmailNotValidError, validate_email
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from furusato.domain.states import Role
@@ -131,6 +131,15 @@ def load_user(session_id: str) -> User | None:
             return None
         uow.session.expunge(user)
         return user
+
+
+def end_sessions(user_id: int) -> None:
+    """Invalidate every browser session of the user (logout, password change)."""
+    with UnitOfWork() as uow:
+        uow.session.execute(
+            update(User).where(User.id == user_id).values(session_version=User.session_version + 1)
+        )
+        uow.commit()
 
 
 def _token_digest(token: str) -> bytes:

@@ -16,7 +16,7 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -30,7 +30,7 @@ from furusato.domain.money import basis_points, tax_year, utcnow
 from furusato.domain.states import ATTEMPT, DONATION, AttemptKind, AttemptStatus, DonationStatus
 from furusato.models import Donation, PaymentAttempt
 from furusato.payments import ChargeResult, GatewayUnavailable, get_gateway
-from furusato.services import donation_mail
+from furusato.services import audit, donation_mail
 from furusato.services.errors import Conflict, NotFound
 from furusato.services.uow import UnitOfWork
 
@@ -67,6 +67,8 @@ class PayOutcome:
     message: str = ""
     tax_year: int | None = None
     paid_at: datetime | None = None
+    # The SetupIntent the browser confirms for the next card (renewed after a decline).
+    setup_secret: str | None = None
 
 
 def _live_attempt(session: Session, donation_id: int) -> PaymentAttempt | None:
@@ -88,6 +90,7 @@ def _outcome(donation: Donation, attempt: PaymentAttempt | None) -> PayOutcome:
             message=message,
             tax_year=donation.tax_year,
             paid_at=donation.paid_at,
+            setup_secret=donation.setup_intent_client_secret,
         )
 
     if donation.status in (DonationStatus.PAID, DonationStatus.REFUNDED):
@@ -163,7 +166,40 @@ def pay(donation_id: int, payment_method_id: str) -> PayOutcome:
     except Exception:
         _mark_unknown(attempt_id)  # outcome unknown: reconcile before any new charge
         raise
-    return record(donation_id, attempt_id, result)
+    outcome = record(donation_id, attempt_id, result)
+    if outcome.status != "failed":
+        return outcome
+    _renew_card_setup(donation_id, key)
+    return state_of(donation_id)
+
+
+def _renew_card_setup(donation_id: int, after_key: str) -> None:
+    """A confirmed SetupIntent cannot be confirmed again on Stripe: after a decline the donor's
+    next card needs a fresh one. The gateway call is made outside any transaction; a failure
+    here leaves the old one, and the page asks the donor to reload."""
+    with UnitOfWork() as uow:
+        donation = uow.session.get(Donation, donation_id)
+        if donation is None or not donation.stripe_customer_id:
+            return
+        customer, old = donation.stripe_customer_id, donation.setup_intent_id
+    try:
+        info = get_gateway().new_setup_intent(
+            customer_id=customer,
+            idempotency_key=f"{after_key}:renew-setup",
+            metadata={"donation_id": str(donation_id)},
+        )
+    except GatewayUnavailable:
+        log.warning("donation %s: could not renew the card setup after a decline", donation_id)
+        return
+    with UnitOfWork() as uow:
+        uow.session.execute(
+            update(Donation)
+            .where(Donation.id == donation_id, Donation.setup_intent_id == old)
+            .values(
+                setup_intent_id=info.setup_intent_id, setup_intent_client_secret=info.client_secret
+            )
+        )
+        uow.commit()
 
 
 def _mark_unknown(attempt_id: int) -> None:
@@ -196,6 +232,8 @@ def apply_result(
     holds the donation's row lock; applying the same answer twice changes nothing."""
     if attempt is not None and result.payment_intent_id:
         attempt.gateway_object_id = result.payment_intent_id
+    if result.status == "succeeded" and _amount_differs(uow, donation, result):
+        return
     if result.status == "succeeded":
         if attempt is not None and attempt.status != AttemptStatus.SUCCEEDED:
             ATTEMPT.check(attempt.status, AttemptStatus.SUCCEEDED)
@@ -212,6 +250,35 @@ def apply_result(
             attempt.error_message = result.error_message or ""
     # "processing": the gateway has not decided; the attempt stays live for reconciliation.
     uow.flush()
+
+
+def _amount_differs(uow: UnitOfWork, donation: Donation, result: ChargeResult) -> bool:
+    """A success for another amount than pledged is never booked as this donation's payment:
+    we create every charge for the exact amount, so a difference means a forged or foreign
+    report. It is left for staff (audit log), and the donation stays as it was."""
+    if result.amount_yen is None or result.amount_yen == donation.amount_yen:
+        return False
+    log.error(
+        "donation %s: gateway reports %s yen paid for a %s-yen donation (%s); not booked",
+        donation.id,
+        result.amount_yen,
+        donation.amount_yen,
+        result.payment_intent_id,
+    )
+    audit.record(
+        uow.session,
+        None,
+        "payment.amount_mismatch",
+        "donation",
+        donation.id,
+        after={
+            "payment_intent_id": result.payment_intent_id,
+            "reported_amount_yen": result.amount_yen,
+            "donation_amount_yen": donation.amount_yen,
+        },
+        note="支払額が寄附額と一致しないため、入金として記録していません。",
+    )
+    return True
 
 
 def complete_payment(uow: UnitOfWork, donation: Donation, result: ChargeResult) -> bool:

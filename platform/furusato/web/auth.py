@@ -97,6 +97,9 @@ def signup() -> ResponseReturnValue:
 @bp.route("/logout", methods=["POST"])
 @login_required
 def logout() -> ResponseReturnValue:
+    # Sessions are signed cookies: ending the account's session version is what makes a copy
+    # of this cookie (taken before logout) stop working. It signs out the other devices too.
+    accounts.end_sessions(current_user.id)
     logout_user()
     session.clear()
     return redirect("/")

@@ -223,4 +223,5 @@ def _json(outcome: charges.PayOutcome) -> dict[str, object]:
         "message": outcome.message,
         "client_secret": outcome.client_secret,
         "tax_year": outcome.tax_year,
+        "setup_secret": outcome.setup_secret,
     }

@@ -74,6 +74,7 @@
     }
 
     function handle(state, triesLeft) {
+      if (state.setup_secret) { form.dataset.setupSecret = state.setup_secret; }
       if (state.status === "paid") { return done(); }
       if (state.status === "requires_action" && state.client_secret) {
         busy("カード会社の本人認証を行っています…");
