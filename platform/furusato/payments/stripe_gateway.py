@@ -104,7 +104,9 @@ class StripeGateway:
     ) -> ChargeResult:
         v1 = self._client.v1
         try:
-            # confirmCardSetup does not attach the card on localstripe; attaching twice is harmless.
+            # confirmCardSetup does not attach the card on localstripe, and localstripe decides a
+            # test card's decline at attach: keep the call (harmless on Stripe, which attached
+            # the card when the SetupIntent was confirmed).
             self._call(
                 v1.payment_methods.attach,
                 payment_method_id,
