@@ -318,3 +318,12 @@ def test_deduction_page_refuses_bad_input(client: FlaskClient) -> None:
     html(client, "/deduction-estimate?salary_yen=abc&family=single&year=2025", 422)
     html(client, "/deduction-estimate?salary_yen=5000000&family=alien&year=2025", 422)
     html(client, "/deduction-estimate?salary_yen=5000000&family=single&year=1990", 422)
+
+
+def test_the_last_day_counts_hours(client: FlaskClient, db: Session) -> None:
+    """A campaign ending within a day shows the hours left, not 「あと1日」."""
+    make_project(
+        db, title="まもなく終了", deadline=datetime.now(UTC) + timedelta(hours=2, minutes=5)
+    )
+    card = card_for(html(client, "/projects"), "まもなく終了")
+    assert "あと3時間" in card and "あと1日" not in card

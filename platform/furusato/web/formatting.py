@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 
 from furusato.domain.money import to_jst
 
@@ -38,4 +38,19 @@ def jmonth(value: date | None) -> str:
     return f"{value.year}年{value.month}月"
 
 
-FILTERS = {"yen": yen, "jdate": jdate, "jdatetime": jdatetime, "jmonth": jmonth}
+def hours_left(deadline: datetime | None) -> int | None:
+    """Whole hours until a deadline, rounded up (for the last day, where "1 day" says too
+    little)."""
+    if deadline is None:
+        return None
+    seconds = (deadline - datetime.now(UTC)).total_seconds()
+    return max(int(-(-seconds // 3600)), 0)
+
+
+FILTERS = {
+    "yen": yen,
+    "jdate": jdate,
+    "jdatetime": jdatetime,
+    "jmonth": jmonth,
+    "hours_left": hours_left,
+}
