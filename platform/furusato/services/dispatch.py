@@ -21,6 +21,11 @@ def install(sender: Sender | None) -> None:
     _sender = sender
 
 
+def is_installed() -> bool:
+    """Whether tasks go to a worker (otherwise callers that can may do the work inline)."""
+    return _sender is not None
+
+
 def send(task_name: str, *args: Any) -> None:
     if _sender is None:
         log.debug("no task sender installed; %s%r left for the sweeps", task_name, args)

@@ -84,7 +84,7 @@ def _now() -> datetime:
 
 def settle_due(as_of: datetime | None = None) -> SettleReport:
     as_of = as_of or _now()
-    report = SettleReport(as_of=as_of, inline=getattr(dispatch, "_sender", None) is None)
+    report = SettleReport(as_of=as_of, inline=not dispatch.is_installed())
     for project_id in _due(as_of):
         if claim_closing(project_id):
             report.closed.append(project_id)
@@ -419,6 +419,6 @@ def retry_failed(project_id: int, actor: User, ip_address: str = "") -> int:
             ip_address=ip_address,
         )
         uow.commit()
-    report = SettleReport(as_of=_now(), inline=getattr(dispatch, "_sender", None) is None)
+    report = SettleReport(as_of=_now(), inline=not dispatch.is_installed())
     _send(project_id, ids, report)
     return len(ids)

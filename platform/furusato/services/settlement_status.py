@@ -116,7 +116,7 @@ def request_reconciliation(project_id: int, actor_id: int) -> bool:
     with UnitOfWork() as uow:
         if uow.session.get(Project, project_id) is None:
             raise NotFound("プロジェクトが見つかりません。")
-    if getattr(dispatch, "_sender", None) is None:
+    if not dispatch.is_installed():
         reports.reconcile(project_id, actor_id)
         return False
     dispatch.send("furusato.reconcile_campaign", project_id, actor_id)
