@@ -13,13 +13,13 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 
-from sqlalchemy import select, text
+from sqlalchemy import select
 
 from furusato.domain.money import utcnow
 from furusato.domain.states import AttemptKind, DonationStatus
 from furusato.models import Donation, PaymentAttempt
 from furusato.payments import ChargeResult, GatewayUnavailable, get_gateway
-from furusato.services import charges
+from furusato.services import charges, reservations
 from furusato.services.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -120,32 +120,9 @@ def _best(results: list[ChargeResult]) -> ChargeResult | None:
 def expire(donation_id: int) -> bool:
     """Expire a lapsed pending donation and release its reservation (once)."""
     with UnitOfWork() as uow:
-        row = uow.session.execute(
-            text(
-                "UPDATE donations SET status = 'expired', updated_at = :now"
-                " WHERE id = :id AND status = 'pending_payment' AND reserved_until < :now"
-                " AND NOT EXISTS (SELECT 1 FROM payment_attempts a WHERE a.donation_id = :id"
-                "   AND a.kind = 'charge' AND a.status IN ('started', 'unknown', 'succeeded'))"
-                " RETURNING tier_id, project_id, amount_yen"
-            ),
-            {"id": donation_id, "now": utcnow()},
-        ).one_or_none()
-        if row is None:
-            return False
-        if row.tier_id is not None:
-            uow.session.execute(
-                text("UPDATE tiers SET reserved_count = reserved_count - 1 WHERE id = :id"),
-                {"id": row.tier_id},
-            )
-        uow.session.execute(
-            text(
-                "UPDATE projects SET reserved_total_yen = reserved_total_yen - :amount"
-                " WHERE id = :id"
-            ),
-            {"id": row.project_id, "amount": row.amount_yen},
-        )
+        expired = reservations.release_lapsed(uow.session, utcnow(), donation_id=donation_id)
         uow.commit()
-        return True
+        return bool(expired)
 
 
 def sweep() -> dict[str, int]:

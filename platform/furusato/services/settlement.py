@@ -35,13 +35,12 @@ from furusato.domain.settlement import (
 )
 from furusato.domain.states import (
     CAMPAIGN,
-    AttemptKind,
     CampaignStatus,
     DonationStatus,
     SettlementState,
 )
-from furusato.models import Donation, PaymentAttempt, Payout, Project, Tier, User
-from furusato.services import audit, dispatch, ledger, settlement_work
+from furusato.models import Donation, Payout, Project, User
+from furusato.services import audit, dispatch, ledger, reservations, settlement_work
 from furusato.services.errors import Conflict, NotFound
 from furusato.services.uow import UnitOfWork
 
@@ -168,46 +167,9 @@ def claim_closing(project_id: int) -> bool:
 
 
 def _expire_stale_pending(s: Session, project_id: int, as_of: datetime) -> int:
-    """Pending donations long past their reservation, with no charge whose outcome is open or
-    successful, become expired and give their reservation back (conditional, so a payment
-    confirmation or the payments sweep racing with this wins or loses cleanly)."""
-    live_charge = (
-        select(PaymentAttempt.id)
-        .where(
-            PaymentAttempt.donation_id == Donation.id,
-            PaymentAttempt.kind == AttemptKind.CHARGE,
-            PaymentAttempt.status.in_(("started", "unknown", "succeeded")),
-        )
-        .exists()
-    )
-    rows = s.execute(
-        update(Donation)
-        .where(
-            Donation.project_id == project_id,
-            Donation.status == DonationStatus.PENDING_PAYMENT,
-            Donation.reserved_until < as_of - PENDING_GRACE,
-            ~live_charge,
-        )
-        .values(status=DonationStatus.EXPIRED)
-        .returning(Donation.id, Donation.amount_yen, Donation.tier_id)
-        .execution_options(synchronize_session=False)
-    ).all()
-    if not rows:
-        return 0
-    s.execute(
-        update(Project)
-        .where(Project.id == project_id)
-        .values(reserved_total_yen=Project.reserved_total_yen - sum(r.amount_yen for r in rows))
-    )
-    per_tier: dict[int, int] = {}
-    for r in rows:
-        if r.tier_id is not None:
-            per_tier[r.tier_id] = per_tier.get(r.tier_id, 0) + 1
-    for tier_id, n in per_tier.items():
-        s.execute(
-            update(Tier).where(Tier.id == tier_id).values(reserved_count=Tier.reserved_count - n)
-        )
-    return len(rows)
+    """Pending donations long past their reservation (plus a grace for the payments sweep to
+    have its say) expire and give their reservation back: the shared rule in reservations."""
+    return len(reservations.release_lapsed(s, as_of - PENDING_GRACE, project_id=project_id))
 
 
 def advance_closing(project_id: int, as_of: datetime, report: SettleReport) -> bool:
