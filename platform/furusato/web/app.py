@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask, Response, abort, make_response, render_template, request
-from flask_babel import gettext
+from flask_babel import gettext, lazy_gettext
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import MethodNotAllowed
 from werkzeug.http import HTTP_STATUS_CODES
@@ -68,7 +68,8 @@ def build_app(overrides: dict[str, Any] | None = None) -> Flask:
     csrf.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
-    login_manager.login_message = "ログインしてください。"
+    login_manager.login_message = lazy_gettext("ログインしてください。")
+    login_manager.localize_callback = str
     login_manager.session_protection = "basic"
     login_manager.user_loader(accounts.load_user)
     limiter.init_app(app)

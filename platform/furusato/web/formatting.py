@@ -1,4 +1,4 @@
-"""Japanese formatting of money and time for templates and mails."""
+"""Formatting of money and time for pages: Japanese, with English dates on English pages."""
 
 from __future__ import annotations
 
@@ -47,10 +47,46 @@ def hours_left(deadline: datetime | None) -> int | None:
     return max(int(-(-seconds // 3600)), 0)
 
 
+# Fixed names: strftime's %b follows the C library's locale, which a server may set to Japanese.
+MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+def _english() -> bool:
+    from flask import has_request_context
+    from flask_babel import get_locale
+
+    return has_request_context() and str(get_locale()) == "en"
+
+
+def page_date(value: date | datetime | None) -> str:
+    """The page's date: 2026年12月31日, or Dec 31, 2026 on English pages (always JST)."""
+    if value is None or not _english():
+        return jdate(value)
+    if isinstance(value, datetime):
+        value = to_jst(value)
+    return f"{MONTHS[value.month - 1]} {value.day}, {value.year}"
+
+
+def page_datetime(value: datetime | None) -> str:
+    """2026年12月31日 23:59, or Dec 31, 2026 23:59 JST on English pages."""
+    if value is None or not _english():
+        return jdatetime(value)
+    local = to_jst(value)
+    return f"{page_date(local)} {local:%H:%M} JST"
+
+
+def page_month(value: date | None) -> str:
+    """2027年3月, or Mar 2027 on English pages."""
+    if value is None or not _english():
+        return jmonth(value)
+    return f"{MONTHS[value.month - 1]} {value.year}"
+
+
+# Templates get the page-language versions; documents and mails stay Japanese.
 FILTERS = {
     "yen": yen,
-    "jdate": jdate,
-    "jdatetime": jdatetime,
-    "jmonth": jmonth,
+    "jdate": page_date,
+    "jdatetime": page_datetime,
+    "jmonth": page_month,
     "hours_left": hours_left,
 }
