@@ -122,6 +122,9 @@ def test_pay_page_then_confirmation(
     done = client.get(f"/donations/{token}").get_data(as_text=True)
     assert f"{paid['tax_year']}年分" in done
     assert f"/donations/{donation.id}/onestop-form.pdf?t={token}" in done
+    # The miss policy is said once, under its label, not "目標に届かなかった場合: 目標に届かなかった場合、…"
+    assert "目標に届かなかった場合: 寄附は全額返金され" in done
+    assert done.count("目標に届かなかった場合") == 1
 
 
 def test_declined_card_gets_a_japanese_message(

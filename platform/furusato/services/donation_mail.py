@@ -21,16 +21,15 @@ def donation_page_url(donation: Donation) -> str:
 
 
 def miss_policy_text(project: Project) -> str:
+    """What happens if the campaign misses its target. Callers put it under a heading or label
+    saying 「目標に届かなかった場合」, and state finality on their own line."""
     if project.miss_policy == MissPolicy.KEEP:
         gift = project.fallback_gift_note or "返礼品の扱いはプロジェクトページに記載のとおりです。"
         return (
-            "目標に届かなかった場合も、寄附は返金されず、次の目的に使われます: "
+            "寄附は返金されず、次の目的に使われます: "
             f"{project.fallback_purpose or '市の事業'}。受領証明書は発行されます。{gift}"
         )
-    return (
-        "目標に届かなかった場合、寄附は全額返金され、受領証明書と返礼品はありません。"
-        "目標に届いた時点で寄附が確定し、受領証明書を発行します。"
-    )
+    return "寄附は全額返金され、受領証明書と返礼品はありません。"
 
 
 def confirmation_body(donation: Donation, project: Project, tier: Tier | None) -> str:
