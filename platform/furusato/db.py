@@ -6,6 +6,8 @@ from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, sessionmaker
 
 from furusato.config import get_settings
@@ -53,3 +55,10 @@ def use_session_factory(factory: sessionmaker[Session] | None) -> None:
     """Point every unit of work at another session factory (tests bind one connection)."""
     global _factory
     _factory = factory
+
+
+def insert_or_skip(session: Session, target: Any, unique: list[str]) -> Any:
+    """INSERT … ON CONFLICT (unique) DO NOTHING in the session's dialect (PostgreSQL or SQLite):
+    add `.values()` and `.returning()`; a row whose unique columns exist already is skipped."""
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    return insert(target).on_conflict_do_nothing(index_elements=unique)

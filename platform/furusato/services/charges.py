@@ -13,10 +13,10 @@ reconciliation sweep; each is idempotent and runs inside the caller's unit of wo
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
-from sqlalchemy import func, select, text, update
+from sqlalchemy import insert, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -31,6 +31,7 @@ from furusato.domain.states import ATTEMPT, DONATION, AttemptKind, AttemptStatus
 from furusato.models import Donation, PaymentAttempt
 from furusato.payments import ChargeResult, GatewayUnavailable, get_gateway
 from furusato.services import audit, donation_mail
+from furusato.services.donations import DonationView
 from furusato.services.errors import Conflict, NotFound
 from furusato.services.uow import UnitOfWork
 
@@ -69,6 +70,8 @@ class PayOutcome:
     paid_at: datetime | None = None
     # The SetupIntent the browser confirms for the next card (renewed after a decline).
     setup_secret: str | None = None
+    # The donation as recorded, when the call that answers had it at hand.
+    donation: DonationView | None = None
 
 
 def _live_attempt(session: Session, donation_id: int) -> PaymentAttempt | None:
@@ -118,40 +121,57 @@ def state_of(donation_id: int) -> PayOutcome:
 def pay(donation_id: int, payment_method_id: str) -> PayOutcome:
     """Charge the donation once with the saved card (see the module docstring)."""
     with UnitOfWork() as uow:
-        donation = uow.session.get(Donation, donation_id, with_for_update=True)
+        session = uow.session
+        donation = session.execute(
+            select(
+                Donation.status,
+                Donation.reserved_until,
+                Donation.stripe_customer_id,
+                Donation.amount_yen,
+            )
+            .where(Donation.id == donation_id)
+            .with_for_update()
+        ).one_or_none()
         if donation is None:
             raise NotFound("寄附が見つかりません。")
-        live = _live_attempt(uow.session, donation_id)
-        if donation.status != DonationStatus.PENDING_PAYMENT or live is not None:
-            return _outcome(donation, live)  # paid, expired, or a charge already under way
-        if donation.reserved_until < utcnow():
-            raise Conflict(EXPIRED, code="expired")
-        if not donation.stripe_customer_id:
-            raise Conflict("カード登録の準備ができていません。ページを再読み込みしてください。")
-        tried = uow.session.scalar(
-            select(func.count())
-            .select_from(PaymentAttempt)
-            .where(
+        tried = session.scalars(
+            select(PaymentAttempt.status).where(
                 PaymentAttempt.donation_id == donation_id,
                 PaymentAttempt.kind == AttemptKind.CHARGE,
             )
-        )
-        attempt = PaymentAttempt(
-            donation_id=donation_id,
-            kind=AttemptKind.CHARGE,
-            key=f"donation:{donation_id}:charge:{(tried or 0) + 1}",
-            status=AttemptStatus.STARTED,
-            amount_yen=donation.amount_yen,
-            payment_method_id=payment_method_id[:64],
-        )
-        uow.session.add(attempt)
+        ).all()
+        live = any(status != AttemptStatus.FAILED for status in tried)
+        if donation.status != DonationStatus.PENDING_PAYMENT or live:
+            uow.session.rollback()
+            return state_of(donation_id)  # paid, expired, or a charge already under way
+        if donation.reserved_until < utcnow():
+            raise Conflict(EXPIRED, code="expired")
+        customer = donation.stripe_customer_id
+        if not customer:
+            raise Conflict("カード登録の準備ができていません。ページを再読み込みしてください。")
+        key = f"donation:{donation_id}:charge:{len(tried) + 1}"
+        amount = donation.amount_yen
         try:
+            attempt_id = session.execute(
+                insert(PaymentAttempt)
+                .values(
+                    donation_id=donation_id,
+                    kind=AttemptKind.CHARGE,
+                    key=key,
+                    status=AttemptStatus.STARTED,
+                    amount_yen=amount,
+                    payment_method_id=payment_method_id[:64],
+                    error_code="",
+                    error_message="",
+                    created_at=utcnow(),
+                    updated_at=utcnow(),
+                )
+                .returning(PaymentAttempt.id)
+            ).scalar_one()
             uow.commit()
         except IntegrityError:  # a concurrent click won: report its attempt
             uow.session.rollback()
             return state_of(donation_id)
-        attempt_id, key, customer = attempt.id, attempt.key, donation.stripe_customer_id
-        amount = donation.amount_yen
     try:
         result = get_gateway().charge(
             amount_yen=amount,
@@ -219,7 +239,11 @@ def record(donation_id: int, attempt_id: int | None, result: ChargeResult) -> Pa
         attempt = uow.session.get(PaymentAttempt, attempt_id) if attempt_id else None
         apply_result(uow, donation, attempt, result)
         uow.commit()
-        return _outcome(donation, _live_attempt(uow.session, donation_id))
+        if attempt is not None and attempt.status != AttemptStatus.FAILED:
+            live: PaymentAttempt | None = attempt  # the one live charge (unique index)
+        else:
+            live = _live_attempt(uow.session, donation_id)
+        return replace(_outcome(donation, live), donation=DonationView.of(donation))
 
 
 def apply_result(

@@ -31,6 +31,8 @@ def send(task_name: str, *args: Any) -> None:
         log.debug("no task sender installed; %s%r left for the sweeps", task_name, args)
         return
     try:
-        _sender(task_name, args=list(args))
+        # No caller reads a task's result: without this, Celery subscribes the sender to the
+        # result channel of every task it sends (a Redis round trip each).
+        _sender(task_name, args=list(args), ignore_result=True)
     except Exception:  # broker down: the sweep will find the work again
         log.exception("could not send %s%r; the sweep will retry", task_name, args)

@@ -10,14 +10,14 @@ Paying is in services/charges.py.
 from __future__ import annotations
 
 import secrets
-from dataclasses import dataclass
-from datetime import date, timedelta
+from dataclasses import dataclass, fields
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import select, text, update
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from furusato.config import get_settings
+from furusato.db import insert_or_skip
 from furusato.domain.money import utcnow
 from furusato.domain.pledge import amount_problem
 from furusato.domain.states import DonationStatus
@@ -60,6 +60,7 @@ class Pledge:
     resident: bool
     setup_intent_client_secret: str | None
     publishable_key: str
+    donation: DonationView
     replayed: bool = False
 
 
@@ -111,7 +112,43 @@ def _check_details(donor: DonorDetails, onestop: bool) -> tuple[DonorDetails, ad
     return clean, place
 
 
-def _pledge_of(donation: Donation, replayed: bool = False) -> Pledge:
+@dataclass(frozen=True)
+class DonationView:
+    """What the API answers about a donation: its own columns, read in one statement."""
+
+    id: int
+    project_id: int
+    tier_id: int | None
+    user_id: int | None
+    access_token: str
+    status: str
+    amount_yen: int
+    gift: bool
+    resident: bool
+    onestop_requested: bool
+    created_at: datetime
+    reserved_until: datetime
+    paid_at: datetime | None
+    tax_year: int | None
+    setup_intent_client_secret: str | None
+
+    @classmethod
+    def of(cls, donation: Donation) -> DonationView:
+        return cls(*(getattr(donation, f.name) for f in fields(cls)))
+
+
+_VIEW = tuple(getattr(Donation, f.name) for f in fields(DonationView))
+
+
+def view(donation_id: int) -> DonationView:
+    with UnitOfWork() as uow:
+        row = uow.session.execute(select(*_VIEW).where(Donation.id == donation_id)).one_or_none()
+    if row is None:
+        raise NotFound("寄附が見つかりません。")
+    return DonationView(*row)
+
+
+def _pledge_of(donation: DonationView, replayed: bool = False) -> Pledge:
     return Pledge(
         id=donation.id,
         access_token=donation.access_token,
@@ -121,26 +158,33 @@ def _pledge_of(donation: Donation, replayed: bool = False) -> Pledge:
         resident=donation.resident,
         setup_intent_client_secret=donation.setup_intent_client_secret,
         publishable_key=get_gateway().publishable_key,
+        donation=donation,
         replayed=replayed,
     )
 
 
-def _created_before(creation_key: str, project_id: int, amount_yen: int, email: str) -> int | None:
-    """The id of the donation this key already made; Conflict if it made a different one
-    (so a guessed or reused key never hands out another donor's donation)."""
-    with UnitOfWork() as uow:
-        found = uow.session.scalar(select(Donation).where(Donation.creation_key == creation_key))
-        if found is None:
-            return None
-        if (found.project_id, found.amount_yen, found.email) != (project_id, amount_yen, email):
-            raise Conflict(
-                "この申し込みキーは別の内容で使われています。", code="idempotency_mismatch"
-            )
-        return found.id
+def _created_before(
+    session: Session, creation_key: str, project_id: int, amount_yen: int, email: str
+) -> tuple[DonationView, str, str] | None:
+    """The donation this key already made (with its email and name); Conflict if it made a
+    different one (so a guessed or reused key never hands out another donor's donation)."""
+    row = session.execute(
+        select(*_VIEW, Donation.email, Donation.donor_name).where(
+            Donation.creation_key == creation_key
+        )
+    ).one_or_none()
+    if row is None:
+        return None
+    found = DonationView(*row[: len(_VIEW)])
+    if (found.project_id, found.amount_yen, row.email) != (project_id, amount_yen, email):
+        raise Conflict("この申し込みキーは別の内容で使われています。", code="idempotency_mismatch")
+    return found, row.email, row.donor_name
 
 
-def _reserve(session: Session, donation: Donation, tier_id: int | None) -> None:
-    """Take one unit of the tier and the amount from the cap room, or refuse."""
+def _reserve(session: Session, project_id: int, amount_yen: int, tier_id: int | None) -> None:
+    """Take one unit of the tier and the amount from the cap room, or refuse. The campaign's
+    row is the hot one (every donor of the campaign updates it): it is updated last, just
+    before the commit, so its lock is held for the shortest time."""
     if tier_id is not None:
         taken = session.execute(
             text(
@@ -161,7 +205,7 @@ def _reserve(session: Session, donation: Donation, tier_id: int | None) -> None:
             " WHERE id = :id AND status = 'approved' AND starts_at <= :now AND deadline > :now"
             " AND reserved_total_yen + :amount <= cap_yen"
         ),
-        {"id": donation.project_id, "amount": donation.amount_yen, "now": utcnow()},
+        {"id": project_id, "amount": amount_yen, "now": utcnow()},
     )
     if room.rowcount != 1:  # type: ignore[attr-defined]
         raise Conflict(
@@ -170,6 +214,25 @@ def _reserve(session: Session, donation: Donation, tier_id: int | None) -> None:
             code="not_accepting",
             fields={"amount_yen": "受付可能額を超えています。"},
         )
+
+
+def _tier_of(session: Session, project_id: int, tier_id: int | None) -> tuple[int, bool] | None:
+    """(amount, has a gift) of the chosen tier; None for a plain gift. NotFound for a missing
+    project, ValidationFailed for a tier of another project. One statement."""
+    row = session.execute(
+        select(Project.id, Tier.id, Tier.amount_yen, Tier.gift_name)
+        .outerjoin(Tier, (Tier.project_id == Project.id) & (Tier.id == tier_id))
+        .where(Project.id == project_id)
+    ).one_or_none()
+    if row is None:
+        raise NotFound("プロジェクトが見つかりません。")
+    if tier_id is None:
+        return None
+    if row[1] is None:
+        raise ValidationFailed(
+            "選ばれたコースが見つかりません。", fields={"tier_id": "unknown tier"}
+        )
+    return row.amount_yen, bool(row.gift_name)
 
 
 def create(
@@ -182,36 +245,28 @@ def create(
     creation_key: str,
     user_id: int | None = None,
 ) -> Pledge:
-    """Pledge a donation (reserving stock and cap room) and prepare the card form."""
+    """Pledge a donation (reserving stock and cap room) and prepare the card form.
+
+    One transaction: the tier is read, the donation inserted unless its key exists (a retry
+    or a concurrent twin then finds the first one), the stock and cap room taken."""
     clean, place = _check_details(donor, onestop)
-    existing_id = _created_before(creation_key, project_id, amount_yen, clean.email)
-    if existing_id is not None:
-        return ensure_card_setup(existing_id, replayed=True)
     with UnitOfWork() as uow:
-        project = uow.session.get(Project, project_id)
-        if project is None:
-            raise NotFound("プロジェクトが見つかりません。")
-        tier: Tier | None = None
-        if tier_id is not None:
-            tier = uow.session.get(Tier, tier_id)
-            if tier is None or tier.project_id != project_id:
-                raise ValidationFailed(
-                    "選ばれたコースが見つかりません。", fields={"tier_id": "unknown tier"}
-                )
-        problem = amount_problem(amount_yen, tier.amount_yen if tier else None)
+        session = uow.session
+        tier = _tier_of(session, project_id, tier_id)
+        problem = amount_problem(amount_yen, tier[0] if tier else None)
         if problem:
             raise ValidationFailed(problem, fields={"amount_yen": problem})
         resident = place.resident
         # A resident gets no gift, so takes no unit of a gift's stock: the pledge is a plain gift.
         reserved_tier = None if resident else tier_id
-        donation = Donation(
+        values = dict(
             project_id=project_id,
             tier_id=reserved_tier,
             user_id=user_id,
             creation_key=creation_key,
             access_token=secrets.token_urlsafe(32),
             amount_yen=amount_yen,
-            gift=bool(tier and tier.has_gift and not resident),
+            gift=bool(tier and tier[1] and not resident),
             resident=resident,
             status=DonationStatus.PENDING_PAYMENT,
             donor_name=clean.name,
@@ -224,61 +279,60 @@ def create(
             birth_date=clean.birth_date,
             gender=clean.gender,
             onestop_requested=onestop,
+            fee_yen=0,
+            settlement_error="",
+            created_at=utcnow(),
+            updated_at=utcnow(),
             reserved_until=utcnow() + timedelta(minutes=get_settings().reservation_minutes),
         )
-        uow.session.add(donation)
-        try:
-            uow.flush()  # a concurrent retry with the same key waits here, then fails
-        except IntegrityError:
-            uow.session.rollback()
-            donation_id = None
-        else:
-            _reserve(uow.session, donation, reserved_tier)
+        # A concurrent twin with the same key makes this wait for its commit, then skip.
+        inserted = session.execute(
+            insert_or_skip(session, Donation, ["creation_key"]).values(**values).returning(*_VIEW)
+        ).one_or_none()
+        if inserted is not None:
+            _reserve(session, project_id, amount_yen, reserved_tier)
             uow.commit()
-            donation_id = donation.id
-    if donation_id is None:  # lost the race to a concurrent retry with the same key
-        donation_id = _created_before(creation_key, project_id, amount_yen, clean.email)
-        if donation_id is None:
-            raise Conflict("もう一度お試しください。", code="retry")
-        return ensure_card_setup(donation_id, replayed=True)
-    return ensure_card_setup(donation_id)
+            return _with_card_setup(DonationView(*inserted), clean.email, clean.name)
+    with UnitOfWork() as uow:  # the key made a donation already: answer with that one
+        found = _created_before(uow.session, creation_key, project_id, amount_yen, clean.email)
+    if found is None:
+        raise Conflict("もう一度お試しください。", code="retry")
+    return _with_card_setup(*found, replayed=True)
 
 
-def ensure_card_setup(donation_id: int, replayed: bool = False) -> Pledge:
+def _with_card_setup(
+    donation: DonationView, email: str, name: str, replayed: bool = False
+) -> Pledge:
     """The donation with its customer and SetupIntent, creating them once (outside any
     transaction: the gateway call never holds database locks)."""
-    with UnitOfWork() as uow:
-        donation = uow.session.get(Donation, donation_id)
-        if donation is None:
-            raise NotFound("寄附が見つかりません。")
-        if donation.setup_intent_id or donation.status != DonationStatus.PENDING_PAYMENT:
-            return _pledge_of(donation, replayed)
-        email, name = donation.email, donation.donor_name
+    if donation.setup_intent_client_secret or donation.status != DonationStatus.PENDING_PAYMENT:
+        return _pledge_of(donation, replayed)
     try:
         info = get_gateway().prepare_card(
             email=email,
             name=name,
-            idempotency_key=f"donation:{donation_id}:setup",
-            metadata={"donation_id": str(donation_id)},
+            idempotency_key=f"donation:{donation.id}:setup",
+            metadata={"donation_id": str(donation.id)},
         )
     except GatewayUnavailable as exc:
         raise GatewayDown(
             "決済サービスに接続できませんでした。少し時間をおいて、もう一度お試しください。"
         ) from exc
     with UnitOfWork() as uow:
-        uow.session.execute(
+        stored = uow.session.execute(
             update(Donation)
-            .where(Donation.id == donation_id, Donation.setup_intent_id.is_(None))
+            .where(Donation.id == donation.id, Donation.setup_intent_id.is_(None))
             .values(
                 stripe_customer_id=info.customer_id,
                 setup_intent_id=info.setup_intent_id,
                 setup_intent_client_secret=info.client_secret,
             )
-        )
+            .returning(*_VIEW)
+        ).one_or_none()
         uow.commit()
-        donation = uow.session.get(Donation, donation_id, populate_existing=True)
-        assert donation is not None
-        return _pledge_of(donation, replayed)
+    if stored is None:  # a concurrent retry stored its own first: answer with that one
+        return _pledge_of(view(donation.id), replayed)
+    return _pledge_of(DonationView(*stored), replayed)
 
 
 def project_for_giving(project_id: int) -> Project:

@@ -7,10 +7,9 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import func, select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
+from furusato.db import insert_or_skip
 from furusato.domain.settlement import ACCOUNTS, Account, donation_key, fiscal_year
 from furusato.models import LedgerEntry
 
@@ -21,10 +20,8 @@ def insert_ignoring_duplicates(
     """Insert rows; a row whose unique columns already exist is skipped. Returns rows added."""
     if not rows:
         return 0
-    dialect = session.get_bind().dialect.name
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
     # executemany on the table: one compiled statement, sent in batches ("insertmanyvalues").
-    stmt = insert(model.__table__).on_conflict_do_nothing(index_elements=unique)
+    stmt = insert_or_skip(session, model.__table__, unique)
     result = session.execute(stmt, list(rows))
     return max(int(getattr(result, "rowcount", 0) or 0), 0)
 

@@ -16,10 +16,9 @@ from email.message import EmailMessage
 from urllib.parse import urlsplit
 
 from sqlalchemy import select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from furusato.config import get_settings
+from furusato.db import insert_or_skip
 from furusato.models import OutboundEmail
 from furusato.services.uow import UnitOfWork
 
@@ -56,9 +55,7 @@ def queue(
         "last_error": "",
         "created_at": datetime.now(UTC),
     }
-    dialect = uow.session.get_bind().dialect.name
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    stmt = insert(OutboundEmail).values(**values).on_conflict_do_nothing(index_elements=["key"])
+    stmt = insert_or_skip(uow.session, OutboundEmail, ["key"]).values(**values)
     result = uow.session.execute(stmt.returning(OutboundEmail.id))
     email_id = result.scalar_one_or_none()
     if email_id is not None:

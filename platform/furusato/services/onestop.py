@@ -14,10 +14,9 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from furusato.config import get_settings
+from furusato.db import insert_or_skip
 from furusato.domain import mynumber
 from furusato.domain.money import to_jst, utcnow
 from furusato.domain.onestop import application_deadline, is_on_time
@@ -49,13 +48,7 @@ def open_for_donation(uow: UnitOfWork, donation: Donation) -> None:
         "created_at": utcnow(),
         "updated_at": utcnow(),
     }
-    dialect = uow.session.get_bind().dialect.name
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    stmt = (
-        insert(OnestopApplication)
-        .values(**values)
-        .on_conflict_do_nothing(index_elements=["donation_id"])
-    )
+    stmt = insert_or_skip(uow.session, OnestopApplication, ["donation_id"]).values(**values)
     created = uow.session.execute(stmt.returning(OnestopApplication.id)).scalar_one_or_none()
     if created is None or donation.tax_year is None:
         return

@@ -14,11 +14,10 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import exists, select, text
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, selectinload
 
 from furusato.config import get_settings
+from furusato.db import insert_or_skip
 from furusato.documents import receipt_pdf
 from furusato.domain.money import tax_year, to_jst, utcnow
 from furusato.domain.states import DonationStatus
@@ -134,9 +133,7 @@ def _queue_mails(uow: UnitOfWork, issued: list[tuple[Receipt, Donation]], now: d
     if not issued:
         return
     rows = [_mail_values(receipt, donation, now) for receipt, donation in issued]
-    dialect = uow.session.get_bind().dialect.name
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    stmt = insert(OutboundEmail).values(rows).on_conflict_do_nothing(index_elements=["key"])
+    stmt = insert_or_skip(uow.session, OutboundEmail, ["key"]).values(rows)
     for email_id in uow.session.scalars(stmt.returning(OutboundEmail.id)):
         uow.enqueue("furusato.send_email", email_id)
 

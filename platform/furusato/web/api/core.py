@@ -13,9 +13,10 @@ from typing import Any
 
 from flask import Blueprint, Response, g, request
 from pydantic import BaseModel, ValidationError
-from sqlalchemy import delete, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import delete, select, update
 
+from furusato.db import insert_or_skip
+from furusato.domain.money import utcnow
 from furusato.models import IdempotencyRecord, User
 from furusato.services import accounts
 from furusato.services.errors import ServiceError
@@ -172,20 +173,22 @@ def _refuse_nul(data: Any, detail: str) -> None:
 def _replay_or_claim(scope: str, key: str, digest: str) -> Response | int:
     """Claim the key for this request (returns the record id) or replay what it answered."""
     with UnitOfWork() as uow:
-        record = IdempotencyRecord(scope=scope, key=key, request_sha256=digest)
-        uow.session.add(record)
-        try:
+        session = uow.session
+        claimed = session.execute(
+            insert_or_skip(session, IdempotencyRecord, ["scope", "key"])
+            .values(scope=scope, key=key, request_sha256=digest, created_at=utcnow())
+            .returning(IdempotencyRecord.id)
+        ).scalar_one_or_none()
+        if claimed is not None:
             uow.commit()
-            return record.id
-        except IntegrityError:
-            uow.session.rollback()
-        existing = uow.session.scalar(
-            select(IdempotencyRecord).where(
-                IdempotencyRecord.scope == scope, IdempotencyRecord.key == key
-            )
-        )
-        if existing is not None:  # keep its values: leaving the unit of work rolls back
-            uow.session.expunge(existing)
+            return int(claimed)
+        existing = session.execute(
+            select(
+                IdempotencyRecord.request_sha256,
+                IdempotencyRecord.status_code,
+                IdempotencyRecord.response_body,
+            ).where(IdempotencyRecord.scope == scope, IdempotencyRecord.key == key)
+        ).one_or_none()
     if existing is None:
         raise ApiError(409, "Conflict", "retry the request", "idempotency_race")
     if existing.request_sha256 != digest:
@@ -214,13 +217,18 @@ def _replay_or_claim(scope: str, key: str, digest: str) -> Response | int:
 
 def _store(record_id: int, response: Response) -> None:
     with UnitOfWork() as uow:
+        record = IdempotencyRecord.id == record_id
         if response.status_code >= 500:
-            uow.session.execute(delete(IdempotencyRecord).where(IdempotencyRecord.id == record_id))
+            uow.session.execute(delete(IdempotencyRecord).where(record))
         else:
-            record = uow.session.get(IdempotencyRecord, record_id)
-            if record is not None:
-                record.status_code = response.status_code
-                record.response_body = response.get_data(as_text=True)
+            uow.session.execute(
+                update(IdempotencyRecord)
+                .where(record)
+                .values(
+                    status_code=response.status_code,
+                    response_body=response.get_data(as_text=True),
+                )
+            )
         uow.commit()
 
 

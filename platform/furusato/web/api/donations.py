@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt
 
 from furusato.domain.pledge import MAX_DONATION_YEN
 from furusato.domain.states import Role
-from furusato.models import Donation, User
+from furusato.models import User
 from furusato.payments import get_gateway
 from furusato.services import charges, donations
 from furusato.services.errors import Conflict, NotFound, ServiceError
@@ -87,7 +87,9 @@ class DonationOut(BaseModel):
     next_action: NextAction | None = None
 
 
-def _out(donation: Donation, outcome: charges.PayOutcome | None = None) -> DonationOut:
+def _out(
+    donation: donations.DonationView, outcome: charges.PayOutcome | None = None
+) -> DonationOut:
     outcome = outcome or charges.state_of(donation.id)
     pending = donation.status == "pending_payment"
     return DonationOut(
@@ -118,12 +120,9 @@ def _out(donation: Donation, outcome: charges.PayOutcome | None = None) -> Donat
     )
 
 
-def _visible(donation_id: int, user: User | None, *, staff_may: bool) -> Donation:
+def _visible(donation_id: int, user: User | None, *, staff_may: bool) -> donations.DonationView:
     """The donation if the caller may see it; NotFound otherwise (no existence leak)."""
-    try:
-        donation = donations.get_plain(donation_id)
-    except NotFound:
-        raise NotFound("寄附が見つかりません。") from None
+    donation = donations.view(donation_id)
     token = request.headers.get(TOKEN_HEADER, "")
     if token and secrets.compare_digest(token, donation.access_token):
         return donation
@@ -160,7 +159,8 @@ def create_donation(call: Call, project_id: int) -> DonationOut:
         creation_key=creation_key,
         user_id=user.id if user is not None and user.role == Role.DONOR else None,
     )
-    out = _out(donations.get_plain(made.id))
+    # A fresh pledge has no charge yet: its payment state is known without asking.
+    out = _out(made.donation, None if made.replayed else charges.PayOutcome(made.id, "pending"))
     out.access_token = made.access_token
     return out
 
@@ -181,7 +181,7 @@ def pay_donation(call: Call, donation_id: int) -> DonationOut:
         raise PaymentDeclined(outcome.message, fields={"payment_method": outcome.message})
     if outcome.status == "expired":
         raise Conflict(outcome.message, code="expired")
-    return _out(donations.get_plain(donation_id), outcome)
+    return _out(outcome.donation or donations.view(donation_id), outcome)
 
 
 @operation(
