@@ -182,7 +182,9 @@ def paid_on(tier_id: int) -> int:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--workers", type=int, default=3, help="gunicorn processes")
+    parser.add_argument("--worker-class", default="gthread", help="gunicorn worker class")
     parser.add_argument("--threads", type=int, default=64, help="threads per process (gthread)")
+    parser.add_argument("--connections", type=int, default=1000, help="per process (gevent)")
     parser.add_argument("--pool", type=int, default=8, help="DB_POOL_SIZE per process")
     parser.add_argument("--overflow", type=int, default=4, help="DB_MAX_OVERFLOW per process")
     parser.add_argument("--donors", type=int, default=200, help="concurrent donors (connections)")
@@ -221,14 +223,15 @@ def main() -> int:
         "furusato:create_app({'RATELIMIT_ENABLED': False})",
         f"--bind=127.0.0.1:{app_port}",
         f"--workers={args.workers}",
-        "--worker-class=gthread",
+        f"--worker-class={args.worker_class}",
         f"--threads={args.threads}",
+        f"--worker-connections={args.connections}",
         "--backlog=2048",
         "--keep-alive=30",
         "--timeout=60",
     ]
     settings = (
-        f"gunicorn gthread {args.workers} processes x {args.threads} threads, "
+        f"gunicorn {args.worker_class} {args.workers} processes x {args.threads} threads, "
         f"DB pool {args.pool}+{args.overflow} per process; gateway delay {args.delay * 1000:.0f} ms"
     )
     print(settings)

@@ -59,6 +59,13 @@ def use_session_factory(factory: sessionmaker[Session] | None) -> None:
 
 def insert_or_skip(session: Session, target: Any, unique: list[str]) -> Any:
     """INSERT … ON CONFLICT (unique) DO NOTHING in the session's dialect (PostgreSQL or SQLite):
-    add `.values()` and `.returning()`; a row whose unique columns exist already is skipped."""
-    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    return insert(target).on_conflict_do_nothing(index_elements=unique)
+    add `.returning()`, and pass the rows to `session.execute` as parameters (a statement
+    without `.values()` is compiled once and cached); a row whose unique columns exist already
+    is skipped."""
+    return _insert_or_skip(session.get_bind().dialect.name, target, tuple(unique))
+
+
+@lru_cache(maxsize=64)
+def _insert_or_skip(dialect: str, target: Any, unique: tuple[str, ...]) -> Any:
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    return insert(target).on_conflict_do_nothing(index_elements=list(unique))

@@ -13,10 +13,12 @@ reconciliation sweep; each is idempotent and runs inside the caller's unit of wo
 from __future__ import annotations
 
 import logging
+import secrets
 from dataclasses import dataclass, replace
 from datetime import datetime
+from typing import cast
 
-from sqlalchemy import insert, select, text, update
+from sqlalchemy import Table, insert, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -118,8 +120,26 @@ def state_of(donation_id: int) -> PayOutcome:
         return _outcome(donation, _live_attempt(uow.session, donation_id))
 
 
-def pay(donation_id: int, payment_method_id: str) -> PayOutcome:
-    """Charge the donation once with the saved card (see the module docstring)."""
+_ATTEMPTS = PaymentAttempt.__table__
+_NEW_ATTEMPT = insert(cast(Table, _ATTEMPTS)).returning(_ATTEMPTS.c.id)
+
+
+@dataclass(frozen=True)
+class Payer:
+    """Who asks to pay over the API: a guest with the donation's secret token, or a donor."""
+
+    access_token: str = ""
+    user_id: int | None = None
+
+    def owns(self, access_token: str, user_id: int | None) -> bool:
+        if self.access_token and secrets.compare_digest(self.access_token, access_token):
+            return True
+        return self.user_id is not None and self.user_id == user_id
+
+
+def pay(donation_id: int, payment_method_id: str, payer: Payer | None = None) -> PayOutcome:
+    """Charge the donation once with the saved card (see the module docstring). With a
+    `payer`, someone else's donation is NotFound (no existence leak)."""
     with UnitOfWork() as uow:
         session = uow.session
         donation = session.execute(
@@ -128,11 +148,15 @@ def pay(donation_id: int, payment_method_id: str) -> PayOutcome:
                 Donation.reserved_until,
                 Donation.stripe_customer_id,
                 Donation.amount_yen,
+                Donation.access_token,
+                Donation.user_id,
             )
             .where(Donation.id == donation_id)
             .with_for_update()
         ).one_or_none()
-        if donation is None:
+        if donation is None or (
+            payer is not None and not payer.owns(donation.access_token, donation.user_id)
+        ):
             raise NotFound("寄附が見つかりません。")
         tried = session.scalars(
             select(PaymentAttempt.status).where(
@@ -153,20 +177,19 @@ def pay(donation_id: int, payment_method_id: str) -> PayOutcome:
         amount = donation.amount_yen
         try:
             attempt_id = session.execute(
-                insert(PaymentAttempt)
-                .values(
-                    donation_id=donation_id,
-                    kind=AttemptKind.CHARGE,
-                    key=key,
-                    status=AttemptStatus.STARTED,
-                    amount_yen=amount,
-                    payment_method_id=payment_method_id[:64],
-                    error_code="",
-                    error_message="",
-                    created_at=utcnow(),
-                    updated_at=utcnow(),
-                )
-                .returning(PaymentAttempt.id)
+                _NEW_ATTEMPT,
+                {
+                    "donation_id": donation_id,
+                    "kind": AttemptKind.CHARGE,
+                    "key": key,
+                    "status": AttemptStatus.STARTED,
+                    "amount_yen": amount,
+                    "payment_method_id": payment_method_id[:64],
+                    "error_code": "",
+                    "error_message": "",
+                    "created_at": utcnow(),
+                    "updated_at": utcnow(),
+                },
             ).scalar_one()
             uow.commit()
         except IntegrityError:  # a concurrent click won: report its attempt

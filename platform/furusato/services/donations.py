@@ -138,6 +138,8 @@ class DonationView:
 
 
 _VIEW = tuple(getattr(Donation, f.name) for f in fields(DonationView))
+_TABLE = Donation.__table__
+_VIEW_COLUMNS = tuple(_TABLE.c[f.name] for f in fields(DonationView))
 
 
 def view(donation_id: int) -> DonationView:
@@ -287,7 +289,7 @@ def create(
         )
         # A concurrent twin with the same key makes this wait for its commit, then skip.
         inserted = session.execute(
-            insert_or_skip(session, Donation, ["creation_key"]).values(**values).returning(*_VIEW)
+            insert_or_skip(session, _TABLE, ["creation_key"]).returning(*_VIEW_COLUMNS), values
         ).one_or_none()
         if inserted is not None:
             _reserve(session, project_id, amount_yen, reserved_tier)

@@ -55,8 +55,9 @@ def queue(
         "last_error": "",
         "created_at": datetime.now(UTC),
     }
-    stmt = insert_or_skip(uow.session, OutboundEmail, ["key"]).values(**values)
-    result = uow.session.execute(stmt.returning(OutboundEmail.id))
+    table = OutboundEmail.__table__
+    stmt = insert_or_skip(uow.session, table, ["key"]).returning(table.c.id)
+    result = uow.session.execute(stmt, values)
     email_id = result.scalar_one_or_none()
     if email_id is not None:
         uow.enqueue("furusato.send_email", email_id)

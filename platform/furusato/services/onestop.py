@@ -48,8 +48,9 @@ def open_for_donation(uow: UnitOfWork, donation: Donation) -> None:
         "created_at": utcnow(),
         "updated_at": utcnow(),
     }
-    stmt = insert_or_skip(uow.session, OnestopApplication, ["donation_id"]).values(**values)
-    created = uow.session.execute(stmt.returning(OnestopApplication.id)).scalar_one_or_none()
+    table = OnestopApplication.__table__
+    stmt = insert_or_skip(uow.session, table, ["donation_id"]).returning(table.c.id)
+    created = uow.session.execute(stmt, values).scalar_one_or_none()
     if created is None or donation.tax_year is None:
         return
     settings = get_settings()

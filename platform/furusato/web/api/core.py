@@ -174,10 +174,10 @@ def _replay_or_claim(scope: str, key: str, digest: str) -> Response | int:
     """Claim the key for this request (returns the record id) or replay what it answered."""
     with UnitOfWork() as uow:
         session = uow.session
+        table = IdempotencyRecord.__table__
         claimed = session.execute(
-            insert_or_skip(session, IdempotencyRecord, ["scope", "key"])
-            .values(scope=scope, key=key, request_sha256=digest, created_at=utcnow())
-            .returning(IdempotencyRecord.id)
+            insert_or_skip(session, table, ["scope", "key"]).returning(table.c.id),
+            {"scope": scope, "key": key, "request_sha256": digest, "created_at": utcnow()},
         ).scalar_one_or_none()
         if claimed is not None:
             uow.commit()

@@ -120,15 +120,20 @@ def _out(
     )
 
 
-def _visible(donation_id: int, user: User | None, *, staff_may: bool) -> donations.DonationView:
-    """The donation if the caller may see it; NotFound otherwise (no existence leak)."""
+def _payer(user: User | None) -> charges.Payer:
+    """The caller as the donation's possible owner: a guest's token or a donor's account."""
+    return charges.Payer(
+        access_token=request.headers.get(TOKEN_HEADER, ""),
+        user_id=user.id if user is not None else None,
+    )
+
+
+def _visible(donation_id: int, user: User | None) -> donations.DonationView:
+    """The donation if the caller owns it or is staff; NotFound otherwise (no existence leak)."""
     donation = donations.view(donation_id)
-    token = request.headers.get(TOKEN_HEADER, "")
-    if token and secrets.compare_digest(token, donation.access_token):
+    if _payer(user).owns(donation.access_token, donation.user_id):
         return donation
-    if user is not None and donation.user_id is not None and user.id == donation.user_id:
-        return donation
-    if staff_may and user is not None and user.role == Role.STAFF:
+    if user is not None and user.role == Role.STAFF:
         return donation
     raise NotFound("寄附が見つかりません。")
 
@@ -175,8 +180,7 @@ def create_donation(call: Call, project_id: int) -> DonationOut:
     limit="20 per minute",
 )
 def pay_donation(call: Call, donation_id: int) -> DonationOut:
-    _visible(donation_id, call.user, staff_may=False)
-    outcome = charges.pay(donation_id, call.body.payment_method)
+    outcome = charges.pay(donation_id, call.body.payment_method, _payer(call.user))
     if outcome.status == "failed":
         raise PaymentDeclined(outcome.message, fields={"payment_method": outcome.message})
     if outcome.status == "expired":
@@ -192,4 +196,4 @@ def pay_donation(call: Call, donation_id: int) -> DonationOut:
     errors=(404,),
 )
 def get_donation(call: Call, donation_id: int) -> DonationOut:
-    return _out(_visible(donation_id, call.user, staff_may=True))
+    return _out(_visible(donation_id, call.user))
