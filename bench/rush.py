@@ -23,6 +23,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import shutil
 import signal
 import subprocess
@@ -153,6 +154,26 @@ def cpu_seconds(pid: int) -> float:
     return total
 
 
+def postgres_cpu_seconds() -> float:
+    """CPU time of every PostgreSQL process on the machine (the server's backends included)."""
+    total = 0.0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            name, rest = stat.read_text().split(") ", 1)
+        except (FileNotFoundError, ProcessLookupError, ValueError):
+            continue
+        if name.endswith("(postgres"):
+            fields = rest.split()
+            total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return total
+
+
+def load_tool_cpu_seconds() -> float:
+    """CPU time of the finished children of this process: the wrk runs."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def machine_busy() -> tuple[float, float]:
     """(busy, total) CPU seconds of the whole machine so far, from /proc/stat."""
     ticks = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
@@ -211,6 +232,7 @@ def main() -> int:
         FURUSATO_ENV="production",
         MYNUMBER_KEYS="YmVuY2gtb25seS1teW51bWJlci1rZXktMDEyMzQ1Njc=",
         STRIPE_API_BASE=gateway_url,
+        STRIPE_ATTACH_CARD="false",  # the fake answers like Stripe: no attach before a charge
         STRIPE_SECRET_KEY="sk_test_bench",
         BASE_URL=app_url,
         DB_POOL_SIZE=str(args.pool),
@@ -275,6 +297,7 @@ def main() -> int:
             before = paid_on(tier)
             run = f"{name}{int(time.time())}"
             cpu0, (busy0, total0) = cpu_seconds(app.pid), machine_busy()
+            others0 = (cpu_seconds(gateway.pid), postgres_cpu_seconds(), load_tool_cpu_seconds())
             r = wrk(
                 app_url,
                 "donate.lua",
@@ -292,6 +315,11 @@ def main() -> int:
                 (cpu_seconds(app.pid) - cpu0) * 1000 / max(1, r["paid_in_db"])
             )
             r["machine_busy"] = (busy1 - busy0) / max(1e-9, total1 - total0)
+            others1 = (cpu_seconds(gateway.pid), postgres_cpu_seconds(), load_tool_cpu_seconds())
+            for label, before_s, after_s in zip(
+                ("gateway", "postgres", "load_tool"), others0, others1, strict=True
+            ):
+                r[f"{label}_cpu_ms_per_paid"] = (after_s - before_s) * 1000 / max(1, r["paid_in_db"])
             results[name] = r
             print(
                 f"{name:14s} {r['paid_per_s']:8.1f} paid donations/s end to end  "
@@ -300,6 +328,9 @@ def main() -> int:
                 f"socket errors {r['socket_errors']}, paid in DB {r['paid_in_db']})"
                 + f"\n{'':14s} app CPU {r['app_cpu_ms_per_paid']:.1f} ms per paid donation, "
                 f"machine {r['machine_busy']:.0%} busy (every process, the load tool included)"
+                + f"\n{'':14s} and per paid donation: PostgreSQL {r['postgres_cpu_ms_per_paid']:.1f} ms, "
+                f"fake gateway {r['gateway_cpu_ms_per_paid']:.1f} ms, "
+                f"wrk {r['load_tool_cpu_ms_per_paid']:.1f} ms of CPU"
                 + (f"\n{'':14s} first failure: {r['first_failure']}" if r["first_failure"] else "")
             )
         results.setdefault("race", {})["tier"] = sold = oversell(ids["limited_tier"])

@@ -88,6 +88,9 @@ class Settings:
     stripe_publishable_key: str
     stripe_js_url: str
     stripe_webhook_secret: str
+    # Attach the card to the customer before charging: localstripe decides test-card declines
+    # there; Stripe attached it when the SetupIntent was confirmed, so the call is skipped.
+    stripe_attach_card: bool
     smtp_url: str
     mail_from: str
     base_url: str
@@ -174,6 +177,7 @@ def load_settings() -> Settings:
         stripe_publishable_key=_env("STRIPE_PUBLISHABLE_KEY", "pk_test_furusato_local"),
         stripe_js_url=_env("STRIPE_JS_URL", f"{localstripe}/js.stripe.com/v3/"),
         stripe_webhook_secret=_env("STRIPE_WEBHOOK_SECRET", "whsec_furusato_local"),
+        stripe_attach_card=_bool("STRIPE_ATTACH_CARD", api_base is not None),
         smtp_url=_env("SMTP_URL", "smtp://127.0.0.1:8025"),
         mail_from=_env("MAIL_FROM", "furusato@city.example.jp"),
         base_url=_env("BASE_URL", "http://127.0.0.1:5000"),

@@ -40,9 +40,11 @@ class StripeGateway:
         webhook_secret: str,
         api_base: str | None = None,
         timeout_seconds: int = 20,
+        attach_card: bool = False,
     ) -> None:
         base = {"api": api_base} if api_base else {}
         self.publishable_key = publishable_key
+        self._attach_card = attach_card
         self._webhook_secret = webhook_secret
         self._client = stripe.StripeClient(
             secret_key,
@@ -59,6 +61,7 @@ class StripeGateway:
             s.stripe_publishable_key,
             s.stripe_webhook_secret,
             api_base=s.stripe_api_base,
+            attach_card=s.stripe_attach_card,
         )
 
     def _call(self, fn: Any, *args: Any, **kwargs: Any) -> Any:
@@ -105,15 +108,16 @@ class StripeGateway:
     ) -> ChargeResult:
         v1 = self._client.v1
         try:
-            # confirmCardSetup does not attach the card on localstripe, and localstripe decides a
-            # test card's decline at attach: keep the call (harmless on Stripe, which attached
-            # the card when the SetupIntent was confirmed).
-            self._call(
-                v1.payment_methods.attach,
-                payment_method_id,
-                params={"customer": customer_id},
-                options={"idempotency_key": f"{idempotency_key}:attach"},
-            )
+            if self._attach_card:
+                # confirmCardSetup does not attach the card on localstripe, which decides a test
+                # card's decline at attach. Stripe attached it when the SetupIntent was
+                # confirmed (and charges a card given with the intent once without it).
+                self._call(
+                    v1.payment_methods.attach,
+                    payment_method_id,
+                    params={"customer": customer_id},
+                    options={"idempotency_key": f"{idempotency_key}:attach"},
+                )
             intent = self._call(
                 v1.payment_intents.create,
                 params={
