@@ -12,8 +12,9 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass, fields
 from datetime import date, datetime, timedelta
+from typing import cast
 
-from sqlalchemy import select, text, update
+from sqlalchemy import Table, bindparam, select, text, update
 from sqlalchemy.orm import Session
 
 from furusato.config import get_settings
@@ -140,6 +141,17 @@ class DonationView:
 _VIEW = tuple(getattr(Donation, f.name) for f in fields(DonationView))
 _TABLE = Donation.__table__
 _VIEW_COLUMNS = tuple(_TABLE.c[f.name] for f in fields(DonationView))
+# The card setup of a donation, stored once (a concurrent retry's finds it set and skips).
+_STORE_SETUP = (
+    update(cast(Table, _TABLE))
+    .where(_TABLE.c.id == bindparam("donation_id"), _TABLE.c.setup_intent_id.is_(None))
+    .values(
+        stripe_customer_id=bindparam("customer"),
+        setup_intent_id=bindparam("setup_intent"),
+        setup_intent_client_secret=bindparam("client_secret"),
+    )
+    .returning(*_VIEW_COLUMNS)
+)
 
 
 def view(donation_id: int) -> DonationView:
@@ -322,14 +334,13 @@ def _with_card_setup(
         ) from exc
     with UnitOfWork() as uow:
         stored = uow.session.execute(
-            update(Donation)
-            .where(Donation.id == donation.id, Donation.setup_intent_id.is_(None))
-            .values(
-                stripe_customer_id=info.customer_id,
-                setup_intent_id=info.setup_intent_id,
-                setup_intent_client_secret=info.client_secret,
-            )
-            .returning(*_VIEW)
+            _STORE_SETUP,
+            {
+                "donation_id": donation.id,
+                "customer": info.customer_id,
+                "setup_intent": info.setup_intent_id,
+                "client_secret": info.client_secret,
+            },
         ).one_or_none()
         uow.commit()
     if stored is None:  # a concurrent retry stored its own first: answer with that one
