@@ -10,8 +10,9 @@ gunicorn in production mode with the worker model given on the command line, the
 STRIPE_API_BASE by the real stripe library, and `wrk` (Debian package `wrk`) as the load tool.
 Phases, each --seconds long: /healthz (the ceiling: a Flask hello through the same app and
 server), the project list, a project page, donations (POST /api/v1/projects/<id>/donations then
-POST /api/v1/donations/<id>/pay), and every donor racing for one limited tier; the oversell
-count comes from the database and must be 0.
+POST /api/v1/donations/<id>/pay with a card the donor brought: one gateway call), the same with
+the browser's card form (a customer and a SetupIntent at the pledge: three calls), and every
+donor racing for one limited tier; the oversell count comes from the database and must be 0.
 
 The per-IP rate limits are switched off (`RATELIMIT_ENABLED=False` passed to the app factory):
 here one address stands for thousands of donors. Celery tasks the app sends after each payment
@@ -288,12 +289,13 @@ def main() -> int:
             results[name]["share_of_hello"] = results[name]["rps"] / ceiling
             print(f"{name:14s} {results[name]['share_of_hello']:8.0%} of the hello ceiling")
 
-        races = (
-            ("donations_light", ids["open_tier"], 8),  # the latency floor: no queueing
-            ("donations", ids["open_tier"], args.donors),
-            ("race", ids["limited_tier"], args.donors),
+        races = (  # name, tier, donors, card setup at the pledge
+            ("donations_light", ids["open_tier"], 8, ""),  # the latency floor: no queueing
+            ("donations", ids["open_tier"], args.donors, ""),
+            ("with_setup", ids["open_tier"], args.donors, "setup"),  # the browser's card form
+            ("race", ids["limited_tier"], args.donors, ""),
         )
-        for name, tier, donors in races if "donations" in args.phases else ():
+        for name, tier, donors, setup in races if "donations" in args.phases else ():
             before = paid_on(tier)
             run = f"{name}{int(time.time())}"
             cpu0, (busy0, total0) = cpu_seconds(app.pid), machine_busy()
@@ -307,6 +309,7 @@ def main() -> int:
                 str(project),
                 str(tier),
                 run,
+                setup,
             )
             r["paid_per_s"] = r["paid"] / r["seconds"]
             r["paid_in_db"] = paid_on(tier) - before

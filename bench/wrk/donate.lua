@@ -2,7 +2,10 @@
 -- drives exactly one connection): pledge over the API, pay with a card the fake gateway
 -- accepts, repeat. The end-to-end time of each paid donation (pledge sent → paid answer) is
 -- measured here with a monotonic clock; done() prints one JSON line for bench/rush.py.
---   wrk -t400 -c400 -d20s -s donate.lua URL -- <project_id> <tier_id|null> <run id>
+--   wrk -t400 -c400 -d20s -s donate.lua URL -- <project_id> <tier_id|null> <run id> [setup]
+-- "setup" pledges with a SetupIntent (the browser's card form, Stripe.js confirmCardSetup);
+-- without it the donor pays with a card it brought (card_setup false: no gateway call at the
+-- pledge, one at the payment).
 local ffi = require("ffi")
 ffi.cdef[[
 typedef struct { long tv_sec; long tv_nsec; } bench_timespec;
@@ -22,6 +25,7 @@ end
 
 function init(args)
   project, tier, run = args[1], args[2] or "null", args[3] or tostring(os.time())
+  card_setup = (args[4] == "setup") and "true" or "false"
   step, seq, started, donation, token = "pledge", 0, 0, nil, nil
   seconds, paid, sold_out, failed, failure = {}, 0, 0, 0, ""
 end
@@ -31,7 +35,7 @@ local function fail(status, body)
   if failure == "" then failure = status .. " " .. (body:sub(1, 160):gsub('[%c"\\]', " ")) end
 end
 
-local DONOR = '{"tier_id": %s, "amount_yen": 10000, "donor": {"name": "寄附 花子", '
+local DONOR = '{"tier_id": %s, "card_setup": %s, "amount_yen": 10000, "donor": {"name": "寄附 花子", '
   .. '"name_kana": "キフ ハナコ", "email": "rush%s-%d-%d@example.jp", "phone": "090-1234-5678", '
   .. '"postal_code": "1000001", "address": "東京都千代田区千代田1-1"}}'
 
@@ -41,7 +45,7 @@ function request()
     started = now()
     return wrk.format("POST", "/api/v1/projects/" .. project .. "/donations",
       {["Content-Type"] = "application/json", ["Idempotency-Key"] = run .. "-" .. donor .. "-" .. seq},
-      string.format(DONOR, tier, run, donor, seq))
+      string.format(DONOR, tier, card_setup, run, donor, seq))
   end
   return wrk.format("POST", "/api/v1/donations/" .. donation .. "/pay",
     {["Content-Type"] = "application/json", ["X-Donation-Token"] = token},

@@ -266,6 +266,63 @@ def test_lost_charge_answer_is_found_by_attempt_key(db: Session, stripe_clean: L
     assert len(stripe_clean.payment_intents(customer=donation.stripe_customer_id)) == 1
 
 
+def test_a_card_the_client_brought_pays_without_card_setup(
+    db: Session, stripe_clean: LocalStripe
+) -> None:
+    """A pledge with card_setup=False makes no gateway call (no customer, no SetupIntent, no
+    client secret); paying with a PaymentMethod the client created charges once, and a declined
+    card fails with the Japanese message like any other."""
+    project = make_project(db)
+    customers_before = len(stripe_clean.client.v1.customers.list(params={"limit": 100}).data)
+    made = pledge(project.id, tier_id=project.tiers[0].id, card_setup=False)
+    donation = _fresh(db, Donation, made.id)
+    assert made.setup_intent_client_secret is None and donation.setup_intent_id is None
+    assert donation.stripe_customer_id is None
+    customers_after = len(stripe_clean.client.v1.customers.list(params={"limit": 100}).data)
+    assert customers_after == customers_before
+    declined = charges.pay(made.id, stripe_clean.payment_method(TEST_CARDS["declined"]))
+    assert declined.status == "failed" and declined.message.startswith("カードが承認されませんでした")
+    outcome = charges.pay(made.id, stripe_clean.payment_method())
+    assert outcome.status == "paid"
+    assert outcome.donation is not None and outcome.donation.status == "paid"
+    paid = [
+        i
+        for i in stripe_clean.payment_intents()
+        if i.metadata["donation_id"] == str(made.id) and i.status == "succeeded"
+    ]
+    assert len(paid) == 1 and paid[0].amount == 10_000
+
+
+def test_lost_answer_without_a_customer_is_found_by_attempt_key(
+    db: Session, stripe_clean: LocalStripe
+) -> None:
+    """A charge made without a customer whose answer was lost is found by our attempt key
+    (metadata search on Stripe; localstripe's whole list here) and recorded once."""
+    project = make_project(db)
+    made = pledge(project.id, amount_yen=5_000, card_setup=False)
+    key = f"donation:{made.id}:charge:1"
+    db.add(
+        PaymentAttempt(
+            donation_id=made.id, kind="charge", key=key, status="unknown", amount_yen=5_000
+        )
+    )
+    db.flush()
+    from furusato.payments import get_gateway
+
+    get_gateway().charge(  # the call that went through while its answer was lost
+        amount_yen=5_000,
+        customer_id=None,
+        payment_method_id=stripe_clean.payment_method(),
+        idempotency_key=key,
+        metadata={"donation_id": str(made.id), "attempt": key},
+    )
+    assert charges.pay(made.id, stripe_clean.payment_method()).status == "processing"
+    assert reconcile.check(made.id) == "succeeded"
+    assert _fresh(db, Donation, made.id).status == "paid"
+    mine = [i for i in stripe_clean.payment_intents() if i.metadata["donation_id"] == str(made.id)]
+    assert len(mine) == 1
+
+
 def test_expiry_releases_the_reservation(db: Session, stripe_clean: LocalStripe) -> None:
     """A pledge not paid in time is expired and its unit and cap room come back."""
     project = make_project(db)

@@ -44,6 +44,7 @@ def pledge(
     onestop: bool = False,
     key: str | None = None,
     user_id: int | None = None,
+    card_setup: bool = True,
 ) -> Pledge:
     return donations.create(
         project_id=project_id,
@@ -53,4 +54,5 @@ def pledge(
         onestop=onestop,
         creation_key=key or f"test:{secrets.token_hex(8)}",
         user_id=user_id,
+        card_setup=card_setup,
     )

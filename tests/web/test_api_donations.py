@@ -72,6 +72,37 @@ def test_guest_pledges_and_pays(
     assert "access_token" not in seen.get_json() or seen.get_json()["access_token"] is None
 
 
+def test_guest_pays_with_a_card_it_brought(
+    client: FlaskClient, db: Session, stripe_clean: LocalStripe
+) -> None:
+    """card_setup false: the pledge has no client secret (no SetupIntent was made), and the
+    pay call charges a PaymentMethod the client created; someone else's token is a 404."""
+    project = make_project(db)
+    created = client.post(
+        f"/api/v1/projects/{project.id}/donations",
+        json=_body(card_setup=False),
+        headers={"Idempotency-Key": "brought-1"},
+    )
+    assert created.status_code == 201, created.get_json()
+    body = created.get_json()
+    assert body["payment"]["setup_intent_client_secret"] is None
+    assert body["payment_status"] == "pending"
+    card = stripe_clean.payment_method(TEST_CARDS["visa"])
+    stranger = client.post(
+        f"/api/v1/donations/{body['id']}/pay",
+        json={"payment_method": card},
+        headers={"X-Donation-Token": "not-the-token"},
+    )
+    assert stranger.status_code == 404
+    paid = client.post(
+        f"/api/v1/donations/{body['id']}/pay",
+        json={"payment_method": card},
+        headers={"X-Donation-Token": body["access_token"]},
+    )
+    assert paid.status_code == 200, paid.get_json()
+    assert paid.get_json()["status"] == "paid" and paid.get_json()["payment"] is None
+
+
 def test_retried_post_makes_one_donation(
     client: FlaskClient, db: Session, stripe_clean: LocalStripe
 ) -> None:

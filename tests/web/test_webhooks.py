@@ -92,6 +92,35 @@ def test_event_for_an_unknown_payment_is_refused(
     assert db.get(Donation, donation.id, populate_existing=True).status == "pending_payment"  # type: ignore[union-attr]
 
 
+def test_event_for_a_charge_without_customer_needs_our_attempt_key(
+    client: FlaskClient, db: Session, stripe_clean: LocalStripe
+) -> None:
+    """A donation paid with a card the client brought has no customer: an event whose
+    PaymentIntent id we never recorded is matched by one of our attempt keys, and metadata
+    naming the donation without such a key is refused (4xx, nothing stored)."""
+    project = make_project(db)
+    made = pledge(project.id, card_setup=False)
+    donation = db.get(Donation, made.id, populate_existing=True)
+    assert donation is not None and donation.stripe_customer_id is None
+    key = f"donation:{made.id}:charge:1"
+    db.add(
+        PaymentAttempt(
+            donation_id=made.id, kind="charge", key=key, status="unknown", amount_yen=10_000
+        )
+    )
+    db.flush()
+    obj = _succeeded(donation, datetime.now(JST), "pi_brought")
+    obj["metadata"]["attempt"] = f"donation:{made.id}:charge:9"  # not one of ours
+    body = stripe_clean.event_payload("payment_intent.succeeded", obj, "evt_not_ours")
+    assert _post(client, stripe_clean, body).status_code == 422
+    assert db.scalar(select(func.count()).select_from(WebhookEvent)) == 0
+    obj["metadata"]["attempt"] = key
+    body = stripe_clean.event_payload("payment_intent.succeeded", obj, "evt_ours")
+    assert _post(client, stripe_clean, body).status_code == 200
+    paid = db.get(Donation, made.id, populate_existing=True)
+    assert paid is not None and paid.status == "paid" and paid.payment_intent_id == obj["id"]
+
+
 def test_events_we_do_not_handle_are_acknowledged(
     client: FlaskClient, db: Session, stripe_clean: LocalStripe
 ) -> None:

@@ -61,18 +61,20 @@ class PaymentGateway(Protocol):
         self,
         *,
         amount_yen: int,
-        customer_id: str,
+        customer_id: str | None,
         payment_method_id: str,
         idempotency_key: str,
         metadata: dict[str, str],
     ) -> ChargeResult:
-        """Create and confirm a PaymentIntent on the server."""
+        """Create and confirm a PaymentIntent on the server (for the donation's customer when
+        the card was saved with a SetupIntent; without one for a card the client brought)."""
 
     def payment_intent(self, payment_intent_id: str) -> ChargeResult:
         """The gateway's current view of a PaymentIntent."""
 
-    def payment_intents_for_customer(self, customer_id: str) -> list[ChargeResult]:
-        """Every PaymentIntent of a customer (to find a charge whose answer was lost)."""
+    def charges_for_attempt(self, attempt_key: str, customer_id: str | None) -> list[ChargeResult]:
+        """The PaymentIntents made for one of our attempts (metadata `attempt`), to find a
+        charge whose answer was lost: among the customer's, or searched for without one."""
 
     def refund(
         self, *, payment_intent_id: str, amount_yen: int, idempotency_key: str

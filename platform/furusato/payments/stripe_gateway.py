@@ -101,7 +101,7 @@ class StripeGateway:
         self,
         *,
         amount_yen: int,
-        customer_id: str,
+        customer_id: str | None,
         payment_method_id: str,
         idempotency_key: str,
         metadata: dict[str, str],
@@ -110,24 +110,28 @@ class StripeGateway:
         try:
             if self._attach_card:
                 # confirmCardSetup does not attach the card on localstripe, which decides a test
-                # card's decline at attach. Stripe attached it when the SetupIntent was
-                # confirmed (and charges a card given with the intent once without it).
+                # card's decline at attach (and attaches only to a customer). Stripe attached
+                # it when the SetupIntent was confirmed, and charges a card the client brought
+                # once without a customer.
+                customer_id = customer_id or self._customer_for(idempotency_key, metadata)
                 self._call(
                     v1.payment_methods.attach,
                     payment_method_id,
                     params={"customer": customer_id},
                     options={"idempotency_key": f"{idempotency_key}:attach"},
                 )
+            params: dict[str, Any] = {
+                "amount": amount_yen,
+                "currency": "jpy",
+                "payment_method": payment_method_id,
+                "confirm": True,
+                "metadata": metadata,
+            }
+            if customer_id:
+                params["customer"] = customer_id
             intent = self._call(
                 v1.payment_intents.create,
-                params={
-                    "amount": amount_yen,
-                    "currency": "jpy",
-                    "customer": customer_id,
-                    "payment_method": payment_method_id,
-                    "confirm": True,
-                    "metadata": metadata,
-                },
+                params=params,
                 options={"idempotency_key": idempotency_key},
             )
         except stripe.CardError as exc:
@@ -150,6 +154,14 @@ class StripeGateway:
             )
         return self._result(intent)
 
+    def _customer_for(self, idempotency_key: str, metadata: dict[str, str]) -> str:
+        customer = self._call(
+            self._client.v1.customers.create,
+            params={"metadata": metadata},
+            options={"idempotency_key": f"{idempotency_key}:customer"},
+        )
+        return str(customer.id)
+
     def payment_intent(self, payment_intent_id: str) -> ChargeResult:
         intent = self._call(
             self._client.v1.payment_intents.retrieve,
@@ -158,18 +170,27 @@ class StripeGateway:
         )
         return self._result(intent)
 
-    def payment_intents_for_customer(self, customer_id: str) -> list[ChargeResult]:
+    def charges_for_attempt(self, attempt_key: str, customer_id: str | None) -> list[ChargeResult]:
         v1 = self._client.v1
+        intents: list[Any] = []
         try:
-            page = self._call(
-                v1.payment_intents.list, params={"customer": customer_id, "limit": 100}
-            )
+            if customer_id:
+                page = self._call(
+                    v1.payment_intents.list, params={"customer": customer_id, "limit": 100}
+                )
+            else:
+                query = f"metadata['attempt']:'{attempt_key}'"
+                page = self._call(v1.payment_intents.search, params={"query": query})
             intents = list(page.data)
         except stripe.InvalidRequestError:
-            # localstripe does not filter lists by customer: list all and filter here.
+            # localstripe neither filters lists by customer nor searches: list all, filter here.
             page = self._call(v1.payment_intents.list, params={"limit": 100})
-            intents = [i for i in page.auto_paging_iter() if i.customer == customer_id]
-        return [self._result(i) for i in intents]
+            intents = list(page.auto_paging_iter())
+        return [
+            result
+            for result in map(self._result, intents)
+            if (result.metadata or {}).get("attempt") == attempt_key
+        ]
 
     def refund(
         self, *, payment_intent_id: str, amount_yen: int, idempotency_key: str

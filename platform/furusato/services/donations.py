@@ -258,11 +258,13 @@ def create(
     onestop: bool,
     creation_key: str,
     user_id: int | None = None,
+    card_setup: bool = True,
 ) -> Pledge:
     """Pledge a donation (reserving stock and cap room) and prepare the card form.
 
     One transaction: the tier is read, the donation inserted unless its key exists (a retry
-    or a concurrent twin then finds the first one), the stock and cap room taken."""
+    or a concurrent twin then finds the first one), the stock and cap room taken. Without
+    `card_setup` (an API client paying with a card it brought) no gateway call is made."""
     clean, place = _check_details(donor, onestop)
     with UnitOfWork() as uow:
         session = uow.session
@@ -306,11 +308,16 @@ def create(
         if inserted is not None:
             _reserve(session, project_id, amount_yen, reserved_tier)
             uow.commit()
-            return _with_card_setup(DonationView(*inserted), clean.email, clean.name)
+            made = DonationView(*inserted)
+            if not card_setup:
+                return _pledge_of(made)
+            return _with_card_setup(made, clean.email, clean.name)
     with UnitOfWork() as uow:  # the key made a donation already: answer with that one
         found = _created_before(uow.session, creation_key, project_id, amount_yen, clean.email)
     if found is None:
         raise Conflict("もう一度お試しください。", code="retry")
+    if not card_setup:
+        return _pledge_of(found[0], replayed=True)
     return _with_card_setup(*found, replayed=True)
 
 

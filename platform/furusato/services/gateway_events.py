@@ -79,12 +79,19 @@ def _donation_for(session: Session, obj: dict[str, Any]) -> Donation | None:
     if not str(raw_id).isdigit():
         return None
     donation = session.get(Donation, int(raw_id))
-    # The metadata must agree with the customer we created for that donation.
-    if donation is None or not donation.stripe_customer_id:
+    if donation is None:
         return None
-    if obj.get("customer") != donation.stripe_customer_id:
-        return None
-    return donation
+    # The metadata must agree with what we made for that donation: the customer we created,
+    # or, for a card the client brought (charged without one), one of our attempt keys.
+    if donation.stripe_customer_id:
+        return donation if obj.get("customer") == donation.stripe_customer_id else None
+    key = str((obj.get("metadata") or {}).get("attempt", ""))
+    known = session.scalar(
+        select(PaymentAttempt.id).where(
+            PaymentAttempt.donation_id == donation.id, PaymentAttempt.key == key
+        )
+    )
+    return donation if known is not None else None
 
 
 def _attempt_for(

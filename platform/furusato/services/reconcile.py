@@ -83,14 +83,8 @@ def check(donation_id: int) -> str:
     try:
         if intent_id:
             found = [gateway.payment_intent(intent_id)]
-        elif customer:
-            found = [
-                r
-                for r in gateway.payment_intents_for_customer(customer)
-                if (r.metadata or {}).get("attempt") == key
-            ]
         else:
-            found = []
+            found = gateway.charges_for_attempt(key, customer)
     except GatewayUnavailable:
         log.warning("reconcile: gateway unreachable for donation %s", donation_id)
         return "unreachable"

@@ -49,6 +49,11 @@ class DonationCreate(BaseModel):
     amount_yen: StrictInt = Field(ge=2_000, le=MAX_DONATION_YEN, description="whole yen")
     donor: DonorIn
     onestop: StrictBool = False
+    card_setup: StrictBool = Field(
+        True,
+        description="false: make no SetupIntent (the answer has no client secret); pay with a "
+        "PaymentMethod the client created itself, e.g. with Stripe.js createPaymentMethod",
+    )
 
 
 class PayRequest(BaseModel):
@@ -163,6 +168,7 @@ def create_donation(call: Call, project_id: int) -> DonationOut:
         onestop=body.onestop,
         creation_key=creation_key,
         user_id=user.id if user is not None and user.role == Role.DONOR else None,
+        card_setup=body.card_setup,
     )
     # A fresh pledge has no charge yet: its payment state is known without asking.
     out = _out(made.donation, None if made.replayed else charges.PayOutcome(made.id, "pending"))
@@ -173,7 +179,8 @@ def create_donation(call: Call, project_id: int) -> DonationOut:
 @operation(
     "/donations/<int:donation_id>/pay",
     method="POST",
-    summary="Pay a pledged donation with the card saved by confirmCardSetup",
+    summary="Pay a pledged donation with the card saved by confirmCardSetup (or one the "
+    "client created, after a pledge with card_setup false)",
     body=PayRequest,
     response=DonationOut,
     errors=(402, 404, 409),
