@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from sqlalchemy.orm import load_only
+
 from furusato.config import get_settings
 from furusato.domain.money import to_jst
 from furusato.domain.states import MissPolicy
@@ -84,8 +86,27 @@ def confirmation_body(donation: Donation, project: Project, tier: Tier | None) -
 
 
 def queue_confirmation(uow: UnitOfWork, donation: Donation) -> None:
-    project = donation.project
-    tier = donation.tier
+    # Only the columns the mail shows (a project row carries its whole story).
+    project = uow.session.get(
+        Project,
+        donation.project_id,
+        options=[
+            load_only(
+                Project.title,
+                Project.miss_policy,
+                Project.fallback_purpose,
+                Project.fallback_gift_note,
+            )
+        ],
+    )
+    assert project is not None  # a foreign key
+    tier = (
+        uow.session.get(
+            Tier, donation.tier_id, options=[load_only(Tier.gift_name, Tier.delivery_month)]
+        )
+        if donation.tier_id is not None and donation.gift
+        else None
+    )
     mail.queue(
         uow,
         key=f"donation:{donation.id}:confirmation",
