@@ -2,7 +2,7 @@
 payment gateway as slow as the real network. One run prints every figure the README records.
 
     make bench-rush                      # = python scripts/test_services.py -- python bench/rush.py
-    python bench/rush.py --workers 3 --threads 64 --donors 400 --seconds 20 --delay 0.3
+    python bench/rush.py --workers 3 --threads 16 --donors 200 --seconds 20 --delay 0.3
 
 What runs, all on 127.0.0.1: a fresh PostgreSQL database (slot `bench_rush`), the app under
 gunicorn in production mode with the worker model given on the command line, the fake gateway
@@ -156,7 +156,8 @@ def cpu_seconds(pid: int) -> float:
 
 
 def postgres_cpu_seconds() -> float:
-    """CPU time of every PostgreSQL process on the machine (the server's backends included)."""
+    """CPU time of every PostgreSQL process on the machine: the live ones' own, plus what the
+    ones that exited used (counted by the postmaster, their parent, as its children's time)."""
     total = 0.0
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
@@ -165,7 +166,8 @@ def postgres_cpu_seconds() -> float:
             continue
         if name.endswith("(postgres"):
             fields = rest.split()
-            total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+            ticks = sum(int(x) for x in fields[11:15])  # utime stime cutime cstime
+            total += ticks / os.sysconf("SC_CLK_TCK")
     return total
 
 
@@ -205,7 +207,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--workers", type=int, default=3, help="gunicorn processes")
     parser.add_argument("--worker-class", default="gthread", help="gunicorn worker class")
-    parser.add_argument("--threads", type=int, default=64, help="threads per process (gthread)")
+    parser.add_argument("--threads", type=int, default=16, help="threads per process (gthread)")
     parser.add_argument("--connections", type=int, default=1000, help="per process (gevent)")
     parser.add_argument("--pool", type=int, default=8, help="DB_POOL_SIZE per process")
     parser.add_argument("--overflow", type=int, default=4, help="DB_MAX_OVERFLOW per process")
