@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from furusato.domain.money import tax_year, utcnow
 from furusato.models import Donation, OutboundEmail, PaymentAttempt, Project, Tier
+from furusato.payments import get_gateway
 from furusato.services import charges, donations, reconcile
 from furusato.services.errors import Conflict, ValidationFailed
 from tests.conftest import TaskRecorder
@@ -237,6 +238,27 @@ def test_three_d_secure_completed_and_found_by_reconciliation(
     assert _fresh(db, Donation, made.id).status == "paid"
 
 
+def _charge_with_lost_answer(
+    db: Session, donation_id: int, customer: str | None, card: str, amount: int = 5_000
+) -> None:
+    """Attempt 1 recorded as unknown, and the 5,000-yen charge it made at the gateway: the
+    call went through while its answer was lost."""
+    key = f"donation:{donation_id}:charge:1"
+    db.add(
+        PaymentAttempt(
+            donation_id=donation_id, kind="charge", key=key, status="unknown", amount_yen=amount
+        )
+    )
+    db.flush()
+    get_gateway().charge(
+        amount_yen=amount,
+        customer_id=customer,
+        payment_method_id=card,
+        idempotency_key=key,
+        metadata={"donation_id": str(donation_id), "attempt": key},
+    )
+
+
 def test_lost_charge_answer_is_found_by_attempt_key(db: Session, stripe_clean: LocalStripe) -> None:
     """A charge whose answer never came (no PaymentIntent id stored) is found among the
     customer's intents by our attempt key, and no second charge is made meanwhile."""
@@ -244,22 +266,7 @@ def test_lost_charge_answer_is_found_by_attempt_key(db: Session, stripe_clean: L
     made = pledge(project.id, amount_yen=5_000)
     card = _saved_card(db, stripe_clean, made.id)
     donation = _fresh(db, Donation, made.id)
-    key = f"donation:{made.id}:charge:1"
-    db.add(
-        PaymentAttempt(
-            donation_id=made.id, kind="charge", key=key, status="unknown", amount_yen=5_000
-        )
-    )
-    db.flush()
-    from furusato.payments import get_gateway
-
-    get_gateway().charge(  # the call that went through while its answer was lost
-        amount_yen=5_000,
-        customer_id=donation.stripe_customer_id,
-        payment_method_id=card,
-        idempotency_key=key,
-        metadata={"donation_id": str(made.id), "attempt": key},
-    )
+    _charge_with_lost_answer(db, made.id, donation.stripe_customer_id, card)
     assert charges.pay(made.id, card).status == "processing"  # never charge again blindly
     assert reconcile.check(made.id) == "succeeded"
     assert _fresh(db, Donation, made.id).status == "paid"
@@ -300,22 +307,7 @@ def test_lost_answer_without_a_customer_is_found_by_attempt_key(
     (metadata search on Stripe; localstripe's whole list here) and recorded once."""
     project = make_project(db)
     made = pledge(project.id, amount_yen=5_000, card_setup=False)
-    key = f"donation:{made.id}:charge:1"
-    db.add(
-        PaymentAttempt(
-            donation_id=made.id, kind="charge", key=key, status="unknown", amount_yen=5_000
-        )
-    )
-    db.flush()
-    from furusato.payments import get_gateway
-
-    get_gateway().charge(  # the call that went through while its answer was lost
-        amount_yen=5_000,
-        customer_id=None,
-        payment_method_id=stripe_clean.payment_method(),
-        idempotency_key=key,
-        metadata={"donation_id": str(made.id), "attempt": key},
-    )
+    _charge_with_lost_answer(db, made.id, None, stripe_clean.payment_method())
     assert charges.pay(made.id, stripe_clean.payment_method()).status == "processing"
     assert reconcile.check(made.id) == "succeeded"
     assert _fresh(db, Donation, made.id).status == "paid"
