@@ -16,9 +16,9 @@ import logging
 import secrets
 from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import cast
+from typing import Any, cast
 
-from sqlalchemy import Table, insert, select, text, update
+from sqlalchemy import Table, bindparam, func, insert, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -124,6 +124,36 @@ _ATTEMPTS = PaymentAttempt.__table__
 _NEW_ATTEMPT = insert(cast(Table, _ATTEMPTS)).returning(_ATTEMPTS.c.id)
 
 
+def _charge_attempts(*where: Any) -> Any:
+    return (
+        select(func.count())
+        .where(
+            PaymentAttempt.donation_id == Donation.id,
+            PaymentAttempt.kind == AttemptKind.CHARGE,
+            *where,
+        )
+        .scalar_subquery()
+    )
+
+
+# The donation's row, locked, with its charge attempts so far and how many are live: one
+# statement (the partial unique index allows one live charge at most).
+_FOR_PAYING = (
+    select(
+        Donation.status,
+        Donation.reserved_until,
+        Donation.stripe_customer_id,
+        Donation.amount_yen,
+        Donation.access_token,
+        Donation.user_id,
+        _charge_attempts().label("tried"),
+        _charge_attempts(PaymentAttempt.status != AttemptStatus.FAILED).label("live"),
+    )
+    .where(Donation.id == bindparam("donation_id"))
+    .with_for_update(of=Donation)
+)
+
+
 @dataclass(frozen=True)
 class Payer:
     """Who asks to pay over the API: a guest with the donation's secret token, or a donor."""
@@ -142,36 +172,18 @@ def pay(donation_id: int, payment_method_id: str, payer: Payer | None = None) ->
     `payer`, someone else's donation is NotFound (no existence leak)."""
     with UnitOfWork() as uow:
         session = uow.session
-        donation = session.execute(
-            select(
-                Donation.status,
-                Donation.reserved_until,
-                Donation.stripe_customer_id,
-                Donation.amount_yen,
-                Donation.access_token,
-                Donation.user_id,
-            )
-            .where(Donation.id == donation_id)
-            .with_for_update()
-        ).one_or_none()
+        donation = session.execute(_FOR_PAYING, {"donation_id": donation_id}).one_or_none()
         if donation is None or (
             payer is not None and not payer.owns(donation.access_token, donation.user_id)
         ):
             raise NotFound("寄附が見つかりません。")
-        tried = session.scalars(
-            select(PaymentAttempt.status).where(
-                PaymentAttempt.donation_id == donation_id,
-                PaymentAttempt.kind == AttemptKind.CHARGE,
-            )
-        ).all()
-        live = any(status != AttemptStatus.FAILED for status in tried)
-        if donation.status != DonationStatus.PENDING_PAYMENT or live:
+        if donation.status != DonationStatus.PENDING_PAYMENT or donation.live:
             uow.session.rollback()
             return state_of(donation_id)  # paid, expired, or a charge already under way
         if donation.reserved_until < utcnow():
             raise Conflict(EXPIRED, code="expired")
         customer = donation.stripe_customer_id  # None: a card the client brought (no setup)
-        key = f"donation:{donation_id}:charge:{len(tried) + 1}"
+        key = f"donation:{donation_id}:charge:{donation.tried + 1}"
         amount = donation.amount_yen
         try:
             attempt_id = session.execute(
