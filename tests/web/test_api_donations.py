@@ -13,6 +13,7 @@ from furusato.models import Donation
 from furusato.services import accounts
 from tests.factories import make_project, make_user
 from tests.support.localstripe import TEST_CARDS, LocalStripe
+from tests.support.queries import count_statements
 
 
 def _body(**kw: Any) -> dict[str, Any]:
@@ -101,6 +102,35 @@ def test_guest_pays_with_a_card_it_brought(
     )
     assert paid.status_code == 200, paid.get_json()
     assert paid.get_json()["status"] == "paid" and paid.get_json()["payment"] is None
+
+
+def test_a_donation_costs_few_statements(
+    client: FlaskClient, db: Session, stripe_clean: LocalStripe
+) -> None:
+    """The year-end hot path stays lean: a pledge is the idempotency claim, one read of the
+    project, the INSERT, the cap UPDATE and the stored answer; a payment is the locked read
+    and attempt INSERT, then the recorded answer (donation, attempt, campaign counters, the
+    mail's project columns and its outbox row). A guard against an ORM load creeping back."""
+    project = make_project(db)
+    card = stripe_clean.payment_method(TEST_CARDS["visa"])
+    engine = db.get_bind().engine
+    with count_statements(engine) as pledging:
+        created = client.post(
+            f"/api/v1/projects/{project.id}/donations",
+            json=_body(card_setup=False),
+            headers={"Idempotency-Key": "count-1"},
+        )
+    assert created.status_code == 201
+    body = created.get_json()
+    with count_statements(engine) as paying:
+        paid = client.post(
+            f"/api/v1/donations/{body['id']}/pay",
+            json={"payment_method": card},
+            headers={"X-Donation-Token": body["access_token"]},
+        )
+    assert paid.status_code == 200 and paid.get_json()["status"] == "paid"
+    assert len(pledging) <= 5, pledging
+    assert len(paying) <= 9, paying
 
 
 def test_retried_post_makes_one_donation(

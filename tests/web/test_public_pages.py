@@ -3,19 +3,17 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 from flask.testing import FlaskClient
-from sqlalchemy import Engine, event
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from furusato import create_app
 from furusato.models import Project, ProjectImage
 from furusato.web.page_cache import TTLCache, app_cache
 from tests.factories import make_business, make_project, make_tier
+from tests.support.queries import count_statements
 
 NOW = datetime.now(UTC)
 
@@ -37,20 +35,6 @@ def card_for(page: str, title: str) -> str:
 def text(page: str) -> str:
     """The visible text, tags removed and whitespace collapsed."""
     return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", page))
-
-
-@contextmanager
-def count_statements(engine: Engine) -> Iterator[list[str]]:
-    statements: list[str] = []
-
-    def record(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
-        statements.append(statement)
-
-    event.listen(engine, "before_cursor_execute", record)
-    try:
-        yield statements
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
 
 
 def add_image(db: Session, project: Project, position: int = 0) -> ProjectImage:
