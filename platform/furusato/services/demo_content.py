@@ -255,9 +255,8 @@ CAMPAIGNS = (
         deadline_offset_days=2 / 24,
         paid_share_percent=86,
         miss_policy="keep",
-        fallback_purpose="目標に届かなかった場合、ご寄附は泉佐野市の農業振興（新規就農者の支援）に"
-        "活用します。",
-        fallback_gift_note="目標に届かなかった場合も返礼品はお届けします。ドレッシングの代わりに"
+        fallback_purpose="泉佐野市の農業振興（新規就農者の支援）",
+        fallback_gift_note="返礼品はお届けします。ドレッシングの代わりに"
         "泉州玉ねぎ（5kgのコースは5kg、10,000円のコースは10kg）をお送りします。",
         tiers=(
             DemoTier(

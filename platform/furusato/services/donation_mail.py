@@ -27,10 +27,10 @@ def miss_policy_text(project: Project) -> str:
     saying 「目標に届かなかった場合」, and state finality on their own line."""
     if project.miss_policy == MissPolicy.KEEP:
         gift = project.fallback_gift_note or "返礼品の扱いはプロジェクトページに記載のとおりです。"
-        return (
-            "寄附は返金されず、次の目的に使われます: "
-            f"{project.fallback_purpose or '市の事業'}。受領証明書は発行されます。{gift}"
-        )
+        # The purpose is the business's own words: a phrase or sentences, with or without a
+        # closing 。 (never doubled).
+        purpose = (project.fallback_purpose or "市の事業").strip().rstrip("。")
+        return f"寄附は返金されず、次の目的に使われます: {purpose}。受領証明書は発行されます。{gift}"
     return "寄附は全額返金され、受領証明書と返礼品はありません。"
 
 
