@@ -53,6 +53,15 @@ def test_give_page_tells_the_rules_before_paying(
     assert 'name="creation_token"' in page and "giving.js" in page
 
 
+def test_each_course_carries_its_amount_for_the_form(client: FlaskClient, db: Session) -> None:
+    """Choosing a course fills the amount in (giving.js reads the radio's data-amount)."""
+    project = make_project(db)
+    page = client.get(f"/projects/{project.id}/give").get_data(as_text=True)
+    for tier in project.tiers:
+        radio = re.search(rf'<input[^>]*value="{tier.id}"[^>]*>', page)
+        assert radio is not None and f'data-amount="{tier.amount_yen}"' in radio.group(0)
+
+
 def test_double_submit_makes_one_donation(
     client: FlaskClient, db: Session, stripe_clean: LocalStripe
 ) -> None:
