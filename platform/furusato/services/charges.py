@@ -195,10 +195,6 @@ def pay(donation_id: int, payment_method_id: str, payer: Payer | None = None) ->
                     "status": AttemptStatus.STARTED,
                     "amount_yen": amount,
                     "payment_method_id": payment_method_id[:64],
-                    "error_code": "",
-                    "error_message": "",
-                    "created_at": utcnow(),
-                    "updated_at": utcnow(),
                 },
             ).scalar_one()
             uow.commit()

@@ -53,16 +53,37 @@ class DonorDetails:
 class Pledge:
     """A created (or found again) donation and what the browser needs to save the card."""
 
-    id: int
-    access_token: str
-    status: str
-    amount_yen: int
-    gift: bool
-    resident: bool
-    setup_intent_client_secret: str | None
-    publishable_key: str
     donation: DonationView
+    publishable_key: str
     replayed: bool = False
+
+    @property
+    def id(self) -> int:
+        return self.donation.id
+
+    @property
+    def access_token(self) -> str:
+        return self.donation.access_token
+
+    @property
+    def status(self) -> str:
+        return self.donation.status
+
+    @property
+    def amount_yen(self) -> int:
+        return self.donation.amount_yen
+
+    @property
+    def gift(self) -> bool:
+        return self.donation.gift
+
+    @property
+    def resident(self) -> bool:
+        return self.donation.resident
+
+    @property
+    def setup_intent_client_secret(self) -> str | None:
+        return self.donation.setup_intent_client_secret
 
 
 def _check_details(donor: DonorDetails, onestop: bool) -> tuple[DonorDetails, addresses.Address]:
@@ -138,7 +159,6 @@ class DonationView:
         return cls(*(getattr(donation, f.name) for f in fields(cls)))
 
 
-_VIEW = tuple(getattr(Donation, f.name) for f in fields(DonationView))
 _TABLE = Donation.__table__
 _VIEW_COLUMNS = tuple(_TABLE.c[f.name] for f in fields(DonationView))
 # The card setup of a donation, stored once (a concurrent retry's finds it set and skips).
@@ -156,25 +176,14 @@ _STORE_SETUP = (
 
 def view(donation_id: int) -> DonationView:
     with UnitOfWork() as uow:
-        row = uow.session.execute(select(*_VIEW).where(Donation.id == donation_id)).one_or_none()
+        row = uow.session.execute(select(*_VIEW_COLUMNS).where(_TABLE.c.id == donation_id)).one_or_none()
     if row is None:
         raise NotFound("寄附が見つかりません。")
     return DonationView(*row)
 
 
 def _pledge_of(donation: DonationView, replayed: bool = False) -> Pledge:
-    return Pledge(
-        id=donation.id,
-        access_token=donation.access_token,
-        status=donation.status,
-        amount_yen=donation.amount_yen,
-        gift=donation.gift,
-        resident=donation.resident,
-        setup_intent_client_secret=donation.setup_intent_client_secret,
-        publishable_key=get_gateway().publishable_key,
-        donation=donation,
-        replayed=replayed,
-    )
+    return Pledge(donation, get_gateway().publishable_key, replayed)
 
 
 def _created_before(
@@ -183,13 +192,13 @@ def _created_before(
     """The donation this key already made (with its email and name); Conflict if it made a
     different one (so a guessed or reused key never hands out another donor's donation)."""
     row = session.execute(
-        select(*_VIEW, Donation.email, Donation.donor_name).where(
-            Donation.creation_key == creation_key
+        select(*_VIEW_COLUMNS, _TABLE.c.email, _TABLE.c.donor_name).where(
+            _TABLE.c.creation_key == creation_key
         )
     ).one_or_none()
     if row is None:
         return None
-    found = DonationView(*row[: len(_VIEW)])
+    found = DonationView(*row[: len(_VIEW_COLUMNS)])
     if (found.project_id, found.amount_yen, row.email) != (project_id, amount_yen, email):
         raise Conflict("この申し込みキーは別の内容で使われています。", code="idempotency_mismatch")
     return found, row.email, row.donor_name
@@ -295,10 +304,6 @@ def create(
             birth_date=clean.birth_date,
             gender=clean.gender,
             onestop_requested=onestop,
-            fee_yen=0,
-            settlement_error="",
-            created_at=utcnow(),
-            updated_at=utcnow(),
             reserved_until=utcnow() + timedelta(minutes=get_settings().reservation_minutes),
         )
         # A concurrent twin with the same key makes this wait for its commit, then skip.

@@ -16,7 +16,6 @@ from pydantic import BaseModel, ValidationError
 from sqlalchemy import delete, select, update
 
 from furusato.db import insert_or_skip
-from furusato.domain.money import utcnow
 from furusato.models import IdempotencyRecord, User
 from furusato.services import accounts
 from furusato.services.errors import ServiceError
@@ -177,7 +176,7 @@ def _replay_or_claim(scope: str, key: str, digest: str) -> Response | int:
         table = IdempotencyRecord.__table__
         claimed = session.execute(
             insert_or_skip(session, table, ["scope", "key"]).returning(table.c.id),
-            {"scope": scope, "key": key, "request_sha256": digest, "created_at": utcnow()},
+            {"scope": scope, "key": key, "request_sha256": digest},
         ).scalar_one_or_none()
         if claimed is not None:
             uow.commit()
