@@ -7,9 +7,10 @@ from datetime import UTC, datetime, timedelta
 
 from flask.testing import FlaskClient
 from PIL import Image
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from furusato.models import User
+from furusato.models import AuditLog, User
 from furusato.services import project_images, tiers
 from tests.factories import PASSWORD, make_project, make_user
 
@@ -131,6 +132,15 @@ def test_staff_reject_needs_a_reason_then_approve(client: FlaskClient, db: Sessi
     assert approved.status_code == 200
     assert approved.get_json()["status"] == "approved"
     assert approved.get_json()["phase"] == "scheduled"
+    # Staff actions over the API are audited with the caller's address, as on the pages.
+    entries = db.scalars(
+        select(AuditLog).where(
+            AuditLog.target_type == "project",
+            AuditLog.target_id == str(project_id),
+            AuditLog.action.in_(("project.reject", "project.approve")),
+        )
+    ).all()
+    assert len(entries) == 2 and {e.ip_address for e in entries} == {"127.0.0.1"}
 
 
 def test_staff_patch_sets_only_the_rate(client: FlaskClient, db: Session) -> None:

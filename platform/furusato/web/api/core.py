@@ -46,6 +46,7 @@ class Call:
     user: User | None
     body: Any = None
     query: Any = None
+    ip_address: str = ""  # the caller's, for the audit log of staff actions
 
 
 @dataclass
@@ -269,6 +270,7 @@ def operation(
                     user=user,
                     body=_parse_body(body) if body else None,
                     query=_parse_query(query) if query else None,
+                    ip_address=request.remote_addr or "",
                 )
                 key = request.headers.get("Idempotency-Key") if idempotent else None
                 record_id: int | None = None

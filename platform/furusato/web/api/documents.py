@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from flask import Response, request
+from flask import Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from furusato.services import documents, onestop_export
@@ -82,7 +82,7 @@ def onestop_notifications(call: Call) -> Response | ExportListing:
             ],
         )
     assert call.user is not None
-    data = onestop_export.export_zip(call.user, year, ip_address=request.remote_addr or "")
+    data = onestop_export.export_zip(call.user, year, ip_address=call.ip_address)
     return Response(
         data,
         content_type="application/zip",

@@ -103,7 +103,7 @@ def prepare_payout(call: Call, payout_id: int) -> PayoutOut:
 )
 def approve_payout(call: Call, payout_id: int) -> PayoutOut:
     assert call.user is not None
-    return _out(payouts.approve(payout_id, call.user))
+    return _out(payouts.approve(payout_id, call.user, ip_address=call.ip_address))
 
 
 @operation(
@@ -119,7 +119,7 @@ def approve_payout(call: Call, payout_id: int) -> PayoutOut:
 )
 def export_payouts(call: Call) -> BatchOut:
     assert call.user is not None
-    batch_id = payouts.export(call.user, call.body.transfer_date)
+    batch_id = payouts.export(call.user, call.body.transfer_date, ip_address=call.ip_address)
     batch = next(b for b in payouts.batches() if b.id == batch_id)
     return BatchOut(
         id=batch.id,

@@ -270,7 +270,7 @@ def update_project(call: Call, project_id: int) -> ProjectOut:
         rate = changes.pop("subsidy_rate_percent", None)
         if changes or rate is None:
             return _forbidden("staff may change only subsidy_rate_percent")  # type: ignore[return-value]
-        review.set_subsidy_rate(user, project_id, rate)
+        review.set_subsidy_rate(user, project_id, rate, ip_address=call.ip_address)
     else:
         projects.update_draft(user, project_id, changes)
     return project_out(projects.load(user, project_id), user)
@@ -328,7 +328,7 @@ def submit_project(call: Call, project_id: int) -> SubmitOut | Response:
     errors=(404, 409),
 )
 def approve_project(call: Call, project_id: int) -> ProjectOut:
-    review.approve(_signed_in(call), project_id, call.body.note)
+    review.approve(_signed_in(call), project_id, call.body.note, ip_address=call.ip_address)
     return project_out(projects.load(call.user, project_id), call.user)
 
 
@@ -342,7 +342,7 @@ def approve_project(call: Call, project_id: int) -> ProjectOut:
     errors=(404, 409),
 )
 def reject_project(call: Call, project_id: int) -> ProjectOut:
-    review.reject(_signed_in(call), project_id, call.body.reason)
+    review.reject(_signed_in(call), project_id, call.body.reason, ip_address=call.ip_address)
     return project_out(projects.load(call.user, project_id), call.user)
 
 

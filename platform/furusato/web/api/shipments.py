@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from flask import request
 from pydantic import BaseModel, ConfigDict, Field
 
 from furusato.services import shipments
@@ -89,6 +88,6 @@ def mark_sent(call: Call, shipment_id: int) -> ShipmentOut:
         shipment_id,
         carrier=call.body.carrier,
         tracking_number=call.body.tracking_number,
-        ip_address=request.remote_addr or "",
+        ip_address=call.ip_address,
     )
     return ShipmentOut.model_validate(row.__dict__)
