@@ -74,6 +74,25 @@ def test_sold_out_tier_is_refused(db: Session, stripe_clean: LocalStripe) -> Non
     assert _fresh(db, Project, project.id).reserved_total_yen == 20_000
 
 
+def test_retry_of_the_pledge_that_took_the_last_unit_is_a_replay(
+    db: Session, stripe_clean: LocalStripe
+) -> None:
+    """The stock is taken before the insert; a retried pledge whose own donation holds the last
+    unit (or filled the cap) answers with that donation, not with "sold out"."""
+    project = make_project(db, eligible_cost_yen=8_000)  # cap 20,000 yen
+    tier = make_tier(db, project, amount_yen=20_000, quantity_limit=1)
+    details = donor()
+    first = pledge(project.id, tier_id=tier.id, amount_yen=20_000, details=details, key="k:last")
+    again = pledge(project.id, tier_id=tier.id, amount_yen=20_000, details=details, key="k:last")
+    assert again.id == first.id and again.replayed
+    assert _fresh(db, Tier, tier.id).reserved_count == 1
+    assert _fresh(db, Project, project.id).reserved_total_yen == 20_000
+    with pytest.raises(Conflict) as refused:  # another donor's pledge is refused
+        pledge(project.id, tier_id=tier.id, amount_yen=20_000)
+    assert refused.value.code == "sold_out"
+    assert db.scalar(select(func.count()).select_from(Donation)) == 1
+
+
 def test_cap_cannot_be_exceeded(db: Session, stripe_clean: LocalStripe) -> None:
     """A pledge that would pass the campaign's cap is refused; one that fits is accepted."""
     project = make_project(db, eligible_cost_yen=40_000)  # cap 100,000 yen
