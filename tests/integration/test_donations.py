@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from furusato.domain.money import tax_year, utcnow
 from furusato.models import Donation, OutboundEmail, PaymentAttempt, Project, Tier
 from furusato.payments import get_gateway
-from furusato.services import charges, donations, reconcile
+from furusato.services import charges, donation_mail, donations, reconcile
 from furusato.services.errors import Conflict, ValidationFailed
 from tests.conftest import TaskRecorder
 from tests.factories import make_donation, make_project, make_tier
@@ -184,8 +184,11 @@ def test_paying_records_money_counters_finality_and_mail(
     mail = db.scalar(
         select(OutboundEmail).where(OutboundEmail.key == f"donation:{made.id}:confirmation")
     )
-    assert mail is not None and f"{donation.tax_year}年分" in mail.body_text
-    assert f"/donations/{made.id}/onestop-form.pdf?t={donation.access_token}" in mail.body_text
+    assert mail is not None and mail.message_ref == f"donation_confirmation:{made.id}"
+    subject, body = donation_mail.render_confirmation(made.id)  # written when sent
+    assert subject.endswith("ご寄附ありがとうございました（10,000円）")
+    assert f"{donation.tax_year}年分" in body and "寄附は確定しました" in body
+    assert f"/donations/{made.id}/onestop-form.pdf?t={donation.access_token}" in body
 
 
 def test_double_pay_charges_once(db: Session, stripe_clean: LocalStripe) -> None:

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from sqlalchemy import Engine, select
+from sqlalchemy.orm import Session
 
-from furusato.models import OutboundEmail
-from furusato.services import mail
+from furusato.domain.money import utcnow
+from furusato.models import Donation, OutboundEmail
+from furusato.services import donation_mail, mail
 from furusato.services.uow import UnitOfWork
+from tests.factories import make_donation, make_project
 from tests.support.mail import SmtpSink
 from tests.support.worker import RunningWorker
 
@@ -38,3 +41,26 @@ def test_a_queued_mail_is_sent_by_the_worker_and_marked_sent(
 
         worker.wait_for(sent, timeout=30)
     assert len([m for m in smtp_sink.messages if m["To"] == "donor@example.jp"]) == 1
+
+
+def test_a_donation_confirmation_is_written_when_the_worker_sends_it(
+    committed: Engine, worker: RunningWorker, smtp_sink: SmtpSink
+) -> None:
+    """The payment only queues a reference; the worker renders the donor's mail from the
+    donation as it stands (amount, tax year, what happens next) and sends it once."""
+    with Session(committed) as s:
+        project = make_project(s, miss_policy="keep")
+        donation = make_donation(s, project, amount_yen=12_000, final_at=utcnow())
+        s.commit()
+        donation_id, email, year = donation.id, donation.email, donation.tax_year
+    with UnitOfWork() as uow:
+        stored = uow.session.get(Donation, donation_id)
+        assert stored is not None
+        donation_mail.queue_confirmation(uow, stored)
+        uow.commit()
+    received = smtp_sink.wait_for(lambda m: m["To"] == email)
+    assert received is not None, worker.log()
+    assert received["Subject"].endswith("ご寄附ありがとうございました（12,000円）")
+    body = received.get_content()
+    assert "寄附金額: 12,000円" in body and f"{year}年分" in body
+    assert "寄附は確定しました" in body

@@ -46,6 +46,8 @@ class OutboundEmail(Base):
     body_text: Mapped[str] = mapped_column(Text)
     # Optional attachment rendered at send time: e.g. "receipt:15" or "onestop_form:9".
     attachment_ref: Mapped[str] = mapped_column(String(60), default="")
+    # Or the whole message rendered at send time: e.g. "donation_confirmation:7".
+    message_ref: Mapped[str] = mapped_column(String(60), default="", server_default="")
     status: Mapped[str] = mapped_column(String(6), default="queued")
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str] = mapped_column(Text, default="")

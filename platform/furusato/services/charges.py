@@ -336,7 +336,10 @@ def _amount_differs(uow: UnitOfWork, donation: Donation, result: ChargeResult) -
 
 def complete_payment(uow: UnitOfWork, donation: Donation, result: ChargeResult) -> bool:
     """Record the money as received (once): paid_at and tax year from the gateway's time,
-    the campaign's counters, the target, finality, the receipt tasks and the confirmation mail."""
+    the campaign's counters, the target, finality, the receipt tasks and the confirmation mail.
+
+    The campaign's row is the hot one (every payment of the campaign adds to its counters), so
+    its update is the last statement before the commit: its lock is held for one round trip."""
     if donation.status in (DonationStatus.PAID, DonationStatus.REFUNDED):
         return False
     session = uow.session
@@ -351,32 +354,25 @@ def complete_payment(uow: UnitOfWork, donation: Donation, result: ChargeResult) 
     donation.fee_yen = basis_points(donation.amount_yen, get_settings().city.payment_fee_bp)
     if result.payment_intent_id:
         donation.payment_intent_id = result.payment_intent_id
+    # Fixed since approval, so read without a lock.
+    policy = session.execute(_MISS_POLICY, {"id": donation.project_id}).scalar_one()
+    if final_on_payment(policy, target_reached_at_payment=False):  # final whatever the target
+        donation.final_at = now
+    donation_mail.queue_confirmation(uow, donation)
     session.flush()
     totals = session.execute(
-        text(
-            "UPDATE projects SET paid_total_yen = paid_total_yen + :amount,"
-            " paid_count = paid_count + 1 WHERE id = :id"
-            " RETURNING paid_total_yen, target_yen, miss_policy"
-        ),
-        {"id": donation.project_id, "amount": donation.amount_yen},
+        _ADD_PAID, {"id": donation.project_id, "amount": donation.amount_yen}
     ).one()
     reached = target_reached(totals.paid_total_yen, totals.target_yen)
-    first_time = False
-    if reached:
-        first_time = (
-            session.execute(
-                text(
-                    "UPDATE projects SET target_reached_at = :now"
-                    " WHERE id = :id AND target_reached_at IS NULL"
-                ),
-                {"id": donation.project_id, "now": now},
-            ).rowcount  # type: ignore[attr-defined]
-            == 1
-        )
-    if final_on_payment(totals.miss_policy, reached):
+    # The row is locked: nobody else can be first to reach the target meanwhile.
+    first_time = reached and totals.target_reached_at is None
+    if first_time:
+        session.execute(_TARGET_REACHED, {"id": donation.project_id, "now": now})
+    if donation.final_at is None and final_on_payment(policy, reached):
         donation.final_at = now
+    if donation.final_at is not None:
         uow.enqueue("furusato.issue_receipt", donation.id)
-    if earlier_donations_become_final(totals.miss_policy, first_time):
+    if earlier_donations_become_final(policy, first_time):
         session.execute(
             text(
                 "UPDATE donations SET final_at = :now WHERE project_id = :project"
@@ -386,8 +382,18 @@ def complete_payment(uow: UnitOfWork, donation: Donation, result: ChargeResult) 
         )
         uow.enqueue("furusato.issue_receipts_for_project", donation.project_id)
     session.flush()
-    donation_mail.queue_confirmation(uow, donation)
     return True
+
+
+_MISS_POLICY = text("SELECT miss_policy FROM projects WHERE id = :id")
+_ADD_PAID = text(
+    "UPDATE projects SET paid_total_yen = paid_total_yen + :amount,"
+    " paid_count = paid_count + 1 WHERE id = :id"
+    " RETURNING paid_total_yen, target_yen, target_reached_at"
+)
+_TARGET_REACHED = text(
+    "UPDATE projects SET target_reached_at = :now WHERE id = :id AND target_reached_at IS NULL"
+)
 
 
 def _reserve_again(session: Session, donation: Donation) -> None:

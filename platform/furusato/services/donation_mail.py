@@ -86,31 +86,47 @@ def confirmation_body(donation: Donation, project: Project, tier: Tier | None) -
 
 
 def queue_confirmation(uow: UnitOfWork, donation: Donation) -> None:
-    # Only the columns the mail shows (a project row carries its whole story).
-    project = uow.session.get(
-        Project,
-        donation.project_id,
-        options=[
-            load_only(
-                Project.title,
-                Project.miss_policy,
-                Project.fallback_purpose,
-                Project.fallback_gift_note,
-            )
-        ],
-    )
-    assert project is not None  # a foreign key
-    tier = (
-        uow.session.get(
-            Tier, donation.tier_id, options=[load_only(Tier.gift_name, Tier.delivery_month)]
-        )
-        if donation.tier_id is not None and donation.gift
-        else None
-    )
+    """Queue the mail in the payment's unit of work; it is written when sent (`render`), so
+    the request that records the payment reads nothing more for it."""
     mail.queue(
         uow,
         key=f"donation:{donation.id}:confirmation",
         to=donation.email,
-        subject=f"【{get_settings().city.name}】ご寄附ありがとうございました（{donation.amount_yen:,}円）",
-        body=confirmation_body(donation, project, tier),
+        message_ref=f"donation_confirmation:{donation.id}",
     )
+
+
+def render_confirmation(donation_id: int) -> tuple[str, str]:
+    """The confirmation's subject and body, as the donation stands now."""
+    with UnitOfWork() as uow:
+        donation = uow.session.get(Donation, donation_id)
+        assert donation is not None  # the mail row names a donation that exists
+        # Only the columns the mail shows (a project row carries its whole story).
+        project = uow.session.get(
+            Project,
+            donation.project_id,
+            options=[
+                load_only(
+                    Project.title,
+                    Project.miss_policy,
+                    Project.fallback_purpose,
+                    Project.fallback_gift_note,
+                )
+            ],
+        )
+        assert project is not None  # a foreign key
+        tier = (
+            uow.session.get(
+                Tier, donation.tier_id, options=[load_only(Tier.gift_name, Tier.delivery_month)]
+            )
+            if donation.tier_id is not None and donation.gift
+            else None
+        )
+        subject = (
+            f"【{get_settings().city.name}】ご寄附ありがとうございました"
+            f"（{donation.amount_yen:,}円）"
+        )
+        return subject, confirmation_body(donation, project, tier)
+
+
+mail.register_message("donation_confirmation", render_confirmation)

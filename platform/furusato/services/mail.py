@@ -3,7 +3,9 @@
 `queue` adds an OutboundEmail row (its `key` makes a second queueing of the same mail a no-op)
 and asks for `furusato.send_email` after commit; `send` delivers one row over SMTP and marks it.
 Attachments are rendered at send time from `attachment_ref` ("receipt:15"), by a renderer the
-owning module registers, so a queued mail stays small.
+owning module registers, so a queued mail stays small. So may the whole message be
+(`message_ref`, "donation_confirmation:7"): the request that queues it only writes the row, and
+the mail says what is true when it leaves.
 """
 
 from __future__ import annotations
@@ -28,10 +30,17 @@ MAX_ATTEMPTS = 8
 # kind -> (filename, content type, renderer(id) -> bytes)
 Renderer = Callable[[int], bytes]
 _renderers: dict[str, tuple[str, str, Renderer]] = {}
+# kind -> renderer(id) -> (subject, body)
+MessageRenderer = Callable[[int], tuple[str, str]]
+_messages: dict[str, MessageRenderer] = {}
 
 
 def register_attachment(kind: str, filename: str, content_type: str, render: Renderer) -> None:
     _renderers[kind] = (filename, content_type, render)
+
+
+def register_message(kind: str, render: MessageRenderer) -> None:
+    _messages[kind] = render
 
 
 def queue(
@@ -39,17 +48,22 @@ def queue(
     *,
     key: str,
     to: str,
-    subject: str,
-    body: str,
+    subject: str = "",
+    body: str = "",
     attachment_ref: str = "",
+    message_ref: str = "",
 ) -> None:
-    """Queue a mail in the caller's unit of work; the same key twice queues it once."""
+    """Queue a mail in the caller's unit of work; the same key twice queues it once. Either
+    its subject and body, or a `message_ref` whose registered renderer writes them when sent."""
+    if bool(message_ref) == bool(subject or body):
+        raise ValueError("a mail needs its subject and body, or a message_ref, not both")
     values = {
         "key": key,
         "to_address": to,
         "subject": subject,
         "body_text": body,
         "attachment_ref": attachment_ref,
+        "message_ref": message_ref,
         "status": "queued",
         "attempts": 0,
         "last_error": "",
@@ -89,11 +103,15 @@ def send(email_id: int) -> bool:
         if row is None:
             return True
         row.attempts += 1
+        subject, body = row.subject, row.body_text
+        if row.message_ref:
+            kind, _, ref = row.message_ref.partition(":")
+            subject, body = _messages[kind](int(ref))
         message = EmailMessage()
         message["From"] = get_settings().mail_from
         message["To"] = row.to_address
-        message["Subject"] = row.subject
-        message.set_content(row.body_text)
+        message["Subject"] = subject
+        message.set_content(body)
         if row.attachment_ref:
             kind, _, ref = row.attachment_ref.partition(":")
             filename, content_type, render = _renderers[kind]
