@@ -109,8 +109,9 @@ def test_a_donation_costs_few_statements(
 ) -> None:
     """The year-end hot path stays lean: a pledge is the idempotency claim, one read of the
     project, the INSERT, the cap UPDATE and the stored answer; a payment is the locked read
-    and attempt INSERT, then the recorded answer (donation, attempt, campaign counters, the
-    mail's project columns and its outbox row). A guard against an ORM load creeping back."""
+    and attempt INSERT, then the recorded answer (donation, attempt, the campaign's miss
+    policy and counters, the mail's outbox row: the mail itself is written by the worker).
+    A guard against an ORM load creeping back."""
     project = make_project(db)
     card = stripe_clean.payment_method(TEST_CARDS["visa"])
     engine = db.get_bind().engine
