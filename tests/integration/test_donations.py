@@ -30,9 +30,10 @@ def _fresh(db: Session, model: type, row_id: int):  # type: ignore[no-untyped-de
 
 
 def test_pledge_reserves_a_unit_and_cap_room(db: Session, stripe_clean: LocalStripe) -> None:
-    """A pledge takes one unit of the tier and its amount from the cap room, and gets a card form."""
+    """A pledge takes one unit of a limited tier and its amount from the cap room, and gets a
+    card form. An unlimited tier keeps no count (and so no lock for its donors to queue on)."""
     project = make_project(db)
-    tier = project.tiers[0]
+    tier = make_tier(db, project, position=1, amount_yen=20_000, quantity_limit=100)
     made = pledge(project.id, tier_id=tier.id, amount_yen=tier.amount_yen)
     assert made.status == "pending_payment" and made.gift and not made.resident
     assert made.setup_intent_client_secret and made.setup_intent_client_secret.startswith("seti_")
@@ -40,12 +41,18 @@ def test_pledge_reserves_a_unit_and_cap_room(db: Session, stripe_clean: LocalStr
     assert _fresh(db, Project, project.id).reserved_total_yen == tier.amount_yen
     donation = _fresh(db, Donation, made.id)
     assert donation.reserved_until > utcnow() + timedelta(minutes=25)
+    open_tier = project.tiers[0]
+    assert open_tier.quantity_limit is None
+    other = pledge(project.id, tier_id=open_tier.id, amount_yen=open_tier.amount_yen)
+    assert other.gift and _fresh(db, Donation, other.id).tier_id == open_tier.id
+    assert _fresh(db, Tier, open_tier.id).reserved_count == 0
+    assert _fresh(db, Project, project.id).reserved_total_yen == 30_000
 
 
 def test_retried_create_returns_the_same_donation(db: Session, stripe_clean: LocalStripe) -> None:
     """The same creation key twice makes one donation and reserves once."""
     project = make_project(db)
-    tier = project.tiers[0]
+    tier = make_tier(db, project, position=1, quantity_limit=10)
     details = donor()
     first = pledge(project.id, tier_id=tier.id, details=details, key="form:abc")
     again = pledge(project.id, tier_id=tier.id, details=details, key="form:abc")
@@ -354,13 +361,14 @@ def test_expiry_releases_the_reservation(db: Session, stripe_clean: LocalStripe)
     pledge(project.id, tier_id=tier.id, amount_yen=20_000)  # the unit is available again
 
 
+@pytest.mark.parametrize("limit", [10, None])
 def test_late_payment_on_expired_donation_is_recorded(
-    db: Session, stripe_clean: LocalStripe
+    db: Session, stripe_clean: LocalStripe, limit: int | None
 ) -> None:
     """3-D Secure completed after the reservation lapsed: the money arrived, so it is paid and
-    the reservation is taken back."""
+    the reservation is taken back (a unit of a limited tier; an unlimited one counts none)."""
     project = make_project(db)
-    tier = project.tiers[0]
+    tier = make_tier(db, project, position=1, quantity_limit=limit)
     made = pledge(project.id, tier_id=tier.id)
     needs = charges.pay(made.id, _saved_card(db, stripe_clean, made.id, "3ds"))
     donation = _fresh(db, Donation, made.id)
@@ -371,8 +379,9 @@ def test_late_payment_on_expired_donation_is_recorded(
     assert needs.client_secret
     stripe_clean.authenticate(needs.client_secret.split("_secret_")[0], needs.client_secret)
     assert reconcile.check(made.id) == "succeeded"
-    assert _fresh(db, Donation, made.id).status == "paid"
-    assert _fresh(db, Tier, tier.id).reserved_count == 1
+    paid = _fresh(db, Donation, made.id)
+    assert paid.status == "paid" and paid.gift and paid.tier_id == tier.id
+    assert _fresh(db, Tier, tier.id).reserved_count == (1 if limit else 0)
     assert _fresh(db, Project, project.id).reserved_total_yen == tier.amount_yen
 
 

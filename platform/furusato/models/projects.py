@@ -143,7 +143,8 @@ class Tier(Base):
     procurement_cost_yen: Mapped[int] = mapped_column(Yen, default=0)
     shipping_cost_yen: Mapped[int] = mapped_column(Yen, default=0)
     quantity_limit: Mapped[int | None] = mapped_column(Integer)
-    reserved_count: Mapped[int] = mapped_column(Integer, default=0)  # pending + paid units
+    # Units taken (pending + paid) of a limited tier; an unlimited one keeps 0 (TAKE_UNIT).
+    reserved_count: Mapped[int] = mapped_column(Integer, default=0)
     delivery_month: Mapped[date | None]  # first day of the promised month
     local_category: Mapped[int | None] = mapped_column(Integer)  # 地場産品基準 1..9
     local_evidence: Mapped[str] = mapped_column(Text, default="")

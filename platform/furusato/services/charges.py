@@ -33,7 +33,7 @@ from furusato.domain.states import ATTEMPT, DONATION, AttemptKind, AttemptStatus
 from furusato.models import Donation, PaymentAttempt
 from furusato.payments import ChargeResult, GatewayUnavailable, get_gateway
 from furusato.services import audit, donation_mail
-from furusato.services.donations import DonationView
+from furusato.services.donations import TAKE_UNIT, DonationView
 from furusato.services.errors import Conflict, NotFound
 from furusato.services.uow import UnitOfWork
 
@@ -403,13 +403,7 @@ def _reserve_again(session: Session, donation: Donation) -> None:
     the donation is kept (a gift to the city) without the gift, and the cap counter stops at
     the cap."""
     if donation.tier_id is not None:
-        taken = session.execute(
-            text(
-                "UPDATE tiers SET reserved_count = reserved_count + 1 WHERE id = :id"
-                " AND (quantity_limit IS NULL OR reserved_count < quantity_limit)"
-            ),
-            {"id": donation.tier_id},
-        )
+        taken = session.execute(TAKE_UNIT, {"id": donation.tier_id})
         if taken.rowcount != 1:  # type: ignore[attr-defined]
             log.warning("late payment for donation %s: tier sold out, no gift", donation.id)
             donation.gift = False

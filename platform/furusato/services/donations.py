@@ -204,8 +204,20 @@ def _created_before(
     return found, row.email, row.donor_name
 
 
-def _reserve(session: Session, project_id: int, amount_yen: int, tier_id: int | None) -> None:
-    """Take one unit of the tier and the amount from the cap room, or refuse.
+# One unit of a tier, if it has one left. An unlimited tier keeps no count (none is needed to
+# refuse nobody, and its row would be a lock every donor of the course waits for): its
+# `reserved_count` stays 0 and this leaves it so, taking no unit.
+TAKE_UNIT = text(
+    "UPDATE tiers SET reserved_count = reserved_count"
+    " + CASE WHEN quantity_limit IS NULL THEN 0 ELSE 1 END WHERE id = :id"
+    " AND (quantity_limit IS NULL OR reserved_count < quantity_limit)"
+)
+
+
+def _reserve(
+    session: Session, project_id: int, amount_yen: int, limited_tier_id: int | None
+) -> None:
+    """Take one unit of a limited tier and the amount from the cap room, or refuse.
 
     The tier's and the campaign's rows are the hot ones (every donor of the campaign updates
     them). They are updated before the donation is inserted: the insert's foreign-key checks
@@ -213,14 +225,8 @@ def _reserve(session: Session, project_id: int, amount_yen: int, tier_id: int | 
     other order each check takes a KEY SHARE lock beside the other donors' update locks, and
     PostgreSQL keeps such a crowd of lockers as a multixact that every locker rewrites and
     reads again (GetMultiXactIdMembers took a quarter of the database's CPU at 200 donors)."""
-    if tier_id is not None:
-        taken = session.execute(
-            text(
-                "UPDATE tiers SET reserved_count = reserved_count + 1 WHERE id = :id"
-                " AND (quantity_limit IS NULL OR reserved_count < quantity_limit)"
-            ),
-            {"id": tier_id},
-        )
+    if limited_tier_id is not None:
+        taken = session.execute(TAKE_UNIT, {"id": limited_tier_id})
         if taken.rowcount != 1:  # type: ignore[attr-defined]
             raise Conflict(
                 "申し訳ありません。このコースは受付数の上限に達しました。",
@@ -244,11 +250,14 @@ def _reserve(session: Session, project_id: int, amount_yen: int, tier_id: int | 
         )
 
 
-def _tier_of(session: Session, project_id: int, tier_id: int | None) -> tuple[int, bool] | None:
-    """(amount, has a gift) of the chosen tier; None for a plain gift. NotFound for a missing
-    project, ValidationFailed for a tier of another project. One statement."""
+def _tier_of(
+    session: Session, project_id: int, tier_id: int | None
+) -> tuple[int, bool, bool] | None:
+    """(amount, has a gift, has a quantity limit) of the chosen tier; None for a plain gift.
+    NotFound for a missing project, ValidationFailed for a tier of another project. One
+    statement."""
     row = session.execute(
-        select(Project.id, Tier.id, Tier.amount_yen, Tier.gift_name)
+        select(Project.id, Tier.id, Tier.amount_yen, Tier.gift_name, Tier.quantity_limit)
         .outerjoin(Tier, (Tier.project_id == Project.id) & (Tier.id == tier_id))
         .where(Project.id == project_id)
     ).one_or_none()
@@ -260,7 +269,7 @@ def _tier_of(session: Session, project_id: int, tier_id: int | None) -> tuple[in
         raise ValidationFailed(
             "選ばれたコースが見つかりません。", fields={"tier_id": "unknown tier"}
         )
-    return row.amount_yen, bool(row.gift_name)
+    return row.amount_yen, bool(row.gift_name), row.quantity_limit is not None
 
 
 def create(
@@ -314,7 +323,8 @@ def create(
         )
         refused: Conflict | None = None
         try:
-            _reserve(session, project_id, amount_yen, reserved_tier)
+            limited = reserved_tier if tier and tier[2] else None
+            _reserve(session, project_id, amount_yen, limited)
         except Conflict as exc:  # unless this key's donation was made already (below)
             refused = exc
         else:

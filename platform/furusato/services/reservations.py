@@ -67,6 +67,8 @@ def release_lapsed(
         )
     for tier_id, n in units.items():
         session.execute(
-            update(Tier).where(Tier.id == tier_id).values(reserved_count=Tier.reserved_count - n)
+            update(Tier)
+            .where(Tier.id == tier_id, Tier.quantity_limit.is_not(None))  # see TAKE_UNIT
+            .values(reserved_count=Tier.reserved_count - n)
         )
     return [row.id for row in rows]
