@@ -124,12 +124,15 @@ _ATTEMPTS = PaymentAttempt.__table__
 _NEW_ATTEMPT = insert(cast(Table, _ATTEMPTS)).returning(_ATTEMPTS.c.id)
 
 
+_DONATIONS = Donation.__table__
+
+
 def _charge_attempts(*where: Any) -> Any:
     return (
         select(func.count())
         .where(
-            PaymentAttempt.donation_id == Donation.id,
-            PaymentAttempt.kind == AttemptKind.CHARGE,
+            _ATTEMPTS.c.donation_id == _DONATIONS.c.id,
+            _ATTEMPTS.c.kind == AttemptKind.CHARGE,
             *where,
         )
         .scalar_subquery()
@@ -137,20 +140,21 @@ def _charge_attempts(*where: Any) -> Any:
 
 
 # The donation's row, locked, with its charge attempts so far and how many are live: one
-# statement (the partial unique index allows one live charge at most).
+# statement (the partial unique index allows one live charge at most). Table columns, not
+# ORM attributes: the statement then skips the ORM's compile and load steps.
 _FOR_PAYING = (
     select(
-        Donation.status,
-        Donation.reserved_until,
-        Donation.stripe_customer_id,
-        Donation.amount_yen,
-        Donation.access_token,
-        Donation.user_id,
+        _DONATIONS.c.status,
+        _DONATIONS.c.reserved_until,
+        _DONATIONS.c.stripe_customer_id,
+        _DONATIONS.c.amount_yen,
+        _DONATIONS.c.access_token,
+        _DONATIONS.c.user_id,
         _charge_attempts().label("tried"),
-        _charge_attempts(PaymentAttempt.status != AttemptStatus.FAILED).label("live"),
+        _charge_attempts(_ATTEMPTS.c.status != AttemptStatus.FAILED).label("live"),
     )
-    .where(Donation.id == bindparam("donation_id"))
-    .with_for_update(of=Donation)
+    .where(_DONATIONS.c.id == bindparam("donation_id"))
+    .with_for_update(of=_DONATIONS)
 )
 
 

@@ -256,10 +256,12 @@ def _tier_of(
     """(amount, has a gift, has a quantity limit) of the chosen tier; None for a plain gift.
     NotFound for a missing project, ValidationFailed for a tier of another project. One
     statement."""
+    projects, tiers = Project.__table__.c, Tier.__table__.c  # Core: no ORM compile step
     row = session.execute(
-        select(Project.id, Tier.id, Tier.amount_yen, Tier.gift_name, Tier.quantity_limit)
-        .outerjoin(Tier, (Tier.project_id == Project.id) & (Tier.id == tier_id))
-        .where(Project.id == project_id)
+        select(projects.id, tiers.id, tiers.amount_yen, tiers.gift_name, tiers.quantity_limit)
+        .select_from(Project.__table__)
+        .outerjoin(Tier.__table__, (tiers.project_id == projects.id) & (tiers.id == tier_id))
+        .where(projects.id == project_id)
     ).one_or_none()
     if row is None:
         raise NotFound("プロジェクトが見つかりません。")
