@@ -266,10 +266,19 @@ def _mark_unknown(attempt_id: int) -> None:
 def record(donation_id: int, attempt_id: int | None, result: ChargeResult) -> PayOutcome:
     """Record the gateway's answer for an attempt in its own unit of work."""
     with UnitOfWork() as uow:
-        donation = uow.session.get(Donation, donation_id, with_for_update=True)
-        if donation is None:
+        # The donation (locked) and the attempt, if it is this donation's: one statement.
+        found = uow.session.execute(
+            select(Donation, PaymentAttempt)
+            .outerjoin(
+                PaymentAttempt,
+                (PaymentAttempt.id == attempt_id) & (PaymentAttempt.donation_id == Donation.id),
+            )
+            .where(Donation.id == donation_id)
+            .with_for_update(of=Donation)
+        ).one_or_none()
+        if found is None:
             raise NotFound("寄附が見つかりません。")
-        attempt = uow.session.get(PaymentAttempt, attempt_id) if attempt_id else None
+        donation, attempt = found
         apply_result(uow, donation, attempt, result)
         uow.commit()
         if attempt is not None and attempt.status != AttemptStatus.FAILED:
