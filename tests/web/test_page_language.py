@@ -27,3 +27,15 @@ def test_login_prompt_is_translated(app: Flask, db: Session) -> None:
     client.set_cookie("lang", "en")
     page = client.get("/me", follow_redirects=True).get_data(as_text=True)
     assert "Please log in." in page and "ログインしてください" not in page
+
+
+def test_template_text_follows_each_requests_language(client: FlaskClient, db: Session) -> None:
+    """Templates look the catalog up once per request: the menu reads 「プロジェクト」, then
+    "Projects" after switching, then Japanese again; no request keeps another's catalog."""
+    make_project(db)
+    assert ">プロジェクト</a>" in client.get("/projects").get_data(as_text=True)
+    client.set_cookie("lang", "en")
+    english = client.get("/projects").get_data(as_text=True)
+    assert ">Projects</a>" in english and ">プロジェクト</a>" not in english
+    client.set_cookie("lang", "ja")
+    assert ">プロジェクト</a>" in client.get("/projects").get_data(as_text=True)

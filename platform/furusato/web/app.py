@@ -22,6 +22,7 @@ from furusato.web.extensions import (
     SUPPORTED_LOCALES,
     babel,
     csrf,
+    install_template_gettext,
     limiter,
     login_manager,
     select_locale,
@@ -74,6 +75,7 @@ def build_app(overrides: dict[str, Any] | None = None) -> Flask:
     login_manager.user_loader(accounts.load_user)
     limiter.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
+    install_template_gettext(app)
     for name, fn in FILTERS.items():
         app.jinja_env.filters[name] = fn
 

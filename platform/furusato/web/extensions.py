@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from flask import request
-from flask_babel import Babel
+from typing import Any
+
+from flask import Flask, g, request
+from flask_babel import Babel, get_translations
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager, current_user
@@ -26,3 +28,23 @@ def select_locale() -> str:
         if locale in SUPPORTED_LOCALES:
             return locale
     return "ja"
+
+
+def _translations() -> Any:
+    """The request's catalog, looked up once: flask-babel finds it again (locale, domain,
+    cache) on every `_()` in a template, a tenth of a project list's time."""
+    found = g.get("_translations")
+    if found is None:
+        found = g._translations = get_translations()
+    return found
+
+
+def install_template_gettext(app: Flask) -> None:
+    """flask-babel's template callables, over the request's catalog (after `babel.init_app`)."""
+    app.jinja_env.install_gettext_callables(  # type: ignore[attr-defined]
+        gettext=lambda s: _translations().ugettext(s),
+        ngettext=lambda s, p, n: _translations().ungettext(s, p, n),
+        newstyle=True,
+        pgettext=lambda c, s: _translations().upgettext(c, s),
+        npgettext=lambda c, s, p, n: _translations().unpgettext(c, s, p, n),
+    )
