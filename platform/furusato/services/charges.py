@@ -263,18 +263,24 @@ def _mark_unknown(attempt_id: int) -> None:
             uow.commit()
 
 
+# The donation (locked) and the attempt, if it is this donation's: one statement, built once.
+_FOR_RECORDING = (
+    select(Donation, PaymentAttempt)
+    .outerjoin(
+        PaymentAttempt,
+        (PaymentAttempt.id == bindparam("attempt_id"))
+        & (PaymentAttempt.donation_id == Donation.id),
+    )
+    .where(Donation.id == bindparam("donation_id"))
+    .with_for_update(of=Donation)
+)
+
+
 def record(donation_id: int, attempt_id: int | None, result: ChargeResult) -> PayOutcome:
     """Record the gateway's answer for an attempt in its own unit of work."""
     with UnitOfWork() as uow:
-        # The donation (locked) and the attempt, if it is this donation's: one statement.
         found = uow.session.execute(
-            select(Donation, PaymentAttempt)
-            .outerjoin(
-                PaymentAttempt,
-                (PaymentAttempt.id == attempt_id) & (PaymentAttempt.donation_id == Donation.id),
-            )
-            .where(Donation.id == donation_id)
-            .with_for_update(of=Donation)
+            _FOR_RECORDING, {"donation_id": donation_id, "attempt_id": attempt_id}
         ).one_or_none()
         if found is None:
             raise NotFound("寄附が見つかりません。")

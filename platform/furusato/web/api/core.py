@@ -9,11 +9,11 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import wraps
-from typing import Any
+from typing import Any, cast
 
 from flask import Blueprint, Response, g, request
 from pydantic import BaseModel, ValidationError
-from sqlalchemy import delete, select, update
+from sqlalchemy import Table, bindparam, delete, select, update
 
 from furusato.db import insert_or_skip
 from furusato.models import IdempotencyRecord, User
@@ -170,25 +170,31 @@ def _refuse_nul(data: Any, detail: str) -> None:
         raise ApiError(422, "Unprocessable Content", detail, "validation_failed", fields)
 
 
+_RECORDS = cast(Table, IdempotencyRecord.__table__)
+# Built once: the three statements of the idempotency record run on every keyed request.
+_ANSWERED = select(
+    _RECORDS.c.request_sha256, _RECORDS.c.status_code, _RECORDS.c.response_body
+).where(_RECORDS.c.scope == bindparam("scope"), _RECORDS.c.key == bindparam("key"))
+_STORE_ANSWER = (
+    update(_RECORDS)
+    .where(_RECORDS.c.id == bindparam("record_id"))
+    .values(status_code=bindparam("answer_status"), response_body=bindparam("answer_body"))
+)
+_FORGET = delete(_RECORDS).where(_RECORDS.c.id == bindparam("record_id"))
+
+
 def _replay_or_claim(scope: str, key: str, digest: str) -> Response | int:
     """Claim the key for this request (returns the record id) or replay what it answered."""
     with UnitOfWork() as uow:
         session = uow.session
-        table = IdempotencyRecord.__table__
         claimed = session.execute(
-            insert_or_skip(session, table, ["scope", "key"]).returning(table.c.id),
+            insert_or_skip(session, _RECORDS, ["scope", "key"]).returning(_RECORDS.c.id),
             {"scope": scope, "key": key, "request_sha256": digest},
         ).scalar_one_or_none()
         if claimed is not None:
             uow.commit()
             return int(claimed)
-        existing = session.execute(
-            select(
-                IdempotencyRecord.request_sha256,
-                IdempotencyRecord.status_code,
-                IdempotencyRecord.response_body,
-            ).where(IdempotencyRecord.scope == scope, IdempotencyRecord.key == key)
-        ).one_or_none()
+        existing = session.execute(_ANSWERED, {"scope": scope, "key": key}).one_or_none()
     if existing is None:
         raise ApiError(409, "Conflict", "retry the request", "idempotency_race")
     if existing.request_sha256 != digest:
@@ -217,17 +223,16 @@ def _replay_or_claim(scope: str, key: str, digest: str) -> Response | int:
 
 def _store(record_id: int, response: Response) -> None:
     with UnitOfWork() as uow:
-        record = IdempotencyRecord.id == record_id
-        if response.status_code >= 500:
-            uow.session.execute(delete(IdempotencyRecord).where(record))
+        if response.status_code >= 500:  # a failure is not an answer: the key may be retried
+            uow.session.execute(_FORGET, {"record_id": record_id})
         else:
             uow.session.execute(
-                update(IdempotencyRecord)
-                .where(record)
-                .values(
-                    status_code=response.status_code,
-                    response_body=response.get_data(as_text=True),
-                )
+                _STORE_ANSWER,
+                {
+                    "record_id": record_id,
+                    "answer_status": response.status_code,
+                    "answer_body": response.get_data(as_text=True),
+                },
             )
         uow.commit()
 
