@@ -59,16 +59,18 @@ def release_lapsed(
         room[row.project_id] += row.amount_yen
         if row.tier_id is not None:
             units[row.tier_id] += 1
-    for pid, amount in room.items():
-        session.execute(
-            update(Project)
-            .where(Project.id == pid)
-            .values(reserved_total_yen=Project.reserved_total_yen - amount)
-        )
-    for tier_id, n in units.items():
+    # Tiers before campaigns, each by id: the order a pledge takes them in (donations._reserve),
+    # so a sweep and a pledge never wait for each other in a circle.
+    for tier_id, n in sorted(units.items()):
         session.execute(
             update(Tier)
             .where(Tier.id == tier_id, Tier.quantity_limit.is_not(None))  # see TAKE_UNIT
             .values(reserved_count=Tier.reserved_count - n)
+        )
+    for pid, amount in sorted(room.items()):
+        session.execute(
+            update(Project)
+            .where(Project.id == pid)
+            .values(reserved_total_yen=Project.reserved_total_yen - amount)
         )
     return [row.id for row in rows]
