@@ -121,10 +121,8 @@ def state_of(donation_id: int) -> PayOutcome:
 
 
 _ATTEMPTS = PaymentAttempt.__table__
-_NEW_ATTEMPT = insert(cast(Table, _ATTEMPTS)).returning(_ATTEMPTS.c.id)
-
-
 _DONATIONS = Donation.__table__
+_NEW_ATTEMPT = insert(cast(Table, _ATTEMPTS)).returning(_ATTEMPTS.c.id)
 
 
 def _charge_attempts(*where: Any) -> Any:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass, fields
 from datetime import date, datetime, timedelta
-from typing import cast
+from typing import NamedTuple, cast
 
 from sqlalchemy import Table, bindparam, select, text, update
 from sqlalchemy.orm import Session
@@ -176,7 +176,9 @@ _STORE_SETUP = (
 
 def view(donation_id: int) -> DonationView:
     with UnitOfWork() as uow:
-        row = uow.session.execute(select(*_VIEW_COLUMNS).where(_TABLE.c.id == donation_id)).one_or_none()
+        row = uow.session.execute(
+            select(*_VIEW_COLUMNS).where(_TABLE.c.id == donation_id)
+        ).one_or_none()
     if row is None:
         raise NotFound("寄附が見つかりません。")
     return DonationView(*row)
@@ -250,12 +252,15 @@ def _reserve(
         )
 
 
-def _tier_of(
-    session: Session, project_id: int, tier_id: int | None
-) -> tuple[int, bool, bool] | None:
-    """(amount, has a gift, has a quantity limit) of the chosen tier; None for a plain gift.
-    NotFound for a missing project, ValidationFailed for a tier of another project. One
-    statement."""
+class ChosenTier(NamedTuple):
+    amount_yen: int
+    has_gift: bool
+    limited: bool  # has a quantity limit: its units are counted (TAKE_UNIT)
+
+
+def _tier_of(session: Session, project_id: int, tier_id: int | None) -> ChosenTier | None:
+    """The chosen tier; None for a plain gift. NotFound for a missing project,
+    ValidationFailed for a tier of another project. One statement."""
     projects, tiers = Project.__table__.c, Tier.__table__.c  # Core: no ORM compile step
     row = session.execute(
         select(projects.id, tiers.id, tiers.amount_yen, tiers.gift_name, tiers.quantity_limit)
@@ -271,7 +276,7 @@ def _tier_of(
         raise ValidationFailed(
             "選ばれたコースが見つかりません。", fields={"tier_id": "unknown tier"}
         )
-    return row.amount_yen, bool(row.gift_name), row.quantity_limit is not None
+    return ChosenTier(row.amount_yen, bool(row.gift_name), row.quantity_limit is not None)
 
 
 def create(
@@ -295,7 +300,7 @@ def create(
     with UnitOfWork() as uow:
         session = uow.session
         tier = _tier_of(session, project_id, tier_id)
-        problem = amount_problem(amount_yen, tier[0] if tier else None)
+        problem = amount_problem(amount_yen, tier.amount_yen if tier else None)
         if problem:
             raise ValidationFailed(problem, fields={"amount_yen": problem})
         resident = place.resident
@@ -308,7 +313,7 @@ def create(
             creation_key=creation_key,
             access_token=secrets.token_urlsafe(32),
             amount_yen=amount_yen,
-            gift=bool(tier and tier[1] and not resident),
+            gift=bool(tier and tier.has_gift and not resident),
             resident=resident,
             status=DonationStatus.PENDING_PAYMENT,
             donor_name=clean.name,
@@ -325,7 +330,7 @@ def create(
         )
         refused: Conflict | None = None
         try:
-            limited = reserved_tier if tier and tier[2] else None
+            limited = reserved_tier if tier and tier.limited else None
             _reserve(session, project_id, amount_yen, limited)
         except Conflict as exc:  # unless this key's donation was made already (below)
             refused = exc
@@ -413,17 +418,6 @@ def get(donation_id: int) -> Donation:
         if donation is None:
             raise NotFound("寄附が見つかりません。")
         _load_for_display(donation)
-        uow.session.expunge_all()
-        return donation
-
-
-def get_plain(donation_id: int) -> Donation:
-    """The donation's own columns only (detached), for callers that read none of its relations
-    (the API's answers): one query instead of the four `get` makes for a page."""
-    with UnitOfWork() as uow:
-        donation = uow.session.get(Donation, donation_id)
-        if donation is None:
-            raise NotFound("寄附が見つかりません。")
         uow.session.expunge_all()
         return donation
 
