@@ -5,7 +5,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test e2e lint translations bench-rush bench-settle bench-receipts clean
+.PHONY: run test e2e lint translations bench-rush bench-cpu bench-settle bench-receipts clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
@@ -34,6 +34,9 @@ translations: $(STAMP)
 
 bench-rush: $(STAMP)
 	$(BIN)/python scripts/test_services.py -- $(BIN)/python bench/rush.py
+
+bench-cpu: $(STAMP)
+	$(BIN)/python scripts/test_services.py -- $(BIN)/python bench/donation_cpu.py
 
 bench-settle: $(STAMP)
 	$(BIN)/python scripts/test_services.py -- $(BIN)/python bench/settle.py
