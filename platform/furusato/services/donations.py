@@ -258,21 +258,34 @@ class ChosenTier(NamedTuple):
     limited: bool  # has a quantity limit: its units are counted (TAKE_UNIT)
 
 
+_PROJECTS, _TIERS = cast(Table, Project.__table__), cast(Table, Tier.__table__)
+# Built once (Core, bound parameters): the pledge's first statement skips the build and compile.
+_TIER_OF = (
+    select(
+        _PROJECTS.c.id,
+        _TIERS.c.id.label("tier_id"),
+        _TIERS.c.amount_yen,
+        _TIERS.c.gift_name,
+        _TIERS.c.quantity_limit,
+    )
+    .select_from(_PROJECTS)
+    .outerjoin(
+        _TIERS,
+        (_TIERS.c.project_id == _PROJECTS.c.id) & (_TIERS.c.id == bindparam("tier_id")),
+    )
+    .where(_PROJECTS.c.id == bindparam("project_id"))
+)
+
+
 def _tier_of(session: Session, project_id: int, tier_id: int | None) -> ChosenTier | None:
     """The chosen tier; None for a plain gift. NotFound for a missing project,
     ValidationFailed for a tier of another project. One statement."""
-    projects, tiers = Project.__table__.c, Tier.__table__.c  # Core: no ORM compile step
-    row = session.execute(
-        select(projects.id, tiers.id, tiers.amount_yen, tiers.gift_name, tiers.quantity_limit)
-        .select_from(Project.__table__)
-        .outerjoin(Tier.__table__, (tiers.project_id == projects.id) & (tiers.id == tier_id))
-        .where(projects.id == project_id)
-    ).one_or_none()
+    row = session.execute(_TIER_OF, {"project_id": project_id, "tier_id": tier_id}).one_or_none()
     if row is None:
         raise NotFound("プロジェクトが見つかりません。")
     if tier_id is None:
         return None
-    if row[1] is None:
+    if row.tier_id is None:
         raise ValidationFailed(
             "選ばれたコースが見つかりません。", fields={"tier_id": "unknown tier"}
         )
