@@ -41,6 +41,17 @@ KEYWORDS: dict[str, tuple[int, ...] | None] = {
     "ngettext": (1, 2),
     "lazy_gettext": None,
     "_l": None,
+    # The domain's and the services' messages, which the web layer translates where it shows
+    # them: `N_` marks one kept in a constant or given values (furusato.domain.messages), and a
+    # ServiceError class takes its message first (a new class that takes one is listed here).
+    "N_": None,
+    "ServiceError": None,
+    "ValidationFailed": None,
+    "NotFound": None,
+    "Forbidden": None,
+    "Conflict": None,
+    "GatewayDown": None,
+    "UnknownPayment": None,
 }
 PROJECT = "furusato"
 VERSION = "1"

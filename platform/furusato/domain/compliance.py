@@ -16,6 +16,7 @@ from importlib import resources
 from typing import Protocol
 
 from furusato.domain.local_products import is_category
+from furusato.domain.messages import N_
 from furusato.domain.money import MIN_DONATION_YEN, basis_points
 
 GIFT_SHARE_LIMIT_PERCENT = 30  # gift procurement cost ≤ 30 % of the donation
@@ -146,57 +147,68 @@ def check_tier(tier: TierLike, index: int, rules: Rules) -> list[Violation]:
 
     amount = tier.amount_yen
     if not _positive(amount):
-        add("amount_not_positive", "寄附額は正の整数（円）で入力してください。", "amount_yen")
+        add("amount_not_positive", N_("寄附額は正の整数（円）で入力してください。"), "amount_yen")
         return out  # the share rules below need a valid amount
     if amount < MIN_DONATION_YEN:
         add(
             "amount_below_minimum",
-            f"寄附額は{MIN_DONATION_YEN:,}円以上にしてください。",
+            N_("寄附額は%(min)s円以上にしてください。", min=format(MIN_DONATION_YEN, ",")),
             "amount_yen",
         )
     costs_ok = True
-    for name, label in (("procurement_cost_yen", "調達費"), ("shipping_cost_yen", "送料")):
+    for name, label in (("procurement_cost_yen", N_("調達費")), ("shipping_cost_yen", N_("送料"))):
         value = getattr(tier, name)
         if not _is_int(value) or value < 0:
-            add("cost_not_integer", f"{label}は0以上の整数（円）で入力してください。", name)
+            add(
+                "cost_not_integer",
+                N_("%(label)sは0以上の整数（円）で入力してください。", label=label),
+                name,
+            )
             costs_ok = False
     if tier.quantity_limit is not None and not _positive(tier.quantity_limit):
-        add("quantity_not_positive", "数量限定は1以上の整数にしてください。", "quantity_limit")
+        add("quantity_not_positive", N_("数量限定は1以上の整数にしてください。"), "quantity_limit")
 
     if tier.gift_name:
         if costs_ok and tier.procurement_cost_yen * 100 > amount * GIFT_SHARE_LIMIT_PERCENT:
             limit = amount * GIFT_SHARE_LIMIT_PERCENT // 100
             add(
                 "gift_over_30_percent",
-                f"返礼品の調達費（{tier.procurement_cost_yen:,}円）が寄附額の3割"
-                f"（{limit:,}円）を超えています。",
+                N_(
+                    "返礼品の調達費（%(cost)s円）が寄附額の3割（%(limit)s円）を超えています。",
+                    cost=format(tier.procurement_cost_yen, ","),
+                    limit=format(limit, ","),
+                ),
                 "procurement_cost_yen",
             )
         if tier.local_category is None or not is_category(tier.local_category):
             add(
                 "local_category_missing",
-                "地場産品基準（1〜9号）の該当区分を選んでください。",
+                N_("地場産品基準（1〜9号）の該当区分を選んでください。"),
                 "local_category",
             )
         if not (tier.local_evidence or "").strip():
             add(
                 "local_evidence_missing",
-                "地場産品であることの根拠（産地・製造工程など）を記入してください。",
+                N_("地場産品であることの根拠（産地・製造工程など）を記入してください。"),
                 "local_evidence",
             )
         if tier.delivery_month is None:
-            add("delivery_month_missing", "お届け予定月を入力してください。", "delivery_month")
+            add("delivery_month_missing", N_("お届け予定月を入力してください。"), "delivery_month")
     if costs_ok:
         total = solicitation_cost_yen(tier, rules)
         if total * 100 > amount * COST_SHARE_LIMIT_PERCENT:
             limit = amount * COST_SHARE_LIMIT_PERCENT // 100
             add(
                 "costs_over_50_percent",
-                f"返礼品・送料・決済手数料・事務費の合計（{total:,}円）が寄附額の5割"
-                f"（{limit:,}円）を超えています。",
+                N_(
+                    "返礼品・送料・決済手数料・事務費の合計（%(total)s円）が寄附額の5割"
+                    "（%(limit)s円）を超えています。",
+                    total=format(total, ","),
+                    limit=format(limit, ","),
+                ),
                 "procurement_cost_yen",
             )
-    for name, label in (("gift_name", "返礼品名"), ("gift_description", "返礼品の説明")):
+    for name, label in (("gift_name", N_("返礼品名")), ("gift_description", N_("返礼品の説明"))):
         words = found_banned_words(getattr(tier, name), rules.banned_words)
         if words:
             add("banned_words", _banned_message(label, words), name)
@@ -205,7 +217,11 @@ def check_tier(tier: TierLike, index: int, rules: Rules) -> list[Violation]:
 
 def _banned_message(label: str, words: Sequence[str]) -> str:
     quoted = "".join(f"「{w}」" for w in words)
-    return f"{label}に使えない表現{quoted}が含まれています（ポイント・お得感を訴える広告は禁止）。"
+    return N_(
+        "%(label)sに使えない表現%(words)sが含まれています（ポイント・お得感を訴える広告は禁止）。",
+        label=label,
+        words=quoted,
+    )
 
 
 def check_project(
@@ -221,31 +237,35 @@ def check_project(
         out.append(Violation(code, message, field_name))
 
     if not (project.title or "").strip():
-        add("title_missing", "タイトルを入力してください。", "title")
-    for name, label in (("title", "タイトル"), ("summary", "概要"), ("story_markdown", "本文")):
+        add("title_missing", N_("タイトルを入力してください。"), "title")
+    for name, label in (
+        ("title", N_("タイトル")),
+        ("summary", N_("概要")),
+        ("story_markdown", N_("本文")),
+    ):
         words = found_banned_words(getattr(project, name), rules.banned_words)
         if words:
             add("banned_words", _banned_message(label, words), name)
     if not _positive(project.eligible_cost_yen):
         add(
             "eligible_cost_not_positive",
-            "補助対象経費は1円以上の整数（円）で入力してください。",
+            N_("補助対象経費は1円以上の整数（円）で入力してください。"),
             "eligible_cost_yen",
         )
     rate = project.subsidy_rate_percent
     if not _is_int(rate) or not 1 <= rate <= 100:
-        add("subsidy_rate_invalid", "補助率は1〜100%の整数です。", "subsidy_rate_percent")
+        add("subsidy_rate_invalid", N_("補助率は1〜100%の整数です。"), "subsidy_rate_percent")
     out.extend(_check_dates(project, rules, now))
     if project.miss_policy == "keep" and not (project.fallback_purpose or "").strip():
         add(
             "fallback_purpose_missing",
-            "目標未達でも寄附を活用する場合は、その使い道を記入してください。",
+            N_("目標未達でも寄附を活用する場合は、その使い道を記入してください。"),
             "fallback_purpose",
         )
     elif project.miss_policy not in ("keep", "refund"):
-        add("miss_policy_invalid", "目標未達時の扱いを選んでください。", "miss_policy")
+        add("miss_policy_invalid", N_("目標未達時の扱いを選んでください。"), "miss_policy")
     if not project.tiers:
-        add("no_tiers", "寄附のコースを1つ以上登録してください。", "tiers")
+        add("no_tiers", N_("寄附のコースを1つ以上登録してください。"), "tiers")
     for index, tier in enumerate(project.tiers):
         out.extend(check_tier(tier, index, rules))
     return out
@@ -255,25 +275,27 @@ def _check_dates(project: ProjectLike, rules: Rules, now: datetime | None) -> li
     out: list[Violation] = []
     starts, deadline = project.starts_at, project.deadline
     if starts is None:
-        out.append(Violation("starts_at_missing", "開始日時を入力してください。", "starts_at"))
+        out.append(Violation("starts_at_missing", N_("開始日時を入力してください。"), "starts_at"))
     if deadline is None:
-        out.append(Violation("deadline_missing", "締切日時を入力してください。", "deadline"))
+        out.append(Violation("deadline_missing", N_("締切日時を入力してください。"), "deadline"))
     if starts is None or deadline is None:
         return out
     if deadline <= starts:
         out.append(
             Violation(
-                "deadline_not_after_start", "締切は開始より後の日時にしてください。", "deadline"
+                "deadline_not_after_start",
+                N_("締切は開始より後の日時にしてください。"),
+                "deadline",
             )
         )
     elif deadline - starts > timedelta(days=rules.max_campaign_days):
         out.append(
             Violation(
                 "campaign_too_long",
-                f"募集期間は{rules.max_campaign_days}日以内にしてください。",
+                N_("募集期間は%(days)s日以内にしてください。", days=rules.max_campaign_days),
                 "deadline",
             )
         )
     if now is not None and deadline <= now:
-        out.append(Violation("deadline_past", "締切がすでに過ぎています。", "deadline"))
+        out.append(Violation("deadline_past", N_("締切がすでに過ぎています。"), "deadline"))
     return out

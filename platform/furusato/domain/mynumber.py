@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import unicodedata
 
+from furusato.domain.messages import N_
+
 LENGTH = 12
 MASK = "＊" * LENGTH  # how a stored number is shown: fully masked, never partly
 
@@ -39,9 +41,9 @@ def validate(raw: str) -> str:
     """The 12 ASCII digits of a valid My Number, or InvalidMyNumber."""
     number = normalise(raw)
     if len(number) != LENGTH or not number.isascii() or not number.isdigit():
-        raise InvalidMyNumber("個人番号は12桁の数字で入力してください。")
+        raise InvalidMyNumber(N_("個人番号は12桁の数字で入力してください。"))
     if check_digit(number[:-1]) != int(number[-1]):
-        raise InvalidMyNumber("個人番号の検査用数字が一致しません。番号をご確認ください。")
+        raise InvalidMyNumber(N_("個人番号の検査用数字が一致しません。番号をご確認ください。"))
     return number
 
 

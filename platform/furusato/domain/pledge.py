@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from furusato.domain.messages import N_
 from furusato.domain.money import MIN_DONATION_YEN
 
 # One donation above this is refused as a likely typo (the deduction cap of even very high
@@ -16,11 +17,11 @@ def amount_problem(amount_yen: int, tier_amount_yen: int | None) -> str | None:
     larger donation); without a tier any whole-yen amount from the minimum is accepted.
     """
     if isinstance(amount_yen, bool) or not isinstance(amount_yen, int):
-        return "金額は円単位の整数で入力してください。"
+        return N_("金額は円単位の整数で入力してください。")
     if amount_yen < MIN_DONATION_YEN:
-        return f"寄附金額は{MIN_DONATION_YEN:,}円以上で入力してください。"
+        return N_("寄附金額は%(min)s円以上で入力してください。", min=format(MIN_DONATION_YEN, ","))
     if amount_yen > MAX_DONATION_YEN:
-        return f"1回の寄附金額は{MAX_DONATION_YEN:,}円までです。"
+        return N_("1回の寄附金額は%(max)s円までです。", max=format(MAX_DONATION_YEN, ","))
     if tier_amount_yen is not None and amount_yen < tier_amount_yen:
-        return f"このコースの寄附金額は{tier_amount_yen:,}円以上です。"
+        return N_("このコースの寄附金額は%(min)s円以上です。", min=format(tier_amount_yen, ","))
     return None

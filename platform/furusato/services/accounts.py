@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from furusato.domain.states import Role
 from furusato.models import ApiToken, Business, User
-from furusato.services.errors import Conflict, ValidationFailed
+from furusato.services.errors import N_, Conflict, ValidationFailed
 from furusato.services.uow import UnitOfWork
 
 _hasher = PasswordHasher()
@@ -36,7 +36,7 @@ def normalise_email(raw: str) -> str:
 def hash_password(password: str) -> str:
     if len(password) < MIN_PASSWORD_LENGTH:
         raise ValidationFailed(
-            f"パスワードは{MIN_PASSWORD_LENGTH}文字以上にしてください。",
+            N_("パスワードは%(n)s文字以上にしてください。", n=MIN_PASSWORD_LENGTH),
             fields={"password": f"at least {MIN_PASSWORD_LENGTH} characters"},
         )
     return _hasher.hash(password)
@@ -53,7 +53,7 @@ def create_user(
 ) -> User:
     """Add a user (and its business, for the business role) to the caller's transaction."""
     if role not in set(Role):
-        raise ValidationFailed(f"unknown role {role!r}", fields={"role": "unknown role"})
+        raise ValidationFailed(N_("登録の種類を選んでください。"), fields={"role": "unknown role"})
     address = normalise_email(email)
     if session.scalar(select(User.id).where(User.email == address)) is not None:
         raise Conflict(

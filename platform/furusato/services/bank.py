@@ -17,7 +17,7 @@ from sqlalchemy import select
 
 from furusato.models import Business, User
 from furusato.services import audit
-from furusato.services.errors import Forbidden, NotFound, ValidationFailed
+from furusato.services.errors import N_, Forbidden, NotFound, ValidationFailed
 from furusato.services.uow import UnitOfWork
 
 ACCOUNT_TYPES = {"1": "普通", "2": "当座", "4": "貯蓄"}
@@ -55,31 +55,37 @@ def validate(raw: BankAccount) -> BankAccount:
         if pad and v.isdigit() and len(v) < length:
             v = v.zfill(length)
         if not (v.isascii() and v.isdigit() and len(v) == length):
-            errors[name] = f"{label}は{length}桁の数字で入力してください。"
+            errors[name] = N_(
+                "%(label)sは%(length)s桁の数字で入力してください。", label=label, length=length
+            )
         return v
 
     def kana(name: str, value: str, max_len: int, label: str, required: bool = True) -> str:
         v = to_zengin_kana(value)
         if not v:
             if required:
-                errors[name] = f"{label}を入力してください。"
+                errors[name] = N_("%(label)sを入力してください。", label=label)
         elif not _ZENGIN_KANA.match(v):
-            errors[name] = f"{label}はカナ・英大文字・数字で入力してください。"
+            errors[name] = N_("%(label)sはカナ・英大文字・数字で入力してください。", label=label)
         elif len(v) > max_len:
-            errors[name] = f"{label}は半角{max_len}文字以内にしてください。"
+            errors[name] = N_(
+                "%(label)sは半角%(n)s文字以内にしてください。", label=label, n=max_len
+            )
         return v
 
     account = BankAccount(
-        bank_code=digits("bank_code", raw.bank_code, 4, "金融機関コード"),
-        bank_name_kana=kana("bank_name_kana", raw.bank_name_kana, 15, "金融機関名（カナ）"),
-        branch_code=digits("branch_code", raw.branch_code, 3, "支店コード"),
-        branch_name_kana=kana("branch_name_kana", raw.branch_name_kana, 15, "支店名（カナ）"),
+        bank_code=digits("bank_code", raw.bank_code, 4, N_("金融機関コード")),
+        bank_name_kana=kana("bank_name_kana", raw.bank_name_kana, 15, N_("金融機関名（カナ）")),
+        branch_code=digits("branch_code", raw.branch_code, 3, N_("支店コード")),
+        branch_name_kana=kana("branch_name_kana", raw.branch_name_kana, 15, N_("支店名（カナ）")),
         account_type=(raw.account_type or "").strip(),
-        account_number=digits("account_number", raw.account_number, 7, "口座番号", pad=True),
-        account_holder_kana=kana("account_holder_kana", raw.account_holder_kana, 30, "口座名義"),
+        account_number=digits("account_number", raw.account_number, 7, N_("口座番号"), pad=True),
+        account_holder_kana=kana(
+            "account_holder_kana", raw.account_holder_kana, 30, N_("口座名義")
+        ),
     )
     if account.account_type not in ACCOUNT_TYPES:
-        errors["account_type"] = "預金種目を選んでください。"
+        errors["account_type"] = N_("預金種目を選んでください。")
     if errors:
         raise ValidationFailed("口座情報に誤りがあります。", fields=errors)
     return account

@@ -22,7 +22,7 @@ from furusato.domain.onestop import application_deadline
 from furusato.domain.states import DonationStatus, Role
 from furusato.models import Donation, Project, Receipt, User
 from furusato.services import mail, receipts
-from furusato.services.errors import Forbidden, NotFound
+from furusato.services.errors import N_, Forbidden, NotFound
 from furusato.services.uow import UnitOfWork
 
 
@@ -127,7 +127,7 @@ def receipts_of(user_id: int, year: int | None = None) -> list[ReceiptLine]:
 def annual_summary_pdf(user: User, year: int) -> bytes:
     lines = receipts_of(user.id, year)
     if not lines:
-        raise NotFound(f"{year}年の寄附金受領証明書はありません。")
+        raise NotFound(N_("%(year)s年の寄附金受領証明書はありません。", year=year))
     with UnitOfWork() as uow:
         name = uow.session.scalar(
             select(Donation.donor_name)

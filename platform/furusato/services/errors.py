@@ -1,6 +1,12 @@
-"""Errors services raise; the web layer turns them into pages and problem+json answers."""
+"""Errors services raise; the web layer turns them into pages and problem+json answers.
+
+A `message` (and each of `fields`) is Japanese: a page translates it where it shows it, the API
+answers with it as it is. A message kept in a constant, or one with values, is marked with `N_`.
+"""
 
 from __future__ import annotations
+
+from furusato.domain.messages import N_ as N_  # services mark their messages with it
 
 
 class ServiceError(Exception):

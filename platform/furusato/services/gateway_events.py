@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from furusato.models import Donation, PaymentAttempt, WebhookEvent
 from furusato.payments import ChargeResult, GatewayUnavailable, get_gateway
 from furusato.services import charges
-from furusato.services.errors import ServiceError
+from furusato.services.errors import N_, ServiceError
 from furusato.services.uow import UnitOfWork
 
 HANDLED = ("payment_intent.succeeded", "payment_intent.payment_failed")
@@ -129,7 +129,9 @@ def handle(event: dict[str, Any]) -> Handled:
             return Handled("duplicate")
         donation = _donation_for(uow.session, obj)
         if donation is None:
-            raise UnknownPayment(f"この決済 {obj.get('id')} に対応する寄附はありません。")
+            raise UnknownPayment(
+                N_("この決済 %(id)s に対応する寄附はありません。", id=obj.get("id"))
+            )
         donation_id = donation.id
     result = _result(event_type, obj)  # may ask the gateway: outside any transaction
     with UnitOfWork() as uow:

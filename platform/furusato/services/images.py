@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-from furusato.services.errors import ValidationFailed
+from furusato.services.errors import N_, ValidationFailed
 
 MAX_BYTES = 8 * 1024 * 1024
 MAX_PIXELS = 40_000_000  # e.g. 8000 × 5000
@@ -39,10 +39,11 @@ def _refuse(message: str, code: str) -> ValidationFailed:
 def process(data: bytes) -> ProcessedImage:
     """Check an upload and return its web renditions, or raise ValidationFailed."""
     if not data:
-        raise _refuse("画像ファイルを選んでください。", "image_empty")
+        raise _refuse(N_("画像ファイルを選んでください。"), "image_empty")
     if len(data) > MAX_BYTES:
         raise _refuse(
-            f"画像は{MAX_BYTES // (1024 * 1024)}MB以下にしてください。", "image_too_large"
+            N_("画像は%(mb)sMB以下にしてください。", mb=MAX_BYTES // (1024 * 1024)),
+            "image_too_large",
         )
     with warnings.catch_warnings():
         # Pillow warns (and later raises) on huge images; our own limit below is lower.
@@ -52,11 +53,11 @@ def process(data: bytes) -> ProcessedImage:
             fmt = image.format or ""
             if fmt not in FORMATS:
                 raise _refuse(
-                    "JPEG・PNG・WebP形式の画像を選んでください。", "image_type_not_allowed"
+                    N_("JPEG・PNG・WebP形式の画像を選んでください。"), "image_type_not_allowed"
                 )
             width, height = image.size
             if width * height > MAX_PIXELS:
-                raise _refuse("画像の画素数が大きすぎます。", "image_too_many_pixels")
+                raise _refuse(N_("画像の画素数が大きすぎます。"), "image_too_many_pixels")
             image.load()
         except ValidationFailed:
             raise
@@ -66,11 +67,11 @@ def process(data: bytes) -> ProcessedImage:
             Image.DecompressionBombWarning,
         ):
             raise _refuse(
-                "画像として読み込めませんでした。JPEG・PNG・WebP形式の画像を選んでください。",
+                N_("画像として読み込めませんでした。JPEG・PNG・WebP形式の画像を選んでください。"),
                 "image_unreadable",
             ) from None
         except (OSError, SyntaxError, ValueError):
-            raise _refuse("画像ファイルが壊れています。", "image_unreadable") from None
+            raise _refuse(N_("画像ファイルが壊れています。"), "image_unreadable") from None
     upright: Image.Image = ImageOps.exif_transpose(image) or image
     large = _rendition(upright, LARGE_PX, fmt)
     thumb = _rendition(upright, THUMB_PX, fmt)

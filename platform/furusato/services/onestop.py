@@ -23,7 +23,7 @@ from furusato.domain.onestop import application_deadline, is_on_time
 from furusato.domain.states import ONESTOP, DonationStatus, OnestopStatus
 from furusato.models import Donation, OnestopApplication, User
 from furusato.services import audit, mail, mynumber_vault
-from furusato.services.errors import Conflict, NotFound, ValidationFailed
+from furusato.services.errors import N_, Conflict, NotFound, ValidationFailed
 from furusato.services.uow import UnitOfWork
 
 MASKED = mynumber.MASK
@@ -125,7 +125,7 @@ def record_form(
     with UnitOfWork() as uow:
         row = _claim(uow, application_id)
         if row.status != OnestopStatus.REQUESTED:
-            raise Conflict(f"この申請は既に処理済みです（{row.status}）。")
+            raise Conflict(N_("この申請は既に処理済みです（%(status)s）。", status=row.status))
         if row.tax_year is None:
             raise Conflict("寄附の年が確定していません。")
         deadline = application_deadline(row.tax_year)
@@ -213,7 +213,11 @@ def record_change(
         if not is_on_time(row.tax_year, received_on):
             deadline = application_deadline(row.tax_year)
             raise Conflict(
-                f"変更届は期限（{deadline.month}月{deadline.day}日）を過ぎて届いたため反映できません。"
+                N_(
+                    "変更届は期限（%(month)s月%(day)s日）を過ぎて届いたため反映できません。",
+                    month=deadline.month,
+                    day=deadline.day,
+                )
             )
         before = {k: getattr(row, k) for k in changes}
         for key, value in changes.items():

@@ -20,7 +20,7 @@ from furusato.domain import zengin
 from furusato.domain.states import PayoutStatus
 from furusato.models import Business, Payout, PayoutBatch, Project, User
 from furusato.services import audit, bank
-from furusato.services.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from furusato.services.errors import N_, Conflict, Forbidden, NotFound, ValidationFailed
 from furusato.services.uow import UnitOfWork
 
 
@@ -132,9 +132,9 @@ def prepare(
         raise Conflict("下書きの支払いだけを準備できます。")
     errors = {}
     if confirmed_amount_yen != view.amount_yen:
-        errors["confirmed_amount_yen"] = "確認した金額が支払額と一致しません。"
+        errors["confirmed_amount_yen"] = N_("確認した金額が支払額と一致しません。")
     if not account_checked:
-        errors["account_checked"] = "振込先口座を確認してください。"
+        errors["account_checked"] = N_("振込先口座を確認してください。")
     if errors:
         raise ValidationFailed("支払額と振込先口座を確認してください。", fields=errors)
     try:
@@ -145,7 +145,9 @@ def prepare(
             message, fields = exc.message, exc.fields
         else:
             message, fields = str(exc), {"bank": str(exc)}
-        raise ValidationFailed(f"事業者の振込先口座が不完全です: {message}", fields=fields) from exc
+        raise ValidationFailed(
+            N_("事業者の振込先口座が不完全です: %(problem)s", problem=message), fields=fields
+        ) from exc
     with UnitOfWork() as uow:
         result = uow.session.execute(
             update(Payout)
@@ -264,7 +266,9 @@ def export(actor: User, transfer_date: date, *, ip_address: str = "") -> int:
             transfers = [_transfer(v, bank.validate(v.bank)) for v in views]
             data = zengin.build(_requester(), transfer_date, transfers)
         except (zengin.ZenginError, ValidationFailed) as exc:
-            raise ValidationFailed(f"振込データを作成できません: {exc}") from exc
+            raise ValidationFailed(
+                N_("振込データを作成できません: %(problem)s", problem=str(exc))
+            ) from exc
         total = sum(v.amount_yen for v in views)
         batch = PayoutBatch(
             transfer_date=transfer_date, created_by_id=actor.id, zengin_file=data, total_yen=total

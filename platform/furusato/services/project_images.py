@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from furusato.models import ProjectImage, User
 from furusato.services import images
-from furusato.services.errors import NotFound, ValidationFailed
+from furusato.services.errors import N_, NotFound, ValidationFailed
 from furusato.services.projects import can_view, for_edit, is_public
 from furusato.services.uow import UnitOfWork
 
@@ -24,7 +24,7 @@ def add_image(actor: User, project_id: int, data: bytes, alt_text: str = "") -> 
             .where(ProjectImage.project_id == project.id)
         )
         if (count or 0) >= images.MAX_IMAGES_PER_PROJECT:
-            message = f"画像は{images.MAX_IMAGES_PER_PROJECT}枚までです。"
+            message = N_("画像は%(n)s枚までです。", n=images.MAX_IMAGES_PER_PROJECT)
             raise ValidationFailed(message, code="too_many_images", fields={"image": message})
         image = ProjectImage(
             project_id=project.id,

@@ -29,7 +29,7 @@ from furusato.domain.states import (
 )
 from furusato.models import Business, Project, ProjectImage, ProjectRevision, User
 from furusato.services import audit, story
-from furusato.services.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from furusato.services.errors import N_, Conflict, Forbidden, NotFound, ValidationFailed
 from furusato.services.uow import UnitOfWork
 
 T = TypeVar("T")
@@ -70,11 +70,10 @@ class ComplianceFailed(ValidationFailed):
     def __init__(self, violations: Sequence[Violation]) -> None:
         fields: dict[str, str] = {}
         for v in violations:
-            fields[v.location] = (
-                fields[v.location] + " " if v.location in fields else ""
-            ) + v.message
+            earlier = fields.get(v.location)  # a lone message stays one a page can translate
+            fields[v.location] = f"{earlier} {v.message}" if earlier else v.message
         super().__init__(
-            f"提出できません。{len(violations)}件の問題を直してください。", fields=fields
+            N_("提出できません。%(n)s件の問題を直してください。", n=len(violations)), fields=fields
         )
         self.violations = list(violations)
 
@@ -201,23 +200,24 @@ def _clean_project_values(values: Mapping[str, Any]) -> dict[str, Any]:
             out[name] = (out[name] or "").strip()
             limit = MAX_LENGTHS.get(name, story.MAX_STORY_CHARS)
             if len(out[name]) > limit:
-                errors[name] = f"{limit}文字以内にしてください。"
+                errors[name] = N_("%(n)s文字以内にしてください。", n=limit)
     if "title" in out and not out["title"]:
-        errors["title"] = "タイトルを入力してください。"
+        errors["title"] = N_("タイトルを入力してください。")
     if "eligible_cost_yen" in out:
         cost = out["eligible_cost_yen"]
         if not isinstance(cost, int) or isinstance(cost, bool) or cost < 0:
-            errors["eligible_cost_yen"] = "補助対象経費は0以上の整数（円）で入力してください。"
+            errors["eligible_cost_yen"] = N_("補助対象経費は0以上の整数（円）で入力してください。")
         elif cost > MAX_ELIGIBLE_COST_YEN:  # its target and cap must fit the BIGINT columns
-            errors["eligible_cost_yen"] = (
-                f"補助対象経費は{MAX_ELIGIBLE_COST_YEN:,}円以下にしてください。"
+            errors["eligible_cost_yen"] = N_(
+                "補助対象経費は%(max)s円以下にしてください。",
+                max=format(MAX_ELIGIBLE_COST_YEN, ","),
             )
     if "miss_policy" in out and out["miss_policy"] not in set(MissPolicy):
-        errors["miss_policy"] = "目標未達時の扱いを選んでください。"
+        errors["miss_policy"] = N_("目標未達時の扱いを選んでください。")
     for name in ("starts_at", "deadline"):
         moment = out.get(name)
         if moment is not None and (not isinstance(moment, datetime) or moment.tzinfo is None):
-            errors[name] = "日時はタイムゾーン付きで指定してください。"
+            errors[name] = N_("日時はタイムゾーン付きで指定してください。")
     if errors:
         raise ValidationFailed("入力内容を確認してください。", fields=errors)
     return out
@@ -292,7 +292,9 @@ def _bank_violations(business: Business) -> list[Violation]:
     if business.bank_code and business.account_number and business.account_holder_kana:
         return []
     return [
-        Violation("bank_account_missing", "補助金の振込口座を登録してください。", "bank_account")
+        Violation(
+            "bank_account_missing", N_("補助金の振込口座を登録してください。"), "bank_account"
+        )
     ]
 
 

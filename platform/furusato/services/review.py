@@ -20,7 +20,7 @@ from furusato.domain.revisions import Change, diff
 from furusato.domain.states import CAMPAIGN, CampaignStatus, IllegalTransition
 from furusato.models import Project, ProjectRevision, User
 from furusato.services import audit, mail
-from furusato.services.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from furusato.services.errors import N_, Conflict, Forbidden, NotFound, ValidationFailed
 from furusato.services.projects import derive_amounts, detached, now, project_query, rules
 from furusato.services.uow import UnitOfWork
 
@@ -52,7 +52,8 @@ def _move(project: Project, target: CampaignStatus) -> str:
         CAMPAIGN.check(before, target)
     except IllegalTransition as exc:
         raise Conflict(
-            f"現在の状態（{before}）からは操作できません。", code="illegal_transition"
+            N_("現在の状態（%(status)s）からは操作できません。", status=before),
+            code="illegal_transition",
         ) from exc
     project.status = target
     return before

@@ -19,7 +19,7 @@ from furusato.domain.money import to_jst, utcnow
 from furusato.domain.states import SHIPMENT, Role, ShipmentStatus
 from furusato.models import Business, Project, Shipment, Tier, User
 from furusato.services import audit, mail, shipping_csv
-from furusato.services.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from furusato.services.errors import N_, Conflict, Forbidden, NotFound, ValidationFailed
 from furusato.services.uow import UnitOfWork
 
 TRACKING = re.compile(r"^[0-9A-Za-z-]{4,40}$")
@@ -155,9 +155,9 @@ def export_csv(
 def _validate(carrier: str, tracking_number: str) -> dict[str, str]:
     errors = {}
     if not carrier or len(carrier) > 40:
-        errors["carrier"] = "運送会社を40文字以内で入力してください。"
+        errors["carrier"] = N_("運送会社を40文字以内で入力してください。")
     if not TRACKING.match(tracking_number):
-        errors["tracking_number"] = "伝票番号は英数字とハイフン4〜40文字です。"
+        errors["tracking_number"] = N_("伝票番号は英数字とハイフン4〜40文字です。")
     return errors
 
 
@@ -168,7 +168,7 @@ def _apply_sent(
     if shipment.status == ShipmentStatus.SENT:
         if (shipment.carrier, shipment.tracking_number) == (carrier, tracking):
             return False
-        raise Conflict(f"配送 {shipment.id} は既に別の伝票番号で発送済みです。")
+        raise Conflict(N_("配送 %(id)s は既に別の伝票番号で発送済みです。", id=shipment.id))
     SHIPMENT.check(shipment.status, ShipmentStatus.SENT)
     shipment.status = ShipmentStatus.SENT
     shipment.carrier = carrier

@@ -18,7 +18,7 @@ from furusato.domain.compliance import check_tier
 from furusato.domain.local_products import is_category
 from furusato.domain.pledge import MAX_DONATION_YEN
 from furusato.models import Project, Tier, User
-from furusato.services.errors import NotFound, ValidationFailed
+from furusato.services.errors import N_, NotFound, ValidationFailed
 from furusato.services.projects import MAX_LENGTHS, TIER_FIELDS, for_edit, rules
 from furusato.services.uow import UnitOfWork
 
@@ -51,14 +51,14 @@ def _clean_tier_values(values: Mapping[str, Any], current: Tier | None) -> dict[
         if name in out:
             out[name] = (out[name] or "").strip()
     if len(out.get("gift_name", "")) > MAX_LENGTHS["gift_name"]:
-        errors["gift_name"] = "120文字以内にしてください。"
+        errors["gift_name"] = N_("%(n)s文字以内にしてください。", n=MAX_LENGTHS["gift_name"])
     category = out.get("local_category")
     if category is not None and not is_category(category):
-        errors["local_category"] = "地場産品基準は1〜9号から選んでください。"
+        errors["local_category"] = N_("地場産品基準は1〜9号から選んでください。")
     month = out.get("delivery_month")
     if month is not None:
         if not isinstance(month, date):
-            errors["delivery_month"] = "お届け予定月を正しく入力してください。"
+            errors["delivery_month"] = N_("お届け予定月を正しく入力してください。")
         else:
             out["delivery_month"] = month.replace(day=1)
     merged = {name: getattr(current, name, None) for name in TIER_FIELDS} | out
@@ -72,11 +72,11 @@ def _clean_tier_values(values: Mapping[str, Any], current: Tier | None) -> dict[
         if v.code in HARD_TIER_CODES:
             errors.setdefault(v.field, v.message)
     if not isinstance(probe.amount_yen, int):
-        errors["amount_yen"] = "寄附額は正の整数（円）で入力してください。"
+        errors["amount_yen"] = N_("寄附額は正の整数（円）で入力してください。")
     for name, limit in STORABLE_MAX.items():
         value = merged.get(name)
         if isinstance(value, int) and value > limit:
-            errors.setdefault(name, f"{limit:,}以下にしてください。")
+            errors.setdefault(name, N_("%(max)s以下にしてください。", max=format(limit, ",")))
     if errors:
         raise ValidationFailed("コースの入力内容を確認してください。", fields=errors)
     return out
