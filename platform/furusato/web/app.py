@@ -26,6 +26,7 @@ from furusato.web.extensions import (
     limiter,
     login_manager,
     select_locale,
+    translated,
 )
 from furusato.web.formatting import FILTERS
 
@@ -179,7 +180,10 @@ def _register_error_pages(app: Flask) -> None:
 
     @app.errorhandler(ServiceError)
     def _service_error(exc: ServiceError) -> Any:
-        return page(exc.status, gettext("処理できませんでした"), exc.message)
+        # problem+json keeps the service's message as it is, beside its code
+        api = request.path.startswith("/api/")
+        message = exc.message if api else translated(exc.message)
+        return page(exc.status, gettext("処理できませんでした"), message)
 
     @app.errorhandler(CSRFError)
     def _csrf(exc: CSRFError) -> Any:

@@ -12,7 +12,7 @@ from wtforms.validators import DataRequired, Email, Length, Optional
 
 from furusato.services import accounts
 from furusato.services.errors import ServiceError
-from furusato.web.extensions import SUPPORTED_LOCALES, limiter
+from furusato.web.extensions import SUPPORTED_LOCALES, limiter, translated, translated_fields
 from furusato.web.forms import safe_next
 from furusato.web.guards import public
 
@@ -81,9 +81,9 @@ def signup() -> ResponseReturnValue:
                 business_name=form.business_name.data or None,
             )
         except ServiceError as exc:
-            for field, message in exc.fields.items():
+            for field, message in translated_fields(exc.fields).items():
                 getattr(form, field, form.email).errors.append(message)
-            flash(exc.message, "error")
+            flash(translated(exc.message), "error")
         else:
             user = accounts.authenticate(form.email.data or "", form.password.data or "")
             if user is not None:

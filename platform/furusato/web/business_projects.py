@@ -20,19 +20,20 @@ from furusato.services import bank, images, project_images, projects, tiers
 from furusato.services.errors import ServiceError
 from furusato.services.projects import ComplianceFailed
 from furusato.web.business import bp
+from furusato.web.extensions import translated, translated_fields
 from furusato.web.guards import role_required
 from furusato.web.project_forms import BankForm, EmptyForm, ImageForm, ProjectForm, TierForm
 
 
 def _show_errors(form: FlaskForm, exc: ServiceError) -> None:
     """Put a service's field errors next to the fields; the rest goes to a flash message."""
-    for name, message in exc.fields.items():
+    for name, message in translated_fields(exc.fields).items():
         field = getattr(form, name.split(".")[-1], None)
         if field is not None and hasattr(field, "errors"):
             errors = list(field.errors)
             errors.append(message)
             field.errors = errors
-    flash(exc.message, "error")
+    flash(translated(exc.message), "error")
 
 
 def _own(project_id: int) -> Any:
@@ -168,7 +169,7 @@ def upload_image(project_id: int) -> ResponseReturnValue:
                 current_user, project_id, form.image.data.read(), form.alt_text.data or ""
             )
         except ServiceError as exc:
-            flash(exc.message, "error")
+            flash(translated(exc.message), "error")
         else:
             flash(gettext("画像を追加しました。"), "success")
     else:
@@ -197,7 +198,7 @@ def submit_project(project_id: int) -> ResponseReturnValue:
         projects.submit(current_user, project_id)
     except ComplianceFailed as exc:
         item = _own(project_id)
-        flash(exc.message, "error")
+        flash(translated(exc.message), "error")
         return (
             render_template(
                 "business/project.html",

@@ -17,6 +17,7 @@ from wtforms.validators import DataRequired, Length
 from furusato.services import shipments, shipping_csv
 from furusato.services.errors import ValidationFailed
 from furusato.web.business import bp
+from furusato.web.extensions import translated
 from furusato.web.guards import role_required
 
 
@@ -94,7 +95,7 @@ def mark_sent(project_id: int, shipment_id: int) -> ResponseReturnValue:
             )
             flash(_("発送済みにしました。寄附者にメールでお知らせします。"), "success")
         except ValidationFailed as exc:
-            flash(exc.message, "error")
+            flash(translated(exc.message), "error")
     return redirect(url_for("business.shipments_page", project_id=project_id))
 
 

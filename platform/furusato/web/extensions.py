@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from flask import Flask, g, request
@@ -10,6 +11,8 @@ from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager, current_user
 from flask_wtf import CSRFProtect
+
+from furusato.domain.messages import Message
 
 csrf = CSRFProtect()
 login_manager = LoginManager()
@@ -48,3 +51,26 @@ def install_template_gettext(app: Flask) -> None:
         pgettext=lambda c, s: _translations().upgettext(c, s),
         npgettext=lambda c, s, p, n: _translations().unpgettext(c, s, p, n),
     )
+    app.jinja_env.filters["translated"] = translated
+
+
+def translated(message: str) -> str:
+    """A Japanese message of the services or the domain (a refusal, a rule's violation) in the
+    page's language. A message with values is translated as its template, then filled in with
+    them; a value that is itself a message (a field's label, an inner refusal) is translated
+    too, and any other (a number, a title, a status code) is no msgid and stays as it is."""
+    if not message:
+        return message  # gettext("") is the catalog's header
+    catalog = _translations()
+    if isinstance(message, Message):
+        values = {
+            name: translated(value) if isinstance(value, str) else value
+            for name, value in message.values.items()
+        }
+        return str(catalog.ugettext(message.template) % values)
+    return str(catalog.ugettext(message))
+
+
+def translated_fields(fields: Mapping[str, str]) -> dict[str, str]:
+    """A refusal's per-field messages, each in the page's language."""
+    return {name: translated(message) for name, message in fields.items()}

@@ -34,7 +34,7 @@ from furusato.models import Donation
 from furusato.payments import get_gateway
 from furusato.services import charges, donation_mail, donations, reconcile
 from furusato.services.errors import ServiceError
-from furusato.web.extensions import limiter
+from furusato.web.extensions import limiter, translated, translated_fields
 from furusato.web.guards import public
 
 bp = Blueprint("giving", __name__)
@@ -119,11 +119,11 @@ def give(project_id: int) -> ResponseReturnValue:
                 user_id=_donor_id(),
             )
         except ServiceError as exc:
-            for name, message in exc.fields.items():
+            for name, message in translated_fields(exc.fields).items():
                 target = getattr(form, "tier" if name == "tier_id" else name, None)
                 if target is not None:
                     target.errors = [*target.errors, message]
-            flash(exc.message, "error")
+            flash(translated(exc.message), "error")
             status = exc.status
         else:
             return redirect(url_for("giving.donation", token=made.access_token), 303)
@@ -200,7 +200,7 @@ def pay(token: str) -> ResponseReturnValue:
     try:
         outcome = charges.pay(found.id, method)
     except ServiceError as exc:
-        return {"status": "error", "message": exc.message}, exc.status
+        return {"status": "error", "message": translated(exc.message)}, exc.status
     return _json(outcome)
 
 
@@ -220,7 +220,7 @@ def status(token: str) -> ResponseReturnValue:
 def _json(outcome: charges.PayOutcome) -> dict[str, object]:
     return {
         "status": outcome.status,
-        "message": outcome.message,
+        "message": translated(outcome.message),
         "client_secret": outcome.client_secret,
         "tax_year": outcome.tax_year,
         "setup_secret": outcome.setup_secret,

@@ -16,6 +16,7 @@ from furusato.domain.money import to_jst, utcnow
 from furusato.domain.onestop import application_deadline, notification_deadline
 from furusato.services import onestop, onestop_export
 from furusato.services.errors import Conflict, ValidationFailed
+from furusato.web.extensions import translated
 from furusato.web.guards import role_required
 from furusato.web.staff import bp
 
@@ -105,7 +106,7 @@ def onestop_record(application_id: int) -> ResponseReturnValue:
             )
         except (ValidationFailed, Conflict) as exc:
             form.my_number.data = ""
-            flash(exc.message, "error")
+            flash(translated(exc.message), "error")
             return _detail(application_id, record_form=form), exc.status
         if result.status == "late":
             flash(_("期限後に届いたため「期限後」として記録し、寄附者に通知しました。"), "error")
@@ -130,7 +131,7 @@ def onestop_change(application_id: int) -> ResponseReturnValue:
                 ip_address=request.remote_addr or "",
             )
         except (ValidationFailed, Conflict) as exc:
-            flash(exc.message, "error")
+            flash(translated(exc.message), "error")
             return _detail(application_id, change_form=form), exc.status
         flash(_("変更を反映しました。"), "success")
         return redirect(url_for("staff.onestop_application", application_id=application_id))

@@ -17,6 +17,7 @@ from wtforms.validators import DataRequired, Optional
 from furusato.domain.money import to_jst, utcnow
 from furusato.services import payouts
 from furusato.services.errors import ServiceError
+from furusato.web.extensions import translated, translated_fields
 from furusato.web.guards import role_required
 from furusato.web.staff import bp
 
@@ -86,11 +87,11 @@ def payout_prepare(payout_id: int) -> ResponseReturnValue:
             ip_address=request.remote_addr or "",
         )
     except ServiceError as exc:
-        for name, message in exc.fields.items():
+        for name, message in translated_fields(exc.fields).items():
             field = getattr(form, name, None)
             if field is not None:
                 field.errors = [*field.errors, message]
-        flash(exc.message, "error")
+        flash(translated(exc.message), "error")
         return _detail(payout_id, form), exc.status
     flash(_("支払いを準備済みにしました。別の職員が承認します。"), "success")
     return redirect(url_for("staff.payout_detail", payout_id=payout_id))
@@ -104,7 +105,7 @@ def payout_approve(payout_id: int) -> ResponseReturnValue:
     try:
         payouts.approve(payout_id, current_user, ip_address=request.remote_addr or "")
     except ServiceError as exc:
-        flash(exc.message, "error")
+        flash(translated(exc.message), "error")
         return _detail(payout_id), exc.status
     flash(_("支払いを承認しました。"), "success")
     return redirect(url_for("staff.payout_detail", payout_id=payout_id))
@@ -122,7 +123,7 @@ def payouts_export() -> ResponseReturnValue:
             current_user, form.transfer_date.data, ip_address=request.remote_addr or ""
         )
     except ServiceError as exc:
-        flash(exc.message, "error")
+        flash(translated(exc.message), "error")
         return redirect(url_for("staff.payouts_list"))
     flash(_("振込データ %(id)s を作成しました。", id=batch_id), "success")
     return redirect(url_for("staff.payouts_list"))
@@ -160,7 +161,7 @@ def payout_batch_paid(batch_id: int) -> ResponseReturnValue:
             batch_id, current_user, form.paid_on.data, ip_address=request.remote_addr or ""
         )
     except ServiceError as exc:
-        flash(exc.message, "error")
+        flash(translated(exc.message), "error")
     else:
         flash(_("振込データ %(id)s を支払済みにしました。", id=batch_id), "success")
     return redirect(url_for("staff.payouts_list"))

@@ -15,6 +15,7 @@ from furusato.models import Receipt
 from furusato.services import receipts
 from furusato.services.errors import NotFound, ServiceError
 from furusato.services.uow import UnitOfWork
+from furusato.web.extensions import translated
 from furusato.web.guards import role_required
 from furusato.web.staff import bp
 
@@ -61,7 +62,7 @@ def receipt_correct(receipt_id: int) -> ResponseReturnValue:
                 ip_address=request.remote_addr or "",
             )
         except ServiceError as exc:
-            flash(exc.message, "error")
+            flash(translated(exc.message), "error")
         else:
             flash(_("旧証明書を無効にし、新しい証明書を発行しました。"), "success")
             return redirect(url_for("staff.receipt_detail", receipt_id=new_id))

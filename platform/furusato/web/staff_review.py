@@ -13,6 +13,7 @@ from furusato.domain.local_products import label as local_label
 from furusato.domain.states import CampaignStatus
 from furusato.services import projects, review
 from furusato.services.errors import ServiceError
+from furusato.web.extensions import translated
 from furusato.web.guards import role_required
 from furusato.web.project_forms import EmptyForm, NoteForm, RateForm, ReasonForm
 from furusato.web.staff import bp
@@ -57,7 +58,7 @@ def approve_project(project_id: int) -> ResponseReturnValue:
         try:
             review.approve(current_user, project_id, form.note.data or "", ip_address=_ip())
         except ServiceError as exc:
-            flash(exc.message, "error")
+            flash(translated(exc.message), "error")
             return _review_page(project_id, exc.status)
         flash(gettext("採択しました。開始日時に公開されます。"), "success")
         return redirect(url_for("staff.review_queue"))
@@ -72,7 +73,7 @@ def reject_project(project_id: int) -> ResponseReturnValue:
         try:
             review.reject(current_user, project_id, form.reason.data or "", ip_address=_ip())
         except ServiceError as exc:
-            flash(exc.message, "error")
+            flash(translated(exc.message), "error")
             return _review_page(project_id, exc.status)
         flash(gettext("差し戻しました。理由は事業者に表示されます。"), "success")
         return redirect(url_for("staff.review_queue"))
@@ -90,7 +91,7 @@ def set_rate(project_id: int) -> ResponseReturnValue:
                 current_user, project_id, form.subsidy_rate_percent.data, ip_address=_ip()
             )
         except ServiceError as exc:
-            flash(exc.message, "error")
+            flash(translated(exc.message), "error")
         else:
             flash(gettext("補助率を変更しました。目標額と上限額を再計算しました。"), "success")
     else:
@@ -126,7 +127,7 @@ def pause_campaign(project_id: int) -> ResponseReturnValue:
         try:
             review.pause(current_user, project_id, form.reason.data or "", ip_address=_ip())
         except ServiceError as exc:
-            flash(exc.message, "error")
+            flash(translated(exc.message), "error")
         else:
             flash(gettext("一時停止しました。"), "success")
     return redirect(url_for("staff.campaigns"))
@@ -139,7 +140,7 @@ def resume_campaign(project_id: int) -> ResponseReturnValue:
         try:
             review.resume(current_user, project_id, ip_address=_ip())
         except ServiceError as exc:
-            flash(exc.message, "error")
+            flash(translated(exc.message), "error")
         else:
             flash(gettext("再開しました。"), "success")
     return redirect(url_for("staff.campaigns"))

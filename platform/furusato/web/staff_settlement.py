@@ -13,6 +13,7 @@ from furusato.domain.money import to_jst, utcnow
 from furusato.domain.settlement import fiscal_year
 from furusato.services import reports, settlement, settlement_status
 from furusato.services.errors import ServiceError
+from furusato.web.extensions import translated
 from furusato.web.guards import role_required
 from furusato.web.staff import bp
 
@@ -39,7 +40,7 @@ def settlement_retry(project_id: int) -> ResponseReturnValue:
         try:
             n = settlement.retry_failed(project_id, current_user, request.remote_addr or "")
         except ServiceError as exc:
-            flash(exc.message, "error")
+            flash(translated(exc.message), "error")
         else:
             flash(_("失敗した %(n)s 件を再実行に回しました。", n=n), "success")
     return redirect(url_for("staff.settlements"))
@@ -52,7 +53,7 @@ def settlement_reconcile(project_id: int) -> ResponseReturnValue:
         try:
             queued = settlement_status.request_reconciliation(project_id, current_user.id)
         except ServiceError as exc:
-            flash(exc.message, "error")
+            flash(translated(exc.message), "error")
         else:
             flash(
                 _("照合を依頼しました。結果はこのページに表示されます。")
