@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import gettext
 import io
 import re
@@ -229,3 +230,94 @@ def test_language_switch_sets_the_cookie_both_ways(client: FlaskClient, db: Sess
     assert "Log in" in region(get(client, "/login"), "nav")
     client.post("/lang/ja", data={"next": "/login"})
     assert "ログイン" in region(get(client, "/login"), "nav")
+
+
+# --- the services' messages --------------------------------------------------------------------
+
+SERVICE_SOURCES = ("platform/furusato/services", "platform/furusato/domain")
+# A field message that services/donations.py (the performance work's file) still writes
+# without N_: nothing extracts it, so English pages show it in Japanese. It leaves this set once
+# it is wrapped in N_ and `make translations` has its English; the test says when.
+NOT_YET_MARKED = {("platform/furusato/services/donations.py", "受付可能額を超えています。")}
+FSTRING = "<f-string>"
+
+
+def _name(node: ast.expr) -> str | None:
+    return getattr(node, "id", None) or getattr(node, "attr", None)
+
+
+def _literal(node: ast.expr | None) -> str | None:
+    """The text of "…" or of N_("…", …); None for a message computed elsewhere."""
+    if isinstance(node, ast.Call) and _name(node.func) == "N_" and node.args:
+        node = node.args[0]
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return node.value
+    return None
+
+
+def service_messages() -> list[tuple[str, int, str]]:
+    """(path, line, text) of every literal message given to a ServiceError class (found by
+    walking the class definitions) under services/ and domain/: its message, and the Japanese
+    values of a literal `fields` dict (English values there are codes for API clients). A
+    message written as an f-string is listed with the text FSTRING."""
+    trees = {
+        path.relative_to(i18n.ROOT).as_posix(): ast.parse(path.read_text(encoding="utf-8"))
+        for source in SERVICE_SOURCES
+        for path in sorted((i18n.ROOT / source).rglob("*.py"))
+    }
+    errors = {"ServiceError"}
+    while True:
+        found = {
+            node.name
+            for tree in trees.values()
+            for node in ast.walk(tree)
+            if isinstance(node, ast.ClassDef) and errors & {_name(b) for b in node.bases}
+        }
+        if found <= errors:
+            break
+        errors |= found
+    out = []
+    for path, tree in trees.items():
+        for node in ast.walk(tree):
+            if not (isinstance(node, ast.Call) and _name(node.func) in errors):
+                continue
+            keywords = {k.arg: k.value for k in node.keywords}
+            message = node.args[0] if node.args else keywords.get("message")
+            texts = [FSTRING if isinstance(message, ast.JoinedStr) else _literal(message)]
+            fields = keywords.get("fields")
+            if isinstance(fields, ast.Dict):
+                texts += [t for t in map(_literal, fields.values) if t and JAPANESE.search(t)]
+            out += [(path, node.lineno, text) for text in texts if text]
+    return out
+
+
+def test_every_service_message_has_an_english_translation(english: Catalog) -> None:
+    """Every literal message a service or the domain refuses with has an English msgstr, so no
+    refusal reaches an English page in Japanese. A message the extractor does not see (a new
+    ServiceError class missing from scripts/i18n.py's KEYWORDS, a field message without N_)
+    fails here, naming where it is written."""
+    messages = service_messages()
+    assert len(messages) > 100, "the walk found too few raise sites: has the code moved?"
+    fstrings = [f"{path}:{line}" for path, line, text in messages if text == FSTRING]
+    assert not fstrings, (
+        "an f-string message cannot be translated; write N_('…%(name)s…', name=value): "
+        + ", ".join(fstrings)
+    )
+    missing: dict[tuple[str, str], int] = {}
+    for path, line, text in messages:
+        entry = english.get(text)
+        if entry is None or entry.fuzzy or not all(s.strip() for s in strings(entry)):
+            missing.setdefault((path, text), line)
+    untranslated = [
+        f"{path}:{line}: {text!r}"
+        for (path, text), line in sorted(missing.items())
+        if (path, text) not in NOT_YET_MARKED
+    ]
+    assert not untranslated, (
+        f"{len(untranslated)} service message(s) without an English translation:\n  "
+        + "\n  ".join(untranslated)
+        + "\nMark a constant or a field message with N_ (furusato.services.errors), add a new "
+        "ServiceError class to KEYWORDS in scripts/i18n.py, then: " + HOW_TO_FIX
+    )
+    done = sorted(NOT_YET_MARKED - missing.keys())
+    assert not done, f"translated now: remove {done} from NOT_YET_MARKED"
