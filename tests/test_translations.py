@@ -192,7 +192,7 @@ def test_login_page_in_english_with_the_cookie(client: FlaskClient, db: Session)
     assert not JAPANESE.search(nav), nav
     assert "Email address" in main and "Password" in main and "No account yet?" in main
     assert not JAPANESE.search(main), main
-    assert 'lang="ja">日本語</button>' in page
+    assert 'href="/lang/ja?next=/login" lang="ja" hreflang="ja" rel="nofollow">日本語</a>' in page
 
 
 def test_projects_page_in_english_with_the_cookie(client: FlaskClient, db: Session) -> None:
@@ -216,20 +216,38 @@ def test_pages_are_japanese_without_a_cookie(client: FlaskClient, db: Session) -
     nav = region(login_page, "nav")
     assert "ログイン" in nav and "新規登録" in nav and "Log in" not in nav
     assert "メールアドレス" in region(login_page, "main")
-    assert 'lang="en">English</button>' in login_page
+    assert (
+        'href="/lang/en?next=/login" lang="en" hreflang="en" rel="nofollow">English</a>'
+        in login_page
+    )
     projects = get(client, "/projects")
     assert "プロジェクト一覧" in projects and "キーワード" in projects
     assert "All projects" not in projects
 
 
 def test_language_switch_sets_the_cookie_both_ways(client: FlaskClient, db: Session) -> None:
-    """POST /lang/en stores the choice and returns to the page, which is then English; POST
-    /lang/ja switches back."""
-    response = client.post("/lang/en", data={"next": "/login"})
+    """The header's link GET /lang/en stores the choice and returns to the page, which is then
+    English; GET /lang/ja switches back. A `next` off the site returns to the home page."""
+    response = client.get("/lang/en?next=/login")
     assert response.status_code == 302 and response.headers["Location"].endswith("/login")
     assert "Log in" in region(get(client, "/login"), "nav")
-    client.post("/lang/ja", data={"next": "/login"})
+    client.get("/lang/ja?next=/login")
     assert "ログイン" in region(get(client, "/login"), "nav")
+    away = client.get("/lang/en?next=https://evil.example/")
+    assert away.status_code == 302 and away.headers["Location"] in ("/", "http://localhost/")
+
+
+def test_a_visitor_without_a_session_reads_public_pages_without_getting_one(
+    client: FlaskClient, db: Session
+) -> None:
+    """The language switch is a link, not a form: public pages carry no CSRF token for a
+    visitor who has no session, so reading them sets no cookie (nothing to sign per visitor)."""
+    project = make_project(db)
+    for url in ("/", "/projects", f"/projects/{project.id}", "/login"):
+        response = client.get(url)
+        assert response.status_code == 200, url
+        assert "Set-Cookie" not in response.headers, (url, response.headers["Set-Cookie"])
+        assert 'name="csrf_token"' not in response.get_data(as_text=True) or url == "/login"
 
 
 # --- the services' messages --------------------------------------------------------------------

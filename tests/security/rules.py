@@ -96,7 +96,7 @@ RULES: dict[str, Rule] = {
     "GET /signup": R(ok=(200,)),
     "POST /signup": R(ok=(200,)),
     "POST /logout": R(ok=(302,)),
-    "POST /lang/<code>": R(ok=(302,), params={"code": "locale"}, form={"next": "/projects"}),
+    "GET /lang/<code>": R(ok=(302,), params={"code": "locale"}, query="next=/projects"),
     "POST /webhooks/stripe": R(ok=(400,)),  # unsigned
     # --- giving and the donor's documents --------------------------------------------------
     "GET /donations/<token>": R(ok=(200,), open_because=TOKEN, capability=True),

@@ -108,12 +108,16 @@ def logout() -> ResponseReturnValue:
 logout.access_roles = ("donor", "business", "staff")  # type: ignore[attr-defined,unused-ignore]
 
 
-@bp.route("/lang/<code>", methods=["POST"])
+@bp.get("/lang/<code>")
 @public
 def set_language(code: str) -> ResponseReturnValue:
+    """The header's language link. A GET, like a link to another edition of the site: it sets
+    only this browser's display preference (no account data), so a third party making a visitor
+    follow it can at most show that visitor the other language. As a link it needs no CSRF
+    token, so a page for a visitor without a session does not have to create one."""
     if code not in SUPPORTED_LOCALES:
         code = "ja"
-    response = make_response(redirect(safe_next(request.form.get("next"), "/")))
+    response = make_response(redirect(safe_next(request.args.get("next"), "/")))
     response.set_cookie("lang", code, max_age=365 * 24 * 3600, samesite="Lax", httponly=True)
     return response
 
