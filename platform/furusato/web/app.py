@@ -104,27 +104,29 @@ def build_app(overrides: dict[str, Any] | None = None) -> Flask:
         if any("\x00" in v for vs in values for v in vs) or "\x00" in request.path:
             abort(400)
 
-    @app.after_request
-    def _security_headers(response: Response) -> Response:
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("X-Frame-Options", "DENY")
-        response.headers.setdefault("Referrer-Policy", "same-origin")
-        if response.headers.get("Content-Disposition", "").startswith("attachment"):
-            # Downloads carry personal or bank data: never kept by a browser or proxy cache.
-            response.headers.setdefault("Cache-Control", "private, no-store")
-        js_origin = _origin(settings.stripe_js_url)
-        api_origin = _origin(settings.stripe_api_base or "https://api.stripe.com")
-        response.headers.setdefault(
-            "Content-Security-Policy",
+    js_origin = _origin(settings.stripe_js_url)
+    api_origin = _origin(settings.stripe_api_base or "https://api.stripe.com")
+    headers = {  # the same on every response: written once
+        "X-Content-Type-Options": "nosniff",
+        "X-Frame-Options": "DENY",
+        "Referrer-Policy": "same-origin",
+        "Content-Security-Policy": (
             "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
             f"script-src 'self' {js_origin}; connect-src 'self' {api_origin} {js_origin}; "
             f"frame-src {js_origin} {api_origin}; object-src 'none'; base-uri 'self'; "
-            "form-action 'self'",
-        )
-        if settings.is_production:
-            response.headers.setdefault(
-                "Strict-Transport-Security", "max-age=31536000; includeSubDomains"
-            )
+            "form-action 'self'"
+        ),
+    }
+    if settings.is_production:
+        headers["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
+
+    @app.after_request
+    def _security_headers(response: Response) -> Response:
+        for name, value in headers.items():
+            response.headers.setdefault(name, value)
+        if response.headers.get("Content-Disposition", "").startswith("attachment"):
+            # Downloads carry personal or bank data: never kept by a browser or proxy cache.
+            response.headers.setdefault("Cache-Control", "private, no-store")
         return response
 
     return app

@@ -23,6 +23,15 @@ SUPPORTED_LOCALES = ("ja", "en")
 
 
 def select_locale() -> str:
+    """The request's language, chosen once (flask-babel, the templates' globals and the page
+    cache's keys all ask; each asking again would read the cookie and load the user again)."""
+    chosen: str | None = g.get("_locale")
+    if chosen is None:
+        chosen = g._locale = _chosen_locale()
+    return chosen
+
+
+def _chosen_locale() -> str:
     chosen = request.cookies.get("lang")
     if chosen in SUPPORTED_LOCALES:
         return chosen
