@@ -34,7 +34,7 @@ from furusato.models import Donation, PaymentAttempt
 from furusato.payments import ChargeResult, GatewayUnavailable, get_gateway
 from furusato.services import audit, donation_mail
 from furusato.services.donations import TAKE_UNIT, DonationView
-from furusato.services.errors import Conflict, NotFound
+from furusato.services.errors import N_, Conflict, NotFound
 from furusato.services.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -42,18 +42,24 @@ log = logging.getLogger(__name__)
 LIVE = (AttemptStatus.STARTED, AttemptStatus.UNKNOWN, AttemptStatus.REQUIRES_ACTION)
 
 _DECLINES = {
-    "card_declined": "カードが承認されませんでした。別のカードをお試しいただくか、カード会社にお問い合わせください。",
-    "insufficient_funds": "カードのご利用可能額が不足しています。別のカードをお試しください。",
-    "expired_card": "カードの有効期限が切れています。別のカードをお試しください。",
-    "incorrect_cvc": "セキュリティコードが正しくありません。ご確認のうえ、もう一度お試しください。",
-    "incorrect_number": "カード番号が正しくありません。ご確認のうえ、もう一度お試しください。",
-    "payment_intent_authentication_failure": "本人認証（3Dセキュア）が完了しませんでした。もう一度お試しいただくか、別のカードをお使いください。",
+    "card_declined": N_(
+        "カードが承認されませんでした。別のカードをお試しいただくか、カード会社にお問い合わせください。"
+    ),
+    "insufficient_funds": N_("カードのご利用可能額が不足しています。別のカードをお試しください。"),
+    "expired_card": N_("カードの有効期限が切れています。別のカードをお試しください。"),
+    "incorrect_cvc": N_(
+        "セキュリティコードが正しくありません。ご確認のうえ、もう一度お試しください。"
+    ),
+    "incorrect_number": N_("カード番号が正しくありません。ご確認のうえ、もう一度お試しください。"),
+    "payment_intent_authentication_failure": N_(
+        "本人認証（3Dセキュア）が完了しませんでした。もう一度お試しいただくか、別のカードをお使いください。"
+    ),
 }
 DEFAULT_DECLINE = _DECLINES["card_declined"]
-CHECKING = (
+CHECKING = N_(
     "決済の結果を確認しています。このままお待ちください（二重に請求されることはありません）。"
 )
-EXPIRED = "お申し込みの有効期限が切れました。お手数ですが、もう一度お申し込みください。"
+EXPIRED = N_("お申し込みの有効期限が切れました。お手数ですが、もう一度お申し込みください。")
 
 
 def decline_message(code: str) -> str:

@@ -26,7 +26,7 @@ from furusato.models import Donation, Project, Receipt, Shipment, Tier
 from furusato.payments import GatewayUnavailable, get_gateway
 from furusato.services import addresses
 from furusato.services.accounts import normalise_email
-from furusato.services.errors import Conflict, NotFound, ServiceError, ValidationFailed
+from furusato.services.errors import N_, Conflict, NotFound, ServiceError, ValidationFailed
 from furusato.services.uow import UnitOfWork
 
 
@@ -96,15 +96,15 @@ def _check_details(donor: DonorDetails, onestop: bool) -> tuple[DonorDetails, ad
     }
     for name, value in required.items():
         if not (value or "").strip():
-            fields[name] = "入力してください。"
+            fields[name] = N_("入力してください。")
     email = ""
     try:
         email = normalise_email(donor.email or "")
     except ValidationFailed:
-        fields["email"] = "メールアドレスの形式が正しくありません。"
+        fields["email"] = N_("メールアドレスの形式が正しくありません。")
     phone_digits = "".join(c for c in donor.phone or "" if c.isdigit())
     if donor.phone and not 10 <= len(phone_digits) <= 11:
-        fields["phone"] = "電話番号は10〜11桁で入力してください。"
+        fields["phone"] = N_("電話番号は10〜11桁で入力してください。")
     place: addresses.Address | None = None
     try:
         place = addresses.lookup(donor.postal_code)
@@ -112,13 +112,13 @@ def _check_details(donor: DonorDetails, onestop: bool) -> tuple[DonorDetails, ad
         fields.update(exc.fields)
     if onestop:
         if donor.birth_date is None:
-            fields["birth_date"] = "ワンストップ特例の申請には生年月日が必要です。"
+            fields["birth_date"] = N_("ワンストップ特例の申請には生年月日が必要です。")
         elif donor.birth_date >= date.today():
-            fields["birth_date"] = "生年月日が正しくありません。"
+            fields["birth_date"] = N_("生年月日が正しくありません。")
         if donor.gender not in ("male", "female"):
-            fields["gender"] = "ワンストップ特例の申請には性別の選択が必要です。"
+            fields["gender"] = N_("ワンストップ特例の申請には性別の選択が必要です。")
     elif donor.gender not in (None, "", "male", "female"):
-        fields["gender"] = "性別の値が正しくありません。"
+        fields["gender"] = N_("性別の値が正しくありません。")
     if fields or place is None:
         raise ValidationFailed("入力内容をご確認ください。", fields=fields)
     clean = DonorDetails(
@@ -233,7 +233,7 @@ def _reserve(
             raise Conflict(
                 "申し訳ありません。このコースは受付数の上限に達しました。",
                 code="sold_out",
-                fields={"tier_id": "受付終了"},
+                fields={"tier_id": N_("受付終了")},
             )
     room = session.execute(
         text(
@@ -248,7 +248,7 @@ def _reserve(
             "このプロジェクトは現在寄附を受け付けていないか、目標上限に達しました。"
             "金額を減らすか、別のプロジェクトをご検討ください。",
             code="not_accepting",
-            fields={"amount_yen": "受付可能額を超えています。"},
+            fields={"amount_yen": N_("受付可能額を超えています。")},
         )
 
 
