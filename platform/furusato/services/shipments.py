@@ -125,7 +125,7 @@ def shipping_list(
             query = query.where(Shipment.status == status)
         rows = [_row(shipment, gift) for shipment, gift in s.execute(query).all()]
         tiers = [
-            (t.id, t.gift_name or f"{t.amount_yen:,}円")
+            (t.id, t.gift_name or N_("%(amount)s円", amount=format(t.amount_yen, ",")))
             for t in s.scalars(
                 select(Tier).where(Tier.project_id == project_id).order_by(Tier.position)
             )
@@ -224,7 +224,8 @@ def mark_sent(
 class UploadReport:
     applied: list[int] = field(default_factory=list)
     unchanged: list[int] = field(default_factory=list)
-    failures: list[tuple[int, str, str]] = field(default_factory=list)  # line, id, reason
+    # line, id, reason: the reason is a msgid (N_), translated where the page shows it
+    failures: list[tuple[int, str, str]] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -240,7 +241,7 @@ def import_sent(
     try:
         rows = shipping_csv.parse_upload(data)
     except shipping_csv.UnreadableFile as exc:
-        report.failures.append((1, "", str(exc)))
+        report.failures.append((1, "", exc.message))
         return report
     with UnitOfWork() as uow:
         s = uow.session
@@ -258,33 +259,35 @@ def import_sent(
             carrier = row.carrier or default_carrier.strip()
             if not row.shipment_id.isdigit():
                 report.failures.append(
-                    (row.line, row.shipment_id, "お客様管理番号が数字ではありません。")
+                    (row.line, row.shipment_id, N_("お客様管理番号が数字ではありません。"))
                 )
                 continue
             shipment = found.get(int(row.shipment_id))
             if shipment is None or shipment.project_id != project_id:
                 report.failures.append(
-                    (row.line, row.shipment_id, "このプロジェクトの配送ではありません。")
+                    (row.line, row.shipment_id, N_("このプロジェクトの配送ではありません。"))
                 )
                 continue
             if shipment.id in seen:
-                report.failures.append((row.line, row.shipment_id, "同じ配送が複数行にあります。"))
+                report.failures.append(
+                    (row.line, row.shipment_id, N_("同じ配送が複数行にあります。"))
+                )
                 continue
             seen.add(shipment.id)
             errors = _validate(carrier, row.tracking_number)
-            if errors:
-                report.failures.append((row.line, row.shipment_id, " ".join(errors.values())))
+            if errors:  # one failure per problem: each is a message of its own
+                report.failures += [(row.line, row.shipment_id, e) for e in errors.values()]
                 continue
             if shipment.status == ShipmentStatus.SENT and (
                 shipment.carrier,
                 shipment.tracking_number,
             ) != (carrier, row.tracking_number):
                 report.failures.append(
-                    (row.line, row.shipment_id, "既に別の伝票番号で発送済みです。")
+                    (row.line, row.shipment_id, N_("既に別の伝票番号で発送済みです。"))
                 )
                 continue
             if shipment.status == ShipmentStatus.CANCELED:
-                report.failures.append((row.line, row.shipment_id, "取り消された配送です。"))
+                report.failures.append((row.line, row.shipment_id, N_("取り消された配送です。")))
                 continue
             plan.append((shipment, carrier, row.tracking_number))
         if report.failures:

@@ -16,18 +16,22 @@ import io
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from furusato.domain.messages import N_
+
+# The file keeps these Japanese names (carriers' tools map them); each is also a msgid, so a
+# page that names a column (a character Shift_JIS lacks) names it in the page's language.
 HEADER = [
-    "お客様管理番号",
-    "お届け先名",
-    "お届け先郵便番号",
-    "お届け先住所",
-    "お届け先電話番号",
-    "品名",
-    "数量",
-    "お届け予定月",
-    "ご依頼主名",
-    "運送会社",
-    "伝票番号",
+    N_("お客様管理番号"),
+    N_("お届け先名"),
+    N_("お届け先郵便番号"),
+    N_("お届け先住所"),
+    N_("お届け先電話番号"),
+    N_("品名"),
+    N_("数量"),
+    N_("お届け予定月"),
+    N_("ご依頼主名"),
+    N_("運送会社"),
+    N_("伝票番号"),
 ]
 ID_COLUMNS = ("お客様管理番号", "shipment_id")
 CARRIER_COLUMNS = ("運送会社", "carrier")
@@ -102,7 +106,11 @@ def unencodable(rows: Iterable[Sequence[str]]) -> list[Substitution]:
 
 
 class UnreadableFile(ValueError):
-    pass
+    """The upload cannot be read as a table; `message` (Japanese, a msgid) says why."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
 
 
 def decode(data: bytes) -> str:
@@ -115,7 +123,7 @@ def decode(data: bytes) -> str:
         except UnicodeDecodeError:
             continue
     raise UnreadableFile(
-        "文字コードを判別できません（UTF-8 または Shift_JIS で保存してください）。"
+        N_("文字コードを判別できません（UTF-8 または Shift_JIS で保存してください）。")
     )
 
 
@@ -140,13 +148,13 @@ def parse_upload(data: bytes) -> list[UploadRow]:
     reader = csv.reader(io.StringIO(decode(data)))
     rows = list(reader)
     if not rows:
-        raise UnreadableFile("ファイルが空です。")
+        raise UnreadableFile(N_("ファイルが空です。"))
     header = rows[0]
     id_col = _column(header, ID_COLUMNS)
     tracking_col = _column(header, TRACKING_COLUMNS)
     carrier_col = _column(header, CARRIER_COLUMNS)
     if id_col is None or tracking_col is None:
-        raise UnreadableFile("見出し行に「お客様管理番号」と「伝票番号」の列が必要です。")
+        raise UnreadableFile(N_("見出し行に「お客様管理番号」と「伝票番号」の列が必要です。"))
 
     def cell(row: list[str], col: int | None) -> str:
         return row[col].strip() if col is not None and col < len(row) else ""

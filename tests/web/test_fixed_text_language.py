@@ -1,0 +1,95 @@
+"""Fixed text the code writes, not what people entered, reaches a page in the page's language;
+a Japanese page keeps the Japanese, and project content stays as its business wrote it."""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+from flask.testing import FlaskClient
+from sqlalchemy.orm import Session
+
+from tests.conftest import login
+from tests.factories import make_project, make_user
+from tests.integration.test_shipments import make_shipment
+from tests.test_translations import JAPANESE, region
+
+
+def _page(client: FlaskClient, url: str, status: int = 200, **kw: Any) -> str:
+    response = client.post(url, **kw) if kw else client.get(url)
+    assert response.status_code == status, (url, response.status_code)
+    return response.get_data(as_text=True)
+
+
+def _upload(client: FlaskClient, project_id: int, body: bytes) -> str:
+    return _page(
+        client,
+        f"/business/projects/{project_id}/shipments/upload",
+        422,
+        data={"file": (io.BytesIO(body), "b2.csv")},
+        content_type="multipart/form-data",
+    )
+
+
+# --- the shipping CSV ---------------------------------------------------------------------------
+
+
+def test_shipping_upload_row_failures_follow_the_language(client: FlaskClient, db: Session) -> None:
+    """Each failing row's reason is a message: a tracking number and a carrier both wrong on one
+    row are two reasons, each in the page's language, like an id that is not a number."""
+    owner = make_user(db, "business")
+    project = make_project(db, owner.business)
+    shipment = make_shipment(db, project)
+    body = f"お客様管理番号,運送会社,伝票番号\r\n{shipment.id},,x\r\nABC,ヤマト運輸,1111-2222\r\n"
+    login(client, owner)
+    japanese = region(_upload(client, project.id, body.encode("cp932")), "div", role="alert")
+    assert (
+        f"2行目（お客様管理番号 {shipment.id}）: 運送会社を40文字以内で入力してください。"
+        in japanese
+    )
+    assert (
+        f"2行目（お客様管理番号 {shipment.id}）: 伝票番号は英数字とハイフン4〜40文字です。"
+        in japanese
+    )
+    assert "3行目（お客様管理番号 ABC）: お客様管理番号が数字ではありません。" in japanese
+    client.set_cookie("lang", "en")
+    english = region(_upload(client, project.id, body.encode("cp932")), "div", role="alert")
+    assert f"Line 2 (customer reference {shipment.id}): Please enter the carrier" in english
+    assert "Line 3 (customer reference ABC): The customer reference number is not a number." in (
+        english
+    )
+    assert not JAPANESE.search(english), english
+
+
+def test_unreadable_shipping_file_follows_the_language(client: FlaskClient, db: Session) -> None:
+    """A file without the needed columns, or one that is empty, is refused as a whole: line 1
+    and the reason, in the page's language."""
+    owner = make_user(db, "business")
+    project = make_project(db, owner.business)
+    login(client, owner)
+    no_columns = "品名,数量\r\nタオル,1\r\n".encode("cp932")
+    japanese = region(_upload(client, project.id, no_columns), "div", role="alert")
+    assert "1行目: 見出し行に「お客様管理番号」と「伝票番号」の列が必要です。" in japanese
+    client.set_cookie("lang", "en")
+    english = region(_upload(client, project.id, no_columns), "div", role="alert")
+    assert "Line 1: The header row needs a customer reference number column" in english
+    assert not JAPANESE.search(english), english
+    unreadable = b"\x81\xff\xfe" * 10  # neither UTF-8 nor CP932
+    english = region(_upload(client, project.id, unreadable), "div", role="alert")
+    assert "The file's character encoding could not be recognized" in english
+    assert not JAPANESE.search(english), english
+
+
+def test_shift_jis_warning_names_the_column_in_the_page_language(
+    client: FlaskClient, db: Session
+) -> None:
+    """A character Shift_JIS lacks is reported with its column: the CSV's own Japanese name on
+    a Japanese page, its English name on an English one (the character itself is data)."""
+    owner = make_user(db, "business")
+    project = make_project(db, owner.business)
+    shipment = make_shipment(db, project, ship_name="𠮷田 花子")
+    login(client, owner)
+    url = f"/business/projects/{project.id}/shipments"
+    assert f"配送 {shipment.id} の お届け先名: 𠮷" in _page(client, url)
+    client.set_cookie("lang", "en")
+    assert f"Shipment {shipment.id}, Recipient name: 𠮷" in _page(client, url)
