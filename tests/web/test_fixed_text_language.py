@@ -4,15 +4,23 @@ a Japanese page keeps the Japanese, and project content stays as its business wr
 from __future__ import annotations
 
 import io
+import json
+import re
 from typing import Any
 
 from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
+from furusato.config import PROJECT_ROOT
 from tests.conftest import login
-from tests.factories import make_project, make_user
+from tests.factories import make_donation, make_project, make_user
 from tests.integration.test_shipments import make_shipment
 from tests.test_translations import JAPANESE, region
+
+MESSAGES = re.compile(
+    r'<script type="application/json" id="giving-messages">(.*?)</script>', re.DOTALL
+)
+GIVING_JS = PROJECT_ROOT / "platform" / "furusato" / "web" / "static" / "giving.js"
 
 
 def _page(client: FlaskClient, url: str, status: int = 200, **kw: Any) -> str:
@@ -93,3 +101,48 @@ def test_shift_jis_warning_names_the_column_in_the_page_language(
     assert f"配送 {shipment.id} の お届け先名: 𠮷" in _page(client, url)
     client.set_cookie("lang", "en")
     assert f"Shipment {shipment.id}, Recipient name: 𠮷" in _page(client, url)
+
+
+# --- the giving script's sentences --------------------------------------------------------------
+
+
+def _script_messages(page: str) -> dict[str, str]:
+    found = MESSAGES.search(page)
+    assert found, "the page carries no #giving-messages element"
+    messages: dict[str, str] = json.loads(found.group(1))
+    return messages
+
+
+def test_giving_script_has_no_text_of_its_own() -> None:
+    """giving.js holds no Japanese: every sentence it shows is a key it reads from the page."""
+    script = GIVING_JS.read_text(encoding="utf-8")
+    assert not JAPANESE.search(script), JAPANESE.findall(script)
+    assert 't("network")' in script and 'getElementById("giving-messages")' in script
+
+
+def test_giving_pages_carry_the_script_sentences_in_the_page_language(
+    client: FlaskClient, db: Session
+) -> None:
+    """The give form and the payment page write the script's sentences into the JSON element it
+    reads: Japanese by default, English with the cookie, a value for every key it uses."""
+    project = make_project(db)
+    pending = make_donation(db, project, status="pending_payment")
+    keys = set(re.findall(r'\bt\("(\w+)"\)', GIVING_JS.read_text(encoding="utf-8")))
+    assert {"network", "postalNotFound", "cardDeclined"} <= keys
+    urls = (f"/projects/{project.id}/give", f"/donations/{pending.access_token}")
+    for url in urls:
+        japanese = _script_messages(_page(client, url))
+        assert keys <= japanese.keys(), (url, keys - japanese.keys())
+        assert japanese["network"].startswith("通信に失敗しました。")
+        assert japanese["postalNotFound"] == "郵便番号が見つかりませんでした。"
+    client.set_cookie("lang", "en")
+    for url in urls:
+        english = _script_messages(_page(client, url))
+        assert keys <= english.keys(), (url, keys - english.keys())
+        assert english["network"] == (
+            "The connection failed. Please try again (you will not be charged twice)."
+        )
+        assert english["postalNotFound"] == "Postal code not found."
+        assert english["address"] == "Address"
+        leftovers = {k: v for k, v in english.items() if JAPANESE.search(v)}
+        assert not leftovers, (url, leftovers)

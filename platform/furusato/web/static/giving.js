@@ -1,7 +1,13 @@
 // Giving pages: postal-code auto-fill and one-stop fields on the form; card payment on the
 // payment page (confirmCardSetup, then our pay endpoint, then confirmCardPayment if asked).
+// Its sentences come from the page, in the page's language (#giving-messages, JSON written by
+// templates/giving/_script_messages.html); the script holds no text of its own.
 (function () {
   "use strict";
+
+  var element = document.getElementById("giving-messages");
+  var text = element ? JSON.parse(element.textContent) : {};
+  function t(key) { return text[key] || ""; }
 
   function giveForm(form) {
     var postal = form.querySelector("#postal_code");
@@ -19,12 +25,13 @@
         .then(function (r) { return r.json().then(function (b) { return { ok: r.ok, body: b }; }); })
         .then(function (res) {
           if (!res.ok) {
-            result.textContent = res.body.detail || "郵便番号が見つかりませんでした。";
+            // The API's own detail is Japanese for every reader: the page's sentence instead.
+            result.textContent = res.body.code === "postal_code_unknown" ? t("postalNotFound") : t("postalFailed");
             residentNotice.hidden = true;
             return;
           }
           var place = res.body.prefecture + res.body.city + res.body.town;
-          result.textContent = "住所: " + place;
+          result.textContent = t("address") + ": " + place;
           if (!address.value || address.dataset.autofilled === "1") {
             address.value = place;
             address.dataset.autofilled = "1";
@@ -77,39 +84,39 @@
       if (state.setup_secret) { form.dataset.setupSecret = state.setup_secret; }
       if (state.status === "paid") { return done(); }
       if (state.status === "requires_action" && state.client_secret) {
-        busy("カード会社の本人認証を行っています…");
+        busy(t("authenticating"));
         return stripe.confirmCardPayment(state.client_secret).then(function (res) {
           if (res.error) {
             busy("");
-            say("本人認証（3Dセキュア）が完了しませんでした。もう一度お試しいただくか、別のカードをお使いください。");
+            say(t("authFailed"));
             return null;
           }
-          busy("決済の結果を確認しています…");
+          busy(t("checkingResult"));
           return poll(20);
         });
       }
       if (state.status === "processing" && triesLeft > 0) {
-        busy(state.message || "決済の結果を確認しています…");
+        busy(state.message || t("checkingResult"));
         return new Promise(function (resolve) { setTimeout(resolve, 1000); })
           .then(function () { return poll(triesLeft - 1); });
       }
       busy("");
-      say(state.message || "お支払いを完了できませんでした。もう一度お試しください。");
+      say(state.message || t("failed"));
       return null;
     }
 
     form.addEventListener("submit", function (event) {
       event.preventDefault();
       say("");
-      busy("カードを確認しています…");
+      busy(t("checkingCard"));
       stripe.confirmCardSetup(form.dataset.setupSecret, { payment_method: { card: card } })
         .then(function (res) {
           if (res.error) {
             busy("");
-            say("カードが承認されませんでした。カード情報をご確認いただくか、別のカードをお試しください。");
+            say(t("cardDeclined"));
             return null;
           }
-          busy("お支払いを処理しています…");
+          busy(t("paying"));
           return fetch(form.dataset.payUrl, {
             method: "POST",
             headers: { "Content-Type": "application/json", "X-CSRFToken": csrf, Accept: "application/json" },
@@ -120,7 +127,7 @@
         })
         .catch(function () {
           busy("");
-          say("通信に失敗しました。もう一度お試しください（二重に請求されることはありません）。");
+          say(t("network"));
         });
     });
 
