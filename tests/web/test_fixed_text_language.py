@@ -146,3 +146,38 @@ def test_giving_pages_carry_the_script_sentences_in_the_page_language(
         assert english["address"] == "Address"
         leftovers = {k: v for k, v in english.items() if JAPANESE.search(v)}
         assert not leftovers, (url, leftovers)
+
+
+# --- settlement failures ------------------------------------------------------------------------
+
+
+def test_settlement_failures_show_their_meaning_in_the_page_language(
+    client: FlaskClient, db: Session
+) -> None:
+    """A failed donation's code is explained in the staff member's language; what was stored
+    after the code (an exception's text, values) is shown as it was recorded."""
+    project = make_project(db, status="settling")
+    make_donation(db, project, settlement_state="failed", settlement_error="no_payment_intent")
+    make_donation(
+        db, project, settlement_state="failed", settlement_error="error: ValueError: bad row 7"
+    )
+    make_donation(
+        db,
+        project,
+        settlement_state="failed",
+        settlement_error="partial_refund: refunded_yen=3000 amount_yen=10000",
+    )
+    login(client, make_user(db, "staff"))
+    japanese = _page(client, "/staff/settlements")
+    assert "決済の記録がないため返金できません。" in japanese
+    assert "決済代行で一部だけ返金済みです。" in japanese and "refunded_yen=3000" in japanese
+    login(client, make_user(db, "staff", locale="en"))
+    page = _page(client, "/staff/settlements")
+    assert "It cannot be refunded: there is no record of the payment." in page
+    assert "An error occurred while settling." in page and "ValueError: bad row 7" in page
+    assert "Only part of it has been refunded at the payment provider." in page
+    assert "Details (as recorded)" in page and "refunded_yen=3000 amount_yen=10000" in page
+    main = region(page, "main").replace(project.title, "")
+    assert not JAPANESE.search(main), main
+    report = _page(client, "/staff/reports?fy=2026")
+    assert "FY2026 total" in report and "2026年度" not in report

@@ -11,6 +11,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from furusato.domain.messages import N_
 from furusato.domain.money import subsidy_yen, to_jst
 from furusato.domain.states import CampaignOutcome, MissPolicy
 
@@ -42,17 +43,40 @@ ACCOUNTS = (
     Account.CITY_SHARE,
 )
 
-# settlement_error is "<code>: <message>". Codes the sweep retries on its own; every other code
+# settlement_error is "<code>: <detail>". Codes the sweep retries on its own; every other code
 # (a card or invalid-request refusal, missing data) waits for a staff member.
 TRANSIENT_CODES = frozenset({"gateway_unavailable", "database_unavailable"})
 
+# What a code means, for the staff page (a msgid, shown in the page's language). The stored
+# detail beside it is data: an exception's text, or the values (amounts, a refund id).
+FAILURE_REASONS: dict[str, str] = {
+    "gateway_unavailable": N_("決済代行に接続できませんでした。"),
+    "database_unavailable": N_("データベースに接続できませんでした。"),
+    "error": N_("精算の処理中にエラーが起きました。"),
+    "no_payment_intent": N_("決済の記録がないため返金できません。"),
+    "partial_refund": N_("決済代行で一部だけ返金済みです。"),
+    "refund_failed": N_("決済代行で返金が失敗しました。"),
+}
+# Any other code is the gateway's own, given when it refused a refund.
+REFUND_REFUSED = N_("決済代行が返金を断りました。")
 
-def error_text(code: str, message: str) -> str:
-    return f"{code}: {message}"[:2000]
+
+def error_text(code: str, detail: str) -> str:
+    return (f"{code}: {detail}" if detail else code)[:2000]
 
 
 def error_code(settlement_error: str) -> str:
     return settlement_error.split(":", 1)[0].strip()
+
+
+def error_detail(settlement_error: str) -> str:
+    """What was stored after the code (an exception's text or values), as it was written."""
+    return settlement_error.partition(":")[2].strip()
+
+
+def failure_reason(settlement_error: str) -> str:
+    """The meaning of a stored failure's code (a msgid)."""
+    return FAILURE_REASONS.get(error_code(settlement_error), REFUND_REFUSED)
 
 
 def is_transient(settlement_error: str) -> bool:

@@ -21,7 +21,7 @@ from furusato.domain.settlement import ACCOUNTS, Account
 from furusato.models import AuditLog, Donation, LedgerEntry, Project, User
 from furusato.payments import get_gateway
 from furusato.services import audit
-from furusato.services.errors import NotFound
+from furusato.services.errors import N_, NotFound
 from furusato.services.uow import UnitOfWork
 
 RULE_LIMIT_BP = 5_000  # total solicitation cost ≤ 50 % of donations
@@ -121,7 +121,7 @@ def fiscal_year(year: int) -> YearReport:
         total[account] += int(amount)
     return YearReport(
         fiscal_year=year,
-        total=_figures(f"{year}年度 合計", None, total),
+        total=_figures(N_("%(year)s年度 合計", year=year), None, total),
         campaigns=[_figures(t, pid, signed) for pid, (t, signed) in per.items()],
     )
 

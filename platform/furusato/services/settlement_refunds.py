@@ -100,7 +100,7 @@ def refund_one(project_id: int, donation_id: int) -> str:
             uow.commit()
             return "not_paid"
         if not d.payment_intent_id:
-            _fail(d, "no_payment_intent", "決済の記録がないため返金できません。")
+            _fail(d, "no_payment_intent", "")
             uow.commit()
             return "failed"
         attempt = _refund_attempt(d.id, d.amount_yen)
@@ -112,7 +112,7 @@ def refund_one(project_id: int, donation_id: int) -> str:
                 already = gateway.payment_intent(d.payment_intent_id).amount_refunded_yen
             if 0 < already < d.amount_yen:
                 _set_attempt(attempt.id, AttemptStatus.FAILED, error_code="partial_refund")
-                _fail(d, "partial_refund", f"ゲートウェイ上で{already}円だけ返金済みです。")
+                _fail(d, "partial_refund", f"refunded_yen={already} amount_yen={d.amount_yen}")
                 uow.commit()
                 return "failed"
             if already == 0:
@@ -138,7 +138,7 @@ def refund_one(project_id: int, donation_id: int) -> str:
                     return "failed"
                 if result.status == "failed":
                     _set_attempt(attempt.id, AttemptStatus.FAILED, error_code="refund_failed")
-                    _fail(d, "refund_failed", f"返金 {result.refund_id} が失敗しました。")
+                    _fail(d, "refund_failed", f"refund_id={result.refund_id}")
                     uow.commit()
                     return "failed"
                 refund_id = result.refund_id
@@ -184,6 +184,9 @@ def refund_one(project_id: int, donation_id: int) -> str:
         return "refunded"
 
 
-def _fail(d: Donation, code: str, message: str) -> None:
+def _fail(d: Donation, code: str, detail: str) -> None:
+    """Failed for staff: the code's meaning is a message the staff page shows in its own
+    language (domain.settlement.FAILURE_REASONS); the stored detail is only values or the
+    gateway's own text."""
     d.settlement_state = FAILED
-    d.settlement_error = error_text(code, message)
+    d.settlement_error = error_text(code, detail)

@@ -8,7 +8,13 @@ from datetime import datetime
 
 from sqlalchemy import func, select
 
-from furusato.domain.settlement import Progress, error_code, is_transient
+from furusato.domain.settlement import (
+    Progress,
+    error_code,
+    error_detail,
+    failure_reason,
+    is_transient,
+)
 from furusato.domain.states import CampaignStatus, DonationStatus
 from furusato.models import Donation, Project
 from furusato.services import dispatch, reports
@@ -23,7 +29,8 @@ class Failure:
     donation_id: int
     amount_yen: int
     code: str
-    error: str
+    reason: str  # what the code means: a msgid, translated where it is shown
+    detail: str  # what was stored after the code (data: an exception's text, values)
     retried_by_sweep: bool
 
 
@@ -84,7 +91,8 @@ def overview(limit: int = 50) -> list[CampaignSettlement]:
                         donation_id=d.id,
                         amount_yen=d.amount_yen,
                         code=error_code(d.settlement_error),
-                        error=d.settlement_error,
+                        reason=failure_reason(d.settlement_error),
+                        detail=error_detail(d.settlement_error),
                         retried_by_sweep=is_transient(d.settlement_error),
                     )
                 )
