@@ -53,6 +53,7 @@ class CitySettings:
     name: str = "泉佐野市"
     name_en: str = "Izumisano City"
     address: str = "大阪府泉佐野市市場東一丁目1番1号"
+    address_en: str = "1-1-1 Ichiba-Higashi, Izumisano, Osaka"  # the footer of English pages
     postal_code: str = "598-8550"
     municipality_code: str = "27213"
     mayor: str = "千代松 大耕"
@@ -142,6 +143,7 @@ def load_settings() -> Settings:
         name=_env("CITY_NAME", CitySettings.name),
         name_en=_env("CITY_NAME_EN", CitySettings.name_en),
         address=_env("CITY_ADDRESS", CitySettings.address),
+        address_en=_env("CITY_ADDRESS_EN", CitySettings.address_en),
         postal_code=_env("CITY_POSTAL_CODE", CitySettings.postal_code),
         municipality_code=_env("CITY_MUNICIPALITY_CODE", CitySettings.municipality_code),
         mayor=_env("CITY_MAYOR", CitySettings.mayor),

@@ -3,6 +3,7 @@ a Japanese page keeps the Japanese, and project content stays as its business wr
 
 from __future__ import annotations
 
+import html
 import io
 import json
 import re
@@ -11,7 +12,7 @@ from typing import Any
 from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
-from furusato.config import PROJECT_ROOT
+from furusato.config import PROJECT_ROOT, get_settings
 from tests.conftest import login
 from tests.factories import make_donation, make_project, make_user
 from tests.integration.test_shipments import make_shipment
@@ -181,3 +182,30 @@ def test_settlement_failures_show_their_meaning_in_the_page_language(
     assert not JAPANESE.search(main), main
     report = _page(client, "/staff/reports?fy=2026")
     assert "FY2026 total" in report and "2026年度" not in report
+
+
+# --- the city, the miss policy ------------------------------------------------------------------
+
+
+def test_city_name_and_miss_policy_follow_the_language(client: FlaskClient, db: Session) -> None:
+    """The city is named in the page's language in sentences and the footer; the miss policy
+    is a message, with the business's own purpose (none here: the city's projects) filled in."""
+    city = get_settings().city
+    keep = make_project(db, miss_policy="keep", fallback_purpose="")
+    refund = make_project(db)
+    pending = make_donation(db, keep, status="pending_payment")
+    japanese = _page(client, f"/projects/{refund.id}/give")
+    assert f"{city.name}にお住まいの方もご寄附いただけますが" in japanese
+    assert city.address in region(japanese, "footer")
+    assert "寄附は全額返金され、受領証明書と返礼品はありません。" in japanese
+    assert "次の目的に使われます: 市の事業。" in _page(client, f"/donations/{pending.access_token}")
+    client.set_cookie("lang", "en")
+    english = _page(client, f"/projects/{refund.id}/give")
+    assert f"Residents of {city.name_en} may also donate" in english
+    footer = region(english, "footer")
+    assert city.name_en in footer and city.address_en in footer and not JAPANESE.search(footer)
+    assert "Donations are refunded in full; no donation receipt is issued" in english
+    assert city.name not in english
+    payment = html.unescape(_page(client, f"/donations/{pending.access_token}"))
+    assert "Donations are not refunded and are used for: the city's projects." in payment
+    assert "Return gifts are handled as described on the project page." in payment

@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy.orm import load_only
 
 from furusato.config import get_settings
+from furusato.domain.messages import N_
 from furusato.domain.money import to_jst
 from furusato.domain.states import MissPolicy
 from furusato.models import Donation, Project, Tier
@@ -24,14 +25,21 @@ def donation_page_url(donation: Donation) -> str:
 
 def miss_policy_text(project: Project) -> str:
     """What happens if the campaign misses its target. Callers put it under a heading or label
-    saying 「目標に届かなかった場合」, and state finality on their own line."""
+    saying 「目標に届かなかった場合」, and state finality on their own line. A message (N_): the
+    mail writes it in Japanese, a page translates it; the business's own words stay as written."""
     if project.miss_policy == MissPolicy.KEEP:
-        gift = project.fallback_gift_note or "返礼品の扱いはプロジェクトページに記載のとおりです。"
+        gift = project.fallback_gift_note or N_(
+            "返礼品の扱いはプロジェクトページに記載のとおりです。"
+        )
         # The purpose is the business's own words: a phrase or sentences, with or without a
         # closing 。 (never doubled).
-        purpose = (project.fallback_purpose or "市の事業").strip().rstrip("。")
-        return f"寄附は返金されず、次の目的に使われます: {purpose}。受領証明書は発行されます。{gift}"
-    return "寄附は全額返金され、受領証明書と返礼品はありません。"
+        purpose = (project.fallback_purpose or "").strip().rstrip("。") or N_("市の事業")
+        return N_(
+            "寄附は返金されず、次の目的に使われます: %(purpose)s。受領証明書は発行されます。%(gift)s",
+            purpose=purpose,
+            gift=gift,
+        )
+    return N_("寄附は全額返金され、受領証明書と返礼品はありません。")
 
 
 def confirmation_body(donation: Donation, project: Project, tier: Tier | None) -> str:

@@ -88,10 +88,16 @@ def build_app(overrides: dict[str, Any] | None = None) -> Flask:
 
     @app.context_processor
     def _globals() -> dict[str, Any]:
+        locale = select_locale()
+        english = locale == "en"
         return {
             "city": settings.city,
+            # The city as a page names it: its English name and address on English pages
+            # (documents and mails keep the Japanese ones from `city`).
+            "city_name": settings.city.name_en if english else settings.city.name,
+            "city_address": settings.city.address_en if english else settings.city.address,
             "settings": settings,
-            "current_locale": select_locale(),
+            "current_locale": locale,
             "supported_locales": SUPPORTED_LOCALES,
         }
 

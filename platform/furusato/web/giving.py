@@ -86,7 +86,11 @@ def give(project_id: int) -> ResponseReturnValue:
         *(
             SelectChoice(
                 str(t.id),
-                f"{t.amount_yen:,}円 {t.gift_name or gettext('応援のみ（返礼品なし）')}"
+                gettext(
+                    "%(amount)s円 %(gift)s",
+                    amount=format(t.amount_yen, ","),
+                    gift=t.gift_name or gettext("応援のみ（返礼品なし）"),
+                )
                 + (gettext("（残り%(n)s）", n=t.remaining) if t.remaining is not None else ""),
                 render_kw={"data-amount": str(t.amount_yen)},
             )
@@ -135,7 +139,7 @@ def give(project_id: int) -> ResponseReturnValue:
             project=project,
             form=form,
             open_now=open_now,
-            miss_policy=donation_mail.miss_policy_text(project),
+            miss_policy=translated(donation_mail.miss_policy_text(project)),
         ),
         status,
     )
@@ -183,7 +187,7 @@ def donation(token: str) -> ResponseReturnValue:
         project=found.project,
         state=state,
         publishable_key=get_gateway().publishable_key,
-        miss_policy=donation_mail.miss_policy_text(found.project),
+        miss_policy=translated(donation_mail.miss_policy_text(found.project)),
         onestop_url=donation_mail.onestop_form_url(found) if found.onestop_requested else None,
     )
 
