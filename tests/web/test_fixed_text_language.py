@@ -7,16 +7,19 @@ import html
 import io
 import json
 import re
+from datetime import date
 from typing import Any
 
 from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
 from furusato.config import PROJECT_ROOT, get_settings
+from furusato.services import projects, tiers
 from tests.conftest import login
 from tests.factories import make_donation, make_project, make_user
 from tests.integration.test_shipments import make_shipment
 from tests.test_translations import JAPANESE, region
+from tests.web.test_staff_review import submitted
 
 MESSAGES = re.compile(
     r'<script type="application/json" id="giving-messages">(.*?)</script>', re.DOTALL
@@ -209,3 +212,47 @@ def test_city_name_and_miss_policy_follow_the_language(client: FlaskClient, db: 
     payment = html.unescape(_page(client, f"/donations/{pending.access_token}"))
     assert "Donations are not refunded and are used for: the city's projects." in payment
     assert "Return gifts are handled as described on the project page." in payment
+
+
+# --- forms and tables of the business and staff -------------------------------------------------
+
+
+def test_local_categories_and_account_types_follow_the_language(
+    client: FlaskClient, db: Session
+) -> None:
+    """The local-product categories (short summaries, not the legal text) and the account
+    types are messages: the tier form, the tier table and the bank form show them translated."""
+    owner = make_user(db, "business")
+    project = make_project(db, owner.business, status="draft")
+    login(client, owner)
+    tier_form = f"/business/projects/{project.id}/tiers/new"
+    assert "3号: 区域内で製造・加工等の主要な工程を行い" in _page(client, tier_form)
+    assert ">普通</option>" in _page(client, "/business/bank")
+    client.set_cookie("lang", "en")
+    assert "Item 3: Main manufacturing or processing steps done in the area" in _page(
+        client, tier_form
+    )
+    table = _page(client, f"/business/projects/{project.id}")
+    assert "Item 3: Main manufacturing or processing steps done in the area" in table
+    assert "区域内で" not in table
+    bank = region(_page(client, "/business/bank"), "select", id="account_type")
+    assert "Ordinary" in bank and "Savings" in bank and not JAPANESE.search(bank), bank
+
+
+def test_review_changes_follow_the_language(client: FlaskClient, db: Session) -> None:
+    """What changed since the last submission is named in the staff member's language: a tier
+    by its number and amount, its field by its label, an added tier by its summary."""
+    project, owner = submitted(db)
+    login(client, make_user(db, "staff"))
+    _page(client, f"/staff/review/{project.id}/reject", 302, data={"reason": "送料"})
+    tiers.update_tier(owner, project.id, project.tiers[0].id, {"shipping_cost_yen": 650})
+    tiers.add_tier(owner, project.id, {"amount_yen": 20_000, "delivery_month": date(2027, 5, 1)})
+    projects.submit(owner, project.id)
+    url = f"/staff/review/{project.id}"
+    japanese = _page(client, url)
+    assert "コース1（10,000円）: 送料" in japanese and "20,000円 / 返礼品なし" in japanese
+    login(client, make_user(db, "staff", locale="en"))
+    changes = region(_page(client, url), "table")
+    assert "Tier 1 (¥10,000): Shipping" in changes
+    assert "Tier 2 (¥20,000)" in changes and "¥20,000 / No return gift" in changes
+    assert not JAPANESE.search(changes), changes

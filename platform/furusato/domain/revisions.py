@@ -2,6 +2,7 @@
 
 A snapshot is plain JSON: the project's fields and a list of tiers, each with its `id`. Tiers are
 matched by id, so an edited tier shows as changed fields, not as one removed and one added.
+The labels and a tier's name are messages (N_), which the page shows in its language.
 """
 
 from __future__ import annotations
@@ -10,40 +11,42 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from furusato.domain.messages import N_
+
 PROJECT_LABELS = {
-    "title": "タイトル",
-    "summary": "概要",
-    "story_markdown": "本文",
-    "category": "分野",
-    "eligible_cost_yen": "補助対象経費",
-    "subsidy_rate_percent": "補助率",
-    "target_yen": "目標額",
-    "cap_yen": "上限額",
-    "starts_at": "開始日時",
-    "deadline": "締切日時",
-    "miss_policy": "目標未達時の扱い",
-    "fallback_purpose": "未達時の使い道",
-    "fallback_gift_note": "未達時の返礼品",
-    "images": "画像",
+    "title": N_("タイトル"),
+    "summary": N_("概要"),
+    "story_markdown": N_("本文"),
+    "category": N_("分野"),
+    "eligible_cost_yen": N_("補助対象経費"),
+    "subsidy_rate_percent": N_("補助率"),
+    "target_yen": N_("目標額"),
+    "cap_yen": N_("上限額"),
+    "starts_at": N_("開始日時"),
+    "deadline": N_("締切日時"),
+    "miss_policy": N_("目標未達時の扱い"),
+    "fallback_purpose": N_("未達時の使い道"),
+    "fallback_gift_note": N_("未達時の返礼品"),
+    "images": N_("画像"),
 }
 TIER_LABELS = {
-    "amount_yen": "寄附額",
-    "gift_name": "返礼品名",
-    "gift_description": "返礼品の説明",
-    "procurement_cost_yen": "調達費",
-    "shipping_cost_yen": "送料",
-    "quantity_limit": "数量限定",
-    "delivery_month": "お届け予定月",
-    "local_category": "地場産品基準",
-    "local_evidence": "地場産品の根拠",
+    "amount_yen": N_("寄附額"),
+    "gift_name": N_("返礼品名"),
+    "gift_description": N_("返礼品の説明"),
+    "procurement_cost_yen": N_("調達費"),
+    "shipping_cost_yen": N_("送料"),
+    "quantity_limit": N_("数量限定"),
+    "delivery_month": N_("お届け予定月"),
+    "local_category": N_("地場産品基準"),
+    "local_evidence": N_("地場産品の根拠"),
 }
 
 
 @dataclass(frozen=True)
 class Change:
-    where: str  # "タイトル" or "コース2（10,000円）: 調達費"
+    where: str  # "タイトル" or "コース2（10,000円）: 調達費" (a message)
     kind: str  # changed | added | removed
-    before: Any = None
+    before: Any = None  # the field's value, or for an added or removed tier its summary
     after: Any = None
 
 
@@ -66,9 +69,8 @@ def diff(old: Mapping[str, Any] | None, new: Mapping[str, Any]) -> list[Change]:
             continue
         for key, label in TIER_LABELS.items():
             if before.get(key) != tier.get(key):
-                changes.append(
-                    Change(f"{name}: {label}", "changed", before.get(key), tier.get(key))
-                )
+                where = N_("%(tier)s: %(field)s", tier=name, field=label)
+                changes.append(Change(where, "changed", before.get(key), tier.get(key)))
     for position, tier in enumerate(old.get("tiers", []), start=1):
         if tier["id"] not in new_tiers:
             changes.append(Change(_tier_name(position, tier), "removed", _summary(tier), None))
@@ -76,9 +78,11 @@ def diff(old: Mapping[str, Any] | None, new: Mapping[str, Any]) -> list[Change]:
 
 
 def _tier_name(position: int, tier: Mapping[str, Any]) -> str:
-    return f"コース{position}（{tier.get('amount_yen', 0):,}円）"
+    return N_(
+        "コース%(n)s（%(amount)s円）", n=position, amount=format(tier.get("amount_yen", 0), ",")
+    )
 
 
 def _summary(tier: Mapping[str, Any]) -> str:
-    gift = tier.get("gift_name") or "返礼品なし"
-    return f"{tier.get('amount_yen', 0):,}円 / {gift}"
+    gift = tier.get("gift_name") or N_("返礼品なし")
+    return N_("%(amount)s円 / %(gift)s", amount=format(tier.get("amount_yen", 0), ","), gift=gift)

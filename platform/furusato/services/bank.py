@@ -20,7 +20,7 @@ from furusato.services import audit
 from furusato.services.errors import N_, Forbidden, NotFound, ValidationFailed
 from furusato.services.uow import UnitOfWork
 
-ACCOUNT_TYPES = {"1": "普通", "2": "当座", "4": "貯蓄"}
+ACCOUNT_TYPES = {"1": N_("普通"), "2": N_("当座"), "4": N_("貯蓄")}  # Zengin codes
 _SMALL_TO_LARGE = str.maketrans("ｧｨｩｪｫｬｭｮｯ", "ｱｲｳｴｵﾔﾕﾖﾂ")
 _ZENGIN_KANA = re.compile(r"^[ｦ-ﾟA-Z0-9 ().,\-/]+$")
 

@@ -20,7 +20,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-from furusato.domain.local_products import choices as local_choices
+from furusato.domain.local_products import LOCAL_PRODUCT_CATEGORIES
 from furusato.domain.money import JST
 from furusato.services.bank import ACCOUNT_TYPES, BankAccount
 
@@ -104,7 +104,10 @@ class TierForm(FlaskForm):
     local_category = SelectField(
         _l("地場産品基準の該当区分"),
         choices=[SelectChoice("", _l("返礼品なし／選んでください"))]
-        + [SelectChoice(str(code), text) for code, text in local_choices()],
+        + [
+            SelectChoice(str(code), _l("%(n)s号: %(label)s", n=code, label=_l(text)))
+            for code, text in LOCAL_PRODUCT_CATEGORIES.items()
+        ],
         validators=[Optional()],
     )
     local_evidence = TextAreaField(
@@ -145,7 +148,7 @@ class BankForm(FlaskForm):
     branch_name_kana = StringField(_l("支店名（カナ）"), validators=[DataRequired()])
     account_type = SelectField(
         _l("預金種目"),
-        choices=[SelectChoice(k, v) for k, v in ACCOUNT_TYPES.items()],
+        choices=[SelectChoice(k, _l(v)) for k, v in ACCOUNT_TYPES.items()],
         validators=[DataRequired()],
     )
     account_number = StringField(_l("口座番号（7桁）"), validators=[DataRequired()])
