@@ -15,6 +15,24 @@ OUTSIDE_POSTAL_CODE = "1000001"  # 東京都千代田区: not a resident
 RESIDENT_POSTAL_CODE = "5980005"  # 大阪府泉佐野市市場東: the city's own resident
 
 
+def give_form(token: str = "tok-1", **kw: Any) -> dict[str, Any]:  # noqa: S107
+    """The give page's form as a browser posts it (a guest, no tier, 5,000 yen); `kw` overrides."""
+    data: dict[str, Any] = {
+        "creation_token": token,
+        "tier": "",
+        "amount_yen": "5000",
+        "name": "寄附 花子",
+        "name_kana": "キフ ハナコ",
+        "email": "hanako@example.jp",
+        "phone": "090-1234-5678",
+        "postal_code": "100-0001",
+        "address": "東京都千代田区千代田1-1",
+        "agree": "y",
+    }
+    data.update(kw)
+    return data
+
+
 def donor(**kw: Any) -> DonorDetails:
     n = next(_seq)
     values: dict[str, Any] = {

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from typing import Any
 
 from flask import Flask
 from flask.testing import FlaskClient
@@ -14,25 +13,8 @@ from furusato.config import get_settings
 from furusato.models import Donation
 from tests.conftest import login
 from tests.factories import make_project, make_user
-from tests.support.giving import RESIDENT_POSTAL_CODE
+from tests.support.giving import RESIDENT_POSTAL_CODE, give_form
 from tests.support.localstripe import TEST_CARDS, LocalStripe
-
-
-def _form(token: str = "tok-1", **kw: Any) -> dict[str, Any]:  # noqa: S107
-    data: dict[str, Any] = {
-        "creation_token": token,
-        "tier": "",
-        "amount_yen": "5000",
-        "name": "寄附 花子",
-        "name_kana": "キフ ハナコ",
-        "email": "hanako@example.jp",
-        "phone": "090-1234-5678",
-        "postal_code": "100-0001",
-        "address": "東京都千代田区千代田1-1",
-        "agree": "y",
-    }
-    data.update(kw)
-    return data
 
 
 def _token(location: str) -> str:
@@ -68,8 +50,8 @@ def test_double_submit_makes_one_donation(
     """Posting the same form twice leads to the same payment page and one donation."""
     project = make_project(db)
     url = f"/projects/{project.id}/give"
-    first = client.post(url, data=_form(tier=str(project.tiers[0].id), amount_yen="10000"))
-    second = client.post(url, data=_form(tier=str(project.tiers[0].id), amount_yen="10000"))
+    first = client.post(url, data=give_form(tier=str(project.tiers[0].id), amount_yen="10000"))
+    second = client.post(url, data=give_form(tier=str(project.tiers[0].id), amount_yen="10000"))
     assert first.status_code == second.status_code == 303
     assert first.headers["Location"] == second.headers["Location"]
     assert db.scalar(select(func.count()).select_from(Donation)) == 1
@@ -81,11 +63,11 @@ def test_invalid_form_shows_field_errors(
     """Too small an amount and an unknown postal code are shown next to their fields."""
     project = make_project(db)
     response = client.post(
-        f"/projects/{project.id}/give", data=_form(amount_yen="1000", postal_code="0000000")
+        f"/projects/{project.id}/give", data=give_form(amount_yen="1000", postal_code="0000000")
     )
     assert response.status_code == 422
     assert 'role="alert"' in response.get_data(as_text=True)
-    response = client.post(f"/projects/{project.id}/give", data=_form(postal_code="0000000"))
+    response = client.post(f"/projects/{project.id}/give", data=give_form(postal_code="0000000"))
     assert response.status_code == 422
     assert "見つからない郵便番号" in response.get_data(as_text=True)
 
@@ -97,7 +79,7 @@ def test_resident_is_told_there_is_no_gift(
     project = make_project(db)
     response = client.post(
         f"/projects/{project.id}/give",
-        data=_form(
+        data=give_form(
             tier=str(project.tiers[0].id),
             amount_yen="10000",
             postal_code=RESIDENT_POSTAL_CODE,
@@ -118,7 +100,7 @@ def test_pay_page_then_confirmation(
     project = make_project(db)
     response = client.post(
         f"/projects/{project.id}/give",
-        data=_form(onestop="y", birth_date="1980-04-01", gender="female"),
+        data=give_form(onestop="y", birth_date="1980-04-01", gender="female"),
     )
     token = _token(response.headers["Location"])
     page = client.get(f"/donations/{token}").get_data(as_text=True)
@@ -141,7 +123,9 @@ def test_declined_card_gets_a_japanese_message(
 ) -> None:
     """A declined card answers with a clear message and leaves the donation payable."""
     project = make_project(db)
-    token = _token(client.post(f"/projects/{project.id}/give", data=_form()).headers["Location"])
+    token = _token(
+        client.post(f"/projects/{project.id}/give", data=give_form()).headers["Location"]
+    )
     declined = client.post(
         f"/donations/{token}/pay",
         json={"payment_method": stripe_clean.payment_method(TEST_CARDS["declined"])},
@@ -176,7 +160,7 @@ def test_donor_page_lists_donations_and_prefills_the_next_form(
     project = make_project(db)
     login(client, user)
     token = _token(
-        client.post(f"/projects/{project.id}/give", data=_form(name="佐野 一郎")).headers[
+        client.post(f"/projects/{project.id}/give", data=give_form(name="佐野 一郎")).headers[
             "Location"
         ]
     )

@@ -13,25 +13,8 @@ from sqlalchemy.orm import Session
 from furusato.models import Donation, Payout
 from tests.conftest import login
 from tests.factories import make_project, make_tier, make_user
-from tests.support.giving import pledge
+from tests.support.giving import give_form, pledge
 from tests.test_translations import JAPANESE
-
-
-def _give_form(**kw: Any) -> dict[str, Any]:
-    data: dict[str, Any] = {
-        "creation_token": "tok-language",
-        "tier": "",
-        "amount_yen": "5000",
-        "name": "寄附 花子",
-        "name_kana": "キフ ハナコ",
-        "email": "hanako@example.jp",
-        "phone": "090-1234-5678",
-        "postal_code": "0000000",  # no such postal code
-        "address": "東京都千代田区千代田1-1",
-        "agree": "y",
-    }
-    data.update(kw)
-    return data
 
 
 def _post(client: FlaskClient, url: str, data: dict[str, Any] | None = None) -> tuple[int, str]:
@@ -45,12 +28,13 @@ def test_give_form_refusal_flash_and_field_follow_the_language(
     """An unknown postal code is refused by the service: its flash and the postal code's own
     error are Japanese on a Japanese page and English on an English one."""
     url = f"/projects/{make_project(db).id}/give"
-    status, japanese = _post(client, url, _give_form())
+    form = give_form("tok-language", postal_code="0000000")  # no such postal code
+    status, japanese = _post(client, url, form)
     assert status == 422
     assert "入力内容をご確認ください。" in japanese
     assert "見つからない郵便番号です。" in japanese
     client.set_cookie("lang", "en")
-    status, english = _post(client, url, _give_form())
+    status, english = _post(client, url, form)
     assert status == 422
     assert "Please check what you entered." in english
     assert "Postal code not found." in english
