@@ -11,8 +11,6 @@ from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager, current_user
 from flask_wtf import CSRFProtect
-from jinja2 import pass_context
-from jinja2.runtime import Context
 
 from furusato.domain.messages import Message
 
@@ -53,22 +51,14 @@ def _translations() -> Any:
     return found
 
 
-def _catalog_of(context: Context) -> Any:
-    """The catalog a template renders with: put in its context once per render (a dictionary
-    lookup for each `_()`, where `g` is a context-local proxy), else the request's."""
-    found = context.get("_catalog")
-    return found if found is not None else _translations()
-
-
 def install_template_gettext(app: Flask) -> None:
     """flask-babel's template callables, over the request's catalog (after `babel.init_app`)."""
-    app.context_processor(lambda: {"_catalog": _translations()})
     app.jinja_env.install_gettext_callables(  # type: ignore[attr-defined]
-        gettext=pass_context(lambda ctx, s: _catalog_of(ctx).ugettext(s)),
-        ngettext=pass_context(lambda ctx, s, p, n: _catalog_of(ctx).ungettext(s, p, n)),
+        gettext=lambda s: _translations().ugettext(s),
+        ngettext=lambda s, p, n: _translations().ungettext(s, p, n),
         newstyle=True,
-        pgettext=pass_context(lambda ctx, c, s: _catalog_of(ctx).upgettext(c, s)),
-        npgettext=pass_context(lambda ctx, c, s, p, n: _catalog_of(ctx).unpgettext(c, s, p, n)),
+        pgettext=lambda c, s: _translations().upgettext(c, s),
+        npgettext=lambda c, s, p, n: _translations().unpgettext(c, s, p, n),
     )
     app.jinja_env.filters["translated"] = translated
 
