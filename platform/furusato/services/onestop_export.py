@@ -8,7 +8,6 @@ entry per application, plus `onestop.export`); the JSON listing carries none and
 
 from __future__ import annotations
 
-import csv
 import io
 import zipfile
 from collections import defaultdict
@@ -19,7 +18,7 @@ from typing import Any
 from sqlalchemy import select, update
 
 from furusato.config import get_settings
-from furusato.documents import notification_pdf
+from furusato.documents import csv_file, notification_pdf
 from furusato.domain.money import to_jst, utcnow
 from furusato.domain.states import OnestopStatus
 from furusato.models import Donation, OnestopApplication, User
@@ -127,26 +126,23 @@ def listing(tax_year: int) -> list[dict[str, Any]]:
 
 
 def _csv(muni: Municipality) -> bytes:
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(CSV_HEADER)
-    for d in muni.donors:
-        writer.writerow(
-            [
-                muni.code,
-                d.name,
-                d.name_kana,
-                d.postal_code,
-                d.address,
-                d.birth_date.isoformat() if d.birth_date else "",
-                notification_pdf.GENDER.get(d.gender or "", ""),
-                d.my_number,
-                d.donations,
-                d.total_yen,
-            ]
-        )
-    writer.writerow([muni.code, "合計", "", "", "", "", "", "", muni.donations, muni.total_yen])
-    return out.getvalue().encode("utf-8-sig")
+    rows: list[list[csv_file.Cell]] = [
+        [
+            muni.code,
+            d.name,
+            d.name_kana,
+            d.postal_code,
+            d.address,
+            d.birth_date.isoformat() if d.birth_date else "",
+            notification_pdf.GENDER.get(d.gender or "", ""),
+            d.my_number,
+            d.donations,
+            d.total_yen,
+        ]
+        for d in muni.donors
+    ]
+    rows.append([muni.code, "合計", "", "", "", "", "", "", muni.donations, muni.total_yen])
+    return csv_file.write(CSV_HEADER, rows)
 
 
 def export_zip(actor: User, tax_year: int, *, ip_address: str = "") -> bytes:
