@@ -6,12 +6,12 @@ from __future__ import annotations
 import ast
 import csv
 import io
-import zipfile
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
+import pyzipper
 from flask.testing import FlaskClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -156,9 +156,11 @@ def test_onestop_notification_csv_neutralises_the_name(client: FlaskClient, db: 
         id_checked=True,
     )
     login(client, staff)
-    answer = client.post("/staff/onestop/export", data={"year": "2025"})
+    password = "export-password-2026"
+    answer = client.post("/staff/onestop/export", data={"year": "2025", "password": password})
     assert answer.status_code == 200 and answer.mimetype == "application/zip"
-    archive = zipfile.ZipFile(io.BytesIO(answer.data))
+    archive = pyzipper.AESZipFile(io.BytesIO(answer.data))
+    archive.setpassword(password.encode())
     (name,) = [n for n in archive.namelist() if n.endswith(".csv")]
     rows = _rows(archive.read(name))
     assert rows[1][1] == NEUTRALISED and rows[1][7] == "123456789018"
