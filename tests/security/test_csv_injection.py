@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from furusato.documents import csv_file
 from furusato.models import LedgerEntry, OnestopApplication, Payout, Shipment
-from furusato.services import onestop, payouts, receipts
+from furusato.services import onestop, payouts, receipts, shipments, shipping_csv
 from tests.conftest import login
 from tests.factories import make_business, make_donation, make_project, make_user
 
@@ -238,3 +238,33 @@ def test_payout_batch_csv_neutralises_project_and_business(
     rows = _rows(answer.data)
     assert rows[1][2:4] == [NEUTRALISED, "'+HYPERLINK(1)"]
     assert rows[1][11] == "400000"
+
+
+def test_an_edited_shipping_export_reads_back_as_typed(db: Session) -> None:
+    """Uploading our own export back (a business fills in tracking numbers) gives the carrier
+    and tracking number as they were, not with the apostrophe the export added."""
+    owner = make_user(db, "business")
+    project = make_project(db, owner.business)
+    tier = project.tiers[0]
+    donation = make_donation(db, project, tier=tier)
+    shipment = Shipment(
+        donation_id=donation.id,
+        project_id=project.id,
+        tier_id=tier.id,
+        scheduled_month=date(2027, 3, 1),
+        ship_name="配送 一郎",
+        ship_postal_code="5980001",
+        ship_address="大阪府泉佐野市1-1",
+        ship_phone="0724000000",
+    )
+    db.add(shipment)
+    db.flush()
+    shipments.mark_sent(owner, shipment.id, carrier="@便", tracking_number="-1234-5678")
+    data, _ = shipments.export_csv(owner, project.id, encoding="cp932")
+    assert _rows(data, "cp932")[1][9:11] == ["'@便", "'-1234-5678"]
+    (row,) = shipping_csv.parse_upload(data)
+    assert (row.shipment_id, row.carrier, row.tracking_number) == (
+        str(shipment.id),
+        "@便",
+        "-1234-5678",
+    )
