@@ -5,9 +5,11 @@ from __future__ import annotations
 from celery import Celery
 from celery.signals import worker_process_init
 
+from furusato import log_masking
 from furusato.config import get_settings
 from furusato.services import dispatch
 
+log_masking.install()  # no guest token in the worker's logs either
 settings = get_settings()
 
 # Each area keeps its tasks in a module of its own; list it here.

@@ -6,11 +6,11 @@ from __future__ import annotations
 import csv
 import io
 import logging
-import zipfile
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
+import pyzipper
 from cryptography.fernet import Fernet
 from pypdf import PdfReader
 from sqlalchemy import Engine, select, text, update
@@ -28,6 +28,7 @@ OTHER = "000000000060"  # 6 × 2 = 12 ≡ 1 (mod 11) → check digit 0
 PAID = datetime(2025, 6, 1, 3, 0, tzinfo=UTC)
 ON_TIME = date(2026, 1, 8)  # deadline for 2025 is Tue 2026-01-13 (Jan 10 Sat, Jan 12 holiday)
 LATE = date(2026, 1, 14)
+ZIP_PASSWORD = "export-password-2026"
 
 
 def _application(session: Session, project=None, **kw) -> OnestopApplication:  # type: ignore[no-untyped-def]
@@ -255,7 +256,10 @@ def test_notifications_grouped_by_municipality_with_totals(db: Session, staff) -
     assert listing["13101"]["donations"] == 2 and listing["27141"]["total_yen"] == 7_000
     assert NUMBER not in str(listing)
 
-    archive = zipfile.ZipFile(io.BytesIO(onestop_export.export_zip(staff, 2025)))
+    archive = pyzipper.AESZipFile(
+        io.BytesIO(onestop_export.export_zip(staff, 2025, password=ZIP_PASSWORD))
+    )
+    archive.setpassword(ZIP_PASSWORD.encode())
     names = sorted(archive.namelist())
     assert len(names) == 4 and {n.rsplit(".", 1)[1] for n in names} == {"csv", "pdf"}
     chiyoda_csv = next(n for n in names if "13101" in n and n.endswith(".csv"))

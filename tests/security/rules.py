@@ -216,6 +216,7 @@ RULES: dict[str, Rule] = {
     "GET /api/v1/projects/<int:project_id>/shipments": R(ok=(200,), owner=BUSINESS_A),
     "PATCH /api/v1/shipments/<int:shipment_id>": R(ok=(200,), owner=BUSINESS_A, json=SENT),
     "GET /api/v1/exports/onestop-notifications": R(ok=(200,), query="year=2026&format=json"),
+    "POST /api/v1/exports/onestop-notifications": R(ok=(422,)),  # no year, no password
     "GET /api/v1/payouts": R(ok=(200,)),
     "POST /api/v1/payouts/<int:payout_id>/prepare": R(ok=(422,), open_because=STAFF_ONLY),
     "POST /api/v1/payouts/<int:payout_id>/approve": R(ok=(409,), open_because=STAFF_ONLY),

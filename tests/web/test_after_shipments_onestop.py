@@ -16,6 +16,8 @@ from tests.conftest import login
 from tests.factories import PASSWORD, make_donation, make_project, make_user
 from tests.integration.test_shipments import make_shipment
 
+EXPORT_PASSWORD = "zip-password-2026"  # the one-time password typed on the export form
+
 
 def _bearer(user) -> dict[str, str]:  # type: ignore[no-untyped-def]
     issued = accounts.issue_token(user.email, PASSWORD)
@@ -123,7 +125,9 @@ def test_staff_records_reveals_and_exports(client: FlaskClient, db: Session) -> 
     assert shown.headers["Cache-Control"] == "no-store"
     entry = db.scalar(select(AuditLog).where(AuditLog.action == "mynumber.reveal"))
     assert entry is not None and entry.note == "市民からの問い合わせ"
-    exported = client.post("/staff/onestop/export", data={"year": "2025"})
+    exported = client.post(
+        "/staff/onestop/export", data={"year": "2025", "password": EXPORT_PASSWORD}
+    )
     assert exported.status_code == 200 and exported.mimetype == "application/zip"
     assert len(zipfile.ZipFile(io.BytesIO(exported.data)).namelist()) == 2
 
@@ -143,7 +147,11 @@ def test_export_api_is_staff_only_json_or_zip(client: FlaskClient, db: Session) 
     body = listing.get_json()
     assert body["municipalities"][0]["total_yen"] == application.donation.amount_yen
     assert "123456789018" not in listing.get_data(as_text=True)
-    archive = client.get(url, headers=_bearer(staff))
+    archive = client.post(
+        "/api/v1/exports/onestop-notifications",
+        json={"year": 2025, "password": EXPORT_PASSWORD},
+        headers=_bearer(staff),
+    )
     assert archive.status_code == 200 and archive.content_type == "application/zip"
     for role in ("donor", "business"):
         assert client.get(url, headers=_bearer(make_user(db, role))).status_code == 403

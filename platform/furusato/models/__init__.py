@@ -1,6 +1,6 @@
 """Persistence models (SQLAlchemy 2, typed). Import from here: `from furusato.models import X`."""
 
-from furusato.models.accounts import ApiToken, IdempotencyRecord, User
+from furusato.models.accounts import ApiToken, IdempotencyRecord, LoginFailure, User
 from furusato.models.base import Base
 from furusato.models.donations import Donation, PaymentAttempt, WebhookEvent
 from furusato.models.fulfilment import OnestopApplication, Receipt, ReceiptCounter, Shipment
@@ -16,6 +16,7 @@ __all__ = [
     "Donation",
     "IdempotencyRecord",
     "LedgerEntry",
+    "LoginFailure",
     "OnestopApplication",
     "OutboundEmail",
     "PaymentAttempt",

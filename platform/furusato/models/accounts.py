@@ -1,11 +1,20 @@
-"""Users, their roles, API tokens and stored responses for idempotent API calls."""
+"""Users, their roles, API tokens, the login lockout's counts and stored responses for
+idempotent API calls."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import ForeignKey, Integer, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy import (
+    CheckConstraint,
+    ForeignKey,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from furusato.domain.states import Role
@@ -62,6 +71,21 @@ class ApiToken(Base):
     revoked_at: Mapped[datetime | None]
 
     user: Mapped[User] = relationship()
+
+
+class LoginFailure(Base):
+    """Wrong passwords per account, shared by the web login and the API (domain/login_lockout.py).
+
+    Keyed by an HMAC of the normalised email address (services/login_lockout.py), so an
+    address without an account is counted the same way and no address is stored in clear."""
+
+    __tablename__ = "login_failures"
+    __table_args__ = (CheckConstraint("failures >= 0", name="failures_not_negative"),)
+
+    account_key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    window_started_at: Mapped[datetime]
+    locked_until: Mapped[datetime | None]
 
 
 class IdempotencyRecord(Base):

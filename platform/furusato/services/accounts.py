@@ -1,4 +1,4 @@
-"""Accounts: sign-up, password check (argon2), API bearer tokens."""
+"""Accounts: sign-up, password check (argon2) with the per-account lockout, API bearer tokens."""
 
 from __future__ import annotations
 
@@ -12,8 +12,10 @@ from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from furusato.domain.money import utcnow
 from furusato.domain.states import Role
 from furusato.models import ApiToken, Business, User
+from furusato.services import login_lockout
 from furusato.services.errors import N_, Conflict, ValidationFailed
 from furusato.services.uow import UnitOfWork
 
@@ -98,22 +100,33 @@ def register(
 
 
 def authenticate(email: str, password: str) -> User | None:
-    """The active user with these credentials, or None. Rehashes outdated argon2 parameters."""
+    """The active user with these credentials, or None. Rehashes outdated argon2 parameters.
+
+    The one door of the web login and the API's token exchange: each wrong password counts
+    against the account (services/login_lockout.py), and while the account is locked this
+    raises AccountLocked (429) before the password is looked at, the right one included."""
     try:
         address = normalise_email(email)
     except ValidationFailed:
         address = ""
+    key = login_lockout.account_key(address or email.strip().lower())
+    now = utcnow()
     with UnitOfWork() as uow:
+        counted = login_lockout.refuse_if_locked(uow.session, key, now)
         user = uow.session.scalar(select(User).where(User.email == address))
         try:
             _hasher.verify(user.password_hash if user else _DUMMY_HASH, password)
+            valid = user is not None and user.is_active
         except (VerificationError, InvalidHashError):
+            valid = False
+        if not valid or user is None:
+            login_lockout.record_failure(uow.session, key, now)
+            uow.commit()
             return None
-        if user is None or not user.is_active:
-            return None
+        login_lockout.clear(uow.session, counted)
         if _hasher.check_needs_rehash(user.password_hash):
             user.password_hash = _hasher.hash(password)
-            uow.commit()
+        uow.commit()
         uow.session.expunge(user)
         return user
 

@@ -2,29 +2,38 @@
 residence municipality, one CSV and one PDF per municipality, in one zip.
 
 One line per donor (same name, kana, birth date) with the count and total of their donations.
-The zip carries My Numbers, so building it is audited like a reveal (one `mynumber.reveal`
-entry per application, plus `onestop.export`); the JSON listing carries none and is not.
+The zip carries My Numbers, so it is never written unencrypted: every file in it is encrypted
+with AES-256 (WinZip AES, which 7-Zip and most archivers open) under a password the staff member
+types for this one export. The password is not stored or logged; without one of at least
+12 printable ASCII characters the export is refused. Building it is audited like a reveal (one
+`mynumber.reveal` entry per application) and as one `onestop.export` entry that says who
+exported which year, municipalities and applications, when; the JSON listing carries no
+My Number and is not.
 """
 
 from __future__ import annotations
 
-import csv
 import io
-import zipfile
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+import pyzipper
 from sqlalchemy import select, update
 
 from furusato.config import get_settings
-from furusato.documents import notification_pdf
+from furusato.documents import csv_file, notification_pdf
 from furusato.domain.money import to_jst, utcnow
 from furusato.domain.states import OnestopStatus
 from furusato.models import Donation, OnestopApplication, User
 from furusato.services import audit, mynumber_vault
+from furusato.services.errors import N_, ValidationFailed
 from furusato.services.uow import UnitOfWork
+
+MIN_PASSWORD_LENGTH = 12
+MAX_PASSWORD_LENGTH = 128
+ENCRYPTION = "AES-256 (WinZip AES)"
 
 CSV_HEADER = [
     "市区町村コード",
@@ -127,35 +136,53 @@ def listing(tax_year: int) -> list[dict[str, Any]]:
 
 
 def _csv(muni: Municipality) -> bytes:
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(CSV_HEADER)
-    for d in muni.donors:
-        writer.writerow(
-            [
-                muni.code,
-                d.name,
-                d.name_kana,
-                d.postal_code,
-                d.address,
-                d.birth_date.isoformat() if d.birth_date else "",
-                notification_pdf.GENDER.get(d.gender or "", ""),
-                d.my_number,
-                d.donations,
-                d.total_yen,
-            ]
+    rows: list[list[csv_file.Cell]] = [
+        [
+            muni.code,
+            d.name,
+            d.name_kana,
+            d.postal_code,
+            d.address,
+            d.birth_date.isoformat() if d.birth_date else "",
+            notification_pdf.GENDER.get(d.gender or "", ""),
+            d.my_number,
+            d.donations,
+            d.total_yen,
+        ]
+        for d in muni.donors
+    ]
+    rows.append([muni.code, "合計", "", "", "", "", "", "", muni.donations, muni.total_yen])
+    return csv_file.write(CSV_HEADER, rows)
+
+
+def check_password(password: str) -> None:
+    """The export's password: long enough, and typed the same way in any archiver (ASCII)."""
+    if not (
+        MIN_PASSWORD_LENGTH <= len(password) <= MAX_PASSWORD_LENGTH
+        and password.isascii()
+        and password.isprintable()
+    ):
+        message = N_(
+            "個人番号を含むため、ZIPは暗号化して出力します。%(n)s文字以上の半角英数字・記号で"
+            "パスワードを入力してください。",
+            n=MIN_PASSWORD_LENGTH,
         )
-    writer.writerow([muni.code, "合計", "", "", "", "", "", "", muni.donations, muni.total_yen])
-    return out.getvalue().encode("utf-8-sig")
+        raise ValidationFailed(message, code="password_required", fields={"password": message})
 
 
-def export_zip(actor: User, tax_year: int, *, ip_address: str = "") -> bytes:
-    """The notifications of `tax_year` as a zip; audited, and marks the applications exported."""
+def export_zip(actor: User, tax_year: int, *, password: str, ip_address: str = "") -> bytes:
+    """The notifications of `tax_year` as an AES-256 encrypted zip; audited, and marks the
+    applications exported. Refused (ValidationFailed) without a usable password."""
+    check_password(password)
     city = get_settings().city
     made_on: date = to_jst(utcnow()).date()
     groups = _group(tax_year, with_numbers=True)
     buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+    with pyzipper.AESZipFile(
+        buffer, "w", compression=pyzipper.ZIP_DEFLATED, encryption=pyzipper.WZ_AES
+    ) as archive:
+        archive.setpassword(password.encode("ascii"))
+        archive.setencryption(pyzipper.WZ_AES, nbits=256)
         for muni in groups:
             stem = f"{tax_year}_{muni.code}{'_' + muni.name if muni.name else ''}_申告特例通知書"
             archive.writestr(f"{stem}.csv", _csv(muni))
@@ -190,7 +217,14 @@ def export_zip(actor: User, tax_year: int, *, ip_address: str = "") -> bytes:
             "onestop.export",
             "onestop_year",
             tax_year,
-            after={"municipalities": len(groups), "applications": len(ids)},
+            after={
+                "tax_year": tax_year,
+                "municipalities": [muni.code for muni in groups],
+                "donors": sum(len(muni.donors) for muni in groups),
+                "applications": len(ids),
+                "application_ids": ids,
+                "encryption": ENCRYPTION,
+            },
             ip_address=ip_address,
         )
         if ids:

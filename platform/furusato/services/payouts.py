@@ -7,8 +7,6 @@ CHECK (approved_by_id <> prepared_by_id).
 
 from __future__ import annotations
 
-import csv
-import io
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
@@ -16,6 +14,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import aliased
 
 from furusato.config import get_settings
+from furusato.documents import csv_file
 from furusato.domain import zengin
 from furusato.domain.states import PayoutStatus
 from furusato.models import Business, Payout, PayoutBatch, Project, User
@@ -390,12 +389,10 @@ CSV_HEADER = [
 def batch_csv(batch_id: int) -> bytes:
     """The batch as CSV for people: UTF-8 with BOM and CRLF (opens correctly in Excel)."""
     batch_file(batch_id)  # NotFound for an unknown batch
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(CSV_HEADER)
+    rows: list[list[csv_file.Cell]] = []
     for v in sorted(_views(Payout.batch_id == batch_id), key=lambda v: v.id):
         b = v.bank
-        writer.writerow(
+        rows.append(
             [
                 v.id,
                 v.project_id,
@@ -413,4 +410,4 @@ def batch_csv(batch_id: int) -> bytes:
                 v.approved_by or "",
             ]
         )
-    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+    return csv_file.write(CSV_HEADER, rows)

@@ -8,14 +8,14 @@ shipping + administration (estimated at settings.city.administration_bp of net d
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
+from decimal import Decimal
 
 from sqlalchemy import func, select
 
 from furusato.config import get_settings
+from furusato.documents import csv_file
 from furusato.domain.money import basis_points
 from furusato.domain.settlement import ACCOUNTS, Account
 from furusato.models import AuditLog, Donation, LedgerEntry, Project, User
@@ -148,13 +148,11 @@ CSV_HEADER = [
 
 
 def to_csv(rows: Iterable[Figures]) -> bytes:
-    """UTF-8 with BOM and CRLF, so Japanese Excel opens it with the right characters."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(CSV_HEADER)
-    for f in rows:
-        ratio = f.cost_ratio_bp
-        writer.writerow(
+    """UTF-8 with BOM and CRLF, so Japanese Excel opens it with the right characters. Amounts
+    (and the ratio, a Decimal) are numbers in the file, a negative one included."""
+    return csv_file.write(
+        CSV_HEADER,
+        (
             [
                 f.label,
                 f.project_id or "",
@@ -166,11 +164,12 @@ def to_csv(rows: Iterable[Figures]) -> bytes:
                 f.administration_yen,
                 f.subsidy_yen,
                 f.city_share_yen,
-                "" if ratio is None else f"{ratio / 100:.2f}",
+                "" if f.cost_ratio_bp is None else Decimal(f.cost_ratio_bp).scaleb(-2),
                 {True: "適合", False: "超過", None: ""}[f.within_rule],
             ]
-        )
-    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+            for f in rows
+        ),
+    )
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from furusato.config import get_settings
+from furusato.documents import csv_file
 from furusato.domain.money import to_jst, utcnow
 from furusato.domain.states import SHIPMENT, Role, ShipmentStatus
 from furusato.models import Business, Project, Shipment, Tier, User
@@ -51,16 +52,16 @@ class ShippingList:
     tiers: list[tuple[int, str]] = field(default_factory=list)
     months: list[date] = field(default_factory=list)
 
-    def csv_rows(self) -> list[list[str]]:
+    def csv_rows(self) -> list[list[csv_file.Cell]]:
         return [
             [
-                str(r.id),
+                r.id,
                 r.name,
                 r.postal_code,
                 r.address,
                 r.phone,
                 r.gift_name,
-                str(r.quantity),
+                r.quantity,
                 f"{r.scheduled_month:%Y-%m}",
                 self.business_name,
                 r.carrier,

@@ -16,6 +16,7 @@ import io
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from furusato.documents import csv_file
 from furusato.domain.messages import N_
 
 # The file keeps these Japanese names (carriers' tools map them); each is also a msgid, so a
@@ -75,32 +76,28 @@ def _cp932_safe(value: str) -> tuple[str, str]:
     return "".join(out), "".join(lost)
 
 
-def encode(rows: Iterable[Sequence[str]], encoding: str) -> tuple[bytes, list[Substitution]]:
-    """CSV bytes (CRLF lines, header first) and, for CP932, what was substituted."""
+def encode(
+    rows: Iterable[Sequence[csv_file.Cell]], encoding: str
+) -> tuple[bytes, list[Substitution]]:
+    """CSV bytes (documents/csv_file.py: CRLF lines, header first, formulas neutralised) and,
+    for CP932, what was substituted."""
     if encoding not in ENCODINGS:
         raise ValueError(f"unsupported encoding {encoding!r}")
     substitutions: list[Substitution] = []
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
-    writer.writerow(HEADER)
+    safe_rows: list[list[csv_file.Cell]] = []
     for row in rows:
-        values = [str(v) for v in row]
+        values = list(row)
         if encoding == "cp932":
-            safe = []
-            for column, value in zip(HEADER, values, strict=True):
-                fixed, lost = _cp932_safe(value)
-                if lost:
-                    substitutions.append(Substitution(values[0], column, lost))
-                safe.append(fixed)
-            values = safe
-        writer.writerow(values)
-    text = out.getvalue()
-    if encoding == "cp932":
-        return text.encode("cp932"), substitutions
-    return text.encode("utf-8-sig"), substitutions
+            for n, (column, value) in enumerate(zip(HEADER, values, strict=True)):
+                if isinstance(value, str):
+                    values[n], lost = _cp932_safe(value)
+                    if lost:
+                        substitutions.append(Substitution(str(values[0]), column, lost))
+        safe_rows.append(values)
+    return csv_file.write(HEADER, safe_rows, encoding=encoding), substitutions
 
 
-def unencodable(rows: Iterable[Sequence[str]]) -> list[Substitution]:
+def unencodable(rows: Iterable[Sequence[csv_file.Cell]]) -> list[Substitution]:
     """What a CP932 export of these rows would replace (to warn before downloading)."""
     return encode(rows, "cp932")[1]
 
@@ -157,7 +154,8 @@ def parse_upload(data: bytes) -> list[UploadRow]:
         raise UnreadableFile(N_("見出し行に「お客様管理番号」と「伝票番号」の列が必要です。"))
 
     def cell(row: list[str], col: int | None) -> str:
-        return row[col].strip() if col is not None and col < len(row) else ""
+        # an edited export of ours comes back with its neutralised cells: take the text as it was
+        return csv_file.restore(row[col].strip()) if col is not None and col < len(row) else ""
 
     return [
         UploadRow(

@@ -15,6 +15,7 @@ from werkzeug.http import HTTP_STATUS_CODES
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
+from furusato import log_masking
 from furusato.config import PROJECT_ROOT, get_settings
 from furusato.services import accounts, dispatch
 from furusato.services.errors import ServiceError
@@ -35,6 +36,8 @@ HERE = Path(__file__).resolve().parent
 
 def build_app(overrides: dict[str, Any] | None = None) -> Flask:
     settings = get_settings()
+    # Before anything logs a request: no guest token reaches gunicorn's, Werkzeug's or our logs.
+    log_masking.install()
     app = Flask(
         "furusato",
         template_folder=str(PROJECT_ROOT / "templates"),
@@ -128,6 +131,10 @@ def build_app(overrides: dict[str, Any] | None = None) -> Flask:
 
     @app.after_request
     def _security_headers(response: Response) -> Response:
+        if log_masking.carries_token(request.full_path):
+            # The page's own requests (its script, the payment calls) name only our origin:
+            # the guest's token never travels as a Referer.
+            response.headers["Referrer-Policy"] = "strict-origin"
         for name, value in headers.items():
             response.headers.setdefault(name, value)
         if response.headers.get("Content-Disposition", "").startswith("attachment"):

@@ -45,18 +45,17 @@ class SignupForm(FlaskForm):
     )
 
 
-def _login_key() -> str:
-    return f"login:{request.form.get('email', '').strip().lower()}"
-
-
 @bp.route("/login", methods=["GET", "POST"])
 @public
-@limiter.limit("10 per minute", methods=["POST"])
-@limiter.limit("20 per hour", methods=["POST"], key_func=_login_key)
+@limiter.limit("10 per minute", methods=["POST"])  # per address; per account: the lockout
 def login() -> ResponseReturnValue:
     form = LoginForm()
     if form.validate_on_submit():
-        user = accounts.authenticate(form.email.data or "", form.password.data or "")
+        try:
+            user = accounts.authenticate(form.email.data or "", form.password.data or "")
+        except ServiceError as exc:  # the account is locked (shared with the API's tokens)
+            flash(translated(exc.message), "error")
+            return render_template("auth/login.html", form=form), exc.status
         if user is None:
             flash(gettext("メールアドレスまたはパスワードが正しくありません。"), "error")
         else:
@@ -85,7 +84,11 @@ def signup() -> ResponseReturnValue:
                 getattr(form, field, form.email).errors.append(message)
             flash(translated(exc.message), "error")
         else:
-            user = accounts.authenticate(form.email.data or "", form.password.data or "")
+            try:
+                user = accounts.authenticate(form.email.data or "", form.password.data or "")
+            except ServiceError:  # the address was locked before it had an account
+                flash(gettext("登録しました。ログインしてください。"), "success")
+                return redirect("/login")
             if user is not None:
                 session.clear()
                 login_user(user)

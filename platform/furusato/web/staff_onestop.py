@@ -1,5 +1,6 @@
 """Staff: one-stop applications — record received forms and changes, reveal (audited),
-export the notifications to residence municipalities as a zip."""
+export the notifications to residence municipalities as a zip encrypted with a password the
+staff member types for that export."""
 
 from __future__ import annotations
 
@@ -45,6 +46,8 @@ class RevealForm(FlaskForm):
 
 class ExportForm(FlaskForm):
     year = HiddenField()
+    # Typed for this one export and never stored: the zip is encrypted with it (AES-256).
+    password = PasswordField(_l("ZIPのパスワード（12文字以上の半角英数字・記号）"))
 
 
 def _default_year() -> int:
@@ -164,7 +167,16 @@ def onestop_export_zip() -> ResponseReturnValue:
     )
     if not year:
         return redirect(url_for("staff.onestop_list"))
-    data = onestop_export.export_zip(current_user, year, ip_address=request.remote_addr or "")
+    try:
+        data = onestop_export.export_zip(
+            current_user,
+            year,
+            password=form.password.data or "",
+            ip_address=request.remote_addr or "",
+        )
+    except ValidationFailed as exc:
+        flash(translated(exc.message), "error")
+        return redirect(url_for("staff.onestop_list", year=year))
     return Response(
         data,
         mimetype="application/zip",

@@ -1,9 +1,12 @@
 """Documents over the API: a donation's receipt PDF; the one-stop notification export.
 
-GET /exports/onestop-notifications?year=YYYY answers with the zip (one CSV and one PDF per
-residence municipality, My Numbers included, audited like a reveal) by default; with
-`format=json` it answers a listing per municipality (donor count, donations, totals, names)
-without any My Number, which is not audited — for checking before downloading the zip.
+POST /exports/onestop-notifications with `{"year": YYYY, "password": "…"}` answers with the
+zip (one CSV and one PDF per residence municipality, My Numbers included, audited like a
+reveal), every file encrypted with AES-256 under that password (12+ printable ASCII
+characters; never stored). The password travels in the body, never in a URL.
+GET /exports/onestop-notifications?year=YYYY&format=json answers a listing per municipality
+(donor count, donations, totals, names) without any My Number, which is not audited — for
+checking before the export; `format=zip` on GET is refused (422, `password_required`).
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ from flask import Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from furusato.services import documents, onestop_export
-from furusato.web.api.core import Call, operation
+from furusato.web.api.core import ApiError, Call, operation
 
 
 @operation(
@@ -43,6 +46,16 @@ class ExportQuery(BaseModel):
     format: Literal["zip", "json"] = "zip"
 
 
+class ExportRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    year: int = Field(ge=2008, le=2100, description="tax year (JST year of payment)")
+    password: str = Field(
+        max_length=200,
+        description="the zip's password, 12+ printable ASCII characters; never stored",
+    )
+
+
 class DonorTotal(BaseModel):
     name: str
     donations: int
@@ -65,24 +78,43 @@ class ExportListing(BaseModel):
 
 @operation(
     "/exports/onestop-notifications",
-    summary="申告特例通知書 for a tax year: zip (default) or a JSON listing without My Numbers",
+    summary="申告特例通知書 for a tax year as a JSON listing without My Numbers",
     roles=("staff",),
     query=ExportQuery,
     response=ExportListing,
+    errors=(401, 403, 422),
+)
+def onestop_notifications(call: Call) -> ExportListing:
+    year = call.query.year
+    if call.query.format != "json":
+        raise ApiError(
+            422,
+            "Unprocessable Content",
+            "the zip holds My Numbers and is encrypted with your password: "
+            "POST /api/v1/exports/onestop-notifications with {year, password}",
+            "password_required",
+        )
+    return ExportListing(
+        year=year,
+        municipalities=[MunicipalityTotal.model_validate(m) for m in onestop_export.listing(year)],
+    )
+
+
+@operation(
+    "/exports/onestop-notifications",
+    method="POST",
+    summary="申告特例通知書 for a tax year: a zip encrypted with AES-256 under the given password",
+    roles=("staff",),
+    body=ExportRequest,
     content_type="application/zip",
     errors=(401, 403, 422),
 )
-def onestop_notifications(call: Call) -> Response | ExportListing:
-    year = call.query.year
-    if call.query.format == "json":
-        return ExportListing(
-            year=year,
-            municipalities=[
-                MunicipalityTotal.model_validate(m) for m in onestop_export.listing(year)
-            ],
-        )
+def onestop_notifications_zip(call: Call) -> Response:
     assert call.user is not None
-    data = onestop_export.export_zip(call.user, year, ip_address=call.ip_address)
+    year = call.body.year
+    data = onestop_export.export_zip(
+        call.user, year, password=call.body.password, ip_address=call.ip_address
+    )
     return Response(
         data,
         content_type="application/zip",
