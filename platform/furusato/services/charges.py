@@ -18,7 +18,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, func, insert, select, text, update
+from sqlalchemy import Integer, Table, bindparam, case, func, insert, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -30,7 +30,7 @@ from furusato.domain.finality import (
 )
 from furusato.domain.money import basis_points, tax_year, utcnow
 from furusato.domain.states import ATTEMPT, DONATION, AttemptKind, AttemptStatus, DonationStatus
-from furusato.models import Donation, PaymentAttempt
+from furusato.models import Donation, PaymentAttempt, Project
 from furusato.payments import ChargeResult, GatewayUnavailable, get_gateway
 from furusato.services import audit, donation_mail
 from furusato.services.donations import TAKE_UNIT, DonationView
@@ -432,10 +432,23 @@ def _reserve_again(session: Session, donation: Donation) -> None:
             donation.gift = False
             donation.tier_id = None
     session.execute(
-        text(
-            "UPDATE projects SET reserved_total_yen ="
-            " LEAST(reserved_total_yen + :amount, GREATEST(cap_yen, reserved_total_yen))"
-            " WHERE id = :id"
-        ),
-        {"id": donation.project_id, "amount": donation.amount_yen},
+        _TAKE_ROOM_BACK, {"project_id": donation.project_id, "amount": donation.amount_yen}
     )
+
+
+# The amount back into the campaign's reserved total, stopping at the cap (or where the total
+# already is, if above it): LEAST/GREATEST exist in PostgreSQL only, CASE in both databases.
+_PROJECTS = cast(Table, Project.__table__)
+_RESERVED, _CAP = _PROJECTS.c.reserved_total_yen, _PROJECTS.c.cap_yen
+_AMOUNT = bindparam("amount", type_=Integer)
+_TAKE_ROOM_BACK = (
+    update(_PROJECTS)
+    .where(_PROJECTS.c.id == bindparam("project_id"))
+    .values(
+        reserved_total_yen=case(
+            (_RESERVED + _AMOUNT <= _CAP, _RESERVED + _AMOUNT),
+            (_RESERVED >= _CAP, _RESERVED),
+            else_=_CAP,
+        )
+    )
+)
