@@ -40,6 +40,7 @@ from furusato.services.uow import UnitOfWork
 log = logging.getLogger(__name__)
 
 LIVE = (AttemptStatus.STARTED, AttemptStatus.UNKNOWN, AttemptStatus.REQUIRES_ACTION)
+CURRENCY = "jpy"  # every donation is in whole yen (a zero-decimal currency at the gateway)
 
 _DECLINES = {
     "card_declined": N_(
@@ -305,11 +306,13 @@ def apply_result(
     result: ChargeResult,
 ) -> None:
     """Move the attempt (and, on success, the donation) to what the gateway says. The caller
-    holds the donation's row lock; applying the same answer twice changes nothing."""
-    if attempt is not None and result.payment_intent_id:
-        attempt.gateway_object_id = result.payment_intent_id
-    if result.status == "succeeded" and _amount_differs(uow, donation, result):
-        return
+    holds the donation's row lock; applying the same answer twice changes nothing. A
+    PaymentIntent for another amount or currency is refused before its id is written anywhere."""
+    if result.payment_intent_id:
+        if not _for_this_donation(uow, donation, result):
+            return
+        if attempt is not None:
+            attempt.gateway_object_id = result.payment_intent_id
     if result.status == "succeeded":
         if attempt is not None and attempt.status != AttemptStatus.SUCCEEDED:
             ATTEMPT.check(attempt.status, AttemptStatus.SUCCEEDED)
@@ -328,18 +331,20 @@ def apply_result(
     uow.flush()
 
 
-def _amount_differs(uow: UnitOfWork, donation: Donation, result: ChargeResult) -> bool:
-    """A success for another amount than pledged is never booked as this donation's payment:
-    we create every charge for the exact amount, so a difference means a forged or foreign
-    report. It is left for staff (audit log), and the donation stays as it was."""
-    if result.amount_yen is None or result.amount_yen == donation.amount_yen:
-        return False
+def _for_this_donation(uow: UnitOfWork, donation: Donation, result: ChargeResult) -> bool:
+    """Whether a PaymentIntent is for exactly this donation's amount, in yen. We create every
+    charge for the exact amount, so a difference means a forged or foreign payment: it is not
+    recorded (no id stored, no money booked), and it is left for staff (audit log)."""
+    if result.amount_yen == donation.amount_yen and result.currency == CURRENCY:
+        return True
     log.error(
-        "donation %s: gateway reports %s yen paid for a %s-yen donation (%s); not booked",
+        "donation %s: gateway reports %s %s (%s, %s) for a %s-yen donation; not recorded",
         donation.id,
         result.amount_yen,
-        donation.amount_yen,
+        result.currency,
         result.payment_intent_id,
+        result.status,
+        donation.amount_yen,
     )
     audit.record(
         uow.session,
@@ -349,12 +354,14 @@ def _amount_differs(uow: UnitOfWork, donation: Donation, result: ChargeResult) -
         donation.id,
         after={
             "payment_intent_id": result.payment_intent_id,
+            "status": result.status,
             "reported_amount_yen": result.amount_yen,
+            "reported_currency": result.currency,
             "donation_amount_yen": donation.amount_yen,
         },
-        note="支払額が寄附額と一致しないため、入金として記録していません。",
+        note="決済の金額または通貨が寄附と一致しないため、記録していません。",
     )
-    return True
+    return False
 
 
 def complete_payment(uow: UnitOfWork, donation: Donation, result: ChargeResult) -> bool:
