@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 
 from furusato.models import Donation, PaymentAttempt, WebhookEvent
 from furusato.payments import ChargeResult, GatewayUnavailable, PaymentNotFound, get_gateway
-from furusato.services import charges
+from furusato.services import payment_results
 from furusato.services.donations import GatewayDown
 from furusato.services.errors import N_, ServiceError
 from furusato.services.uow import UnitOfWork
@@ -134,6 +134,6 @@ def handle(event: dict[str, Any]) -> Handled:
         donation = uow.session.get(Donation, found.id, with_for_update=True, populate_existing=True)
         assert donation is not None
         attempt = _attempt_for(uow.session, donation, intent)
-        charges.apply_result(uow, donation, attempt, intent)
+        payment_results.apply_result(uow, donation, attempt, intent)
         uow.commit()
     return Handled("applied")
