@@ -22,9 +22,10 @@ from sqlalchemy import Table, bindparam, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from furusato.domain.campaign import PAYMENTS_PAUSED, takes_payments
 from furusato.domain.money import utcnow
 from furusato.domain.states import AttemptKind, AttemptStatus, DonationStatus
-from furusato.models import Donation, PaymentAttempt
+from furusato.models import Donation, PaymentAttempt, Project
 from furusato.payments import ChargeResult, GatewayUnavailable, get_gateway
 from furusato.services import payment_results
 from furusato.services.donations import DonationView
@@ -65,7 +66,8 @@ class PayOutcome:
     """Where a donation's payment stands, for the page and the API."""
 
     donation_id: int
-    status: str  # paid | requires_action | processing | failed | pending | expired | refunded
+    # paid | requires_action | processing | failed | pending | paused | expired | refunded
+    status: str
     client_secret: str | None = None
     message: str = ""
     tax_year: int | None = None
@@ -117,11 +119,17 @@ def state_of(donation_id: int) -> PayOutcome:
         donation = uow.session.get(Donation, donation_id)
         if donation is None:
             raise NotFound("寄附が見つかりません。")
-        return _outcome(donation, _live_attempt(uow.session, donation_id))
+        outcome = _outcome(donation, _live_attempt(uow.session, donation_id))
+        if outcome.status in ("pending", "failed"):  # the donor's next step would be to pay
+            project = donation.project
+            if not takes_payments(project.status, project.paused_reason):
+                return replace(outcome, status="paused", message=PAYMENTS_PAUSED)
+        return outcome
 
 
 _ATTEMPTS = PaymentAttempt.__table__
 _DONATIONS = Donation.__table__
+_PROJECTS = Project.__table__
 _NEW_ATTEMPT = insert(cast(Table, _ATTEMPTS)).returning(_ATTEMPTS.c.id)
 
 
@@ -137,9 +145,11 @@ def _charge_attempts(*where: Any) -> Any:
     )
 
 
-# The donation's row, locked, with its charge attempts so far and how many are live: one
-# statement (the partial unique index allows one live charge at most). Table columns, not
-# ORM attributes: the statement then skips the ORM's compile and load steps.
+# The donation's row, locked, with its charge attempts so far and how many are live, and
+# whether its campaign takes payments: one statement (the partial unique index allows one live
+# charge at most). Table columns, not ORM attributes: the statement then skips the ORM's
+# compile and load steps. The campaign's row is not locked (every payment of the campaign
+# updates it): a pause committed while this runs counts as coming after the charge started.
 _FOR_PAYING = (
     select(
         _DONATIONS.c.status,
@@ -148,9 +158,12 @@ _FOR_PAYING = (
         _DONATIONS.c.amount_yen,
         _DONATIONS.c.access_token,
         _DONATIONS.c.user_id,
+        _PROJECTS.c.status.label("campaign_status"),
+        _PROJECTS.c.paused_reason,
         _charge_attempts().label("tried"),
         _charge_attempts(_ATTEMPTS.c.status != AttemptStatus.FAILED).label("live"),
     )
+    .join(_PROJECTS, _PROJECTS.c.id == _DONATIONS.c.project_id)
     .where(_DONATIONS.c.id == bindparam("donation_id"))
     .with_for_update(of=_DONATIONS)
 )
@@ -184,6 +197,8 @@ def pay(donation_id: int, payment_method_id: str, payer: Payer | None = None) ->
             return state_of(donation_id)  # paid, expired, or a charge already under way
         if donation.reserved_until < utcnow():
             raise Conflict(EXPIRED, code="expired")
+        if not takes_payments(donation.campaign_status, donation.paused_reason):
+            raise Conflict(PAYMENTS_PAUSED, code="campaign_paused")  # the reservation stays
         customer = donation.stripe_customer_id  # None: a card the client brought (no setup)
         key = f"donation:{donation_id}:charge:{donation.tried + 1}"
         amount = donation.amount_yen
