@@ -15,8 +15,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from furusato.db import engine_for, use_session_factory
 from furusato.domain.money import utcnow
 from furusato.migrate import upgrade
-from furusato.models import Donation, Project, Tier
-from furusato.services import charges, reconcile
+from furusato.models import Donation, Project, Receipt, Tier
+from furusato.services import charges, receipts, reconcile
 from tests.factories import make_project, make_tier
 from tests.support.giving import pledge
 from tests.support.localstripe import TEST_CARDS, LocalStripe
@@ -70,9 +70,10 @@ def test_a_late_three_d_secure_success_is_recorded(
     session: Session, stripe_clean: LocalStripe
 ) -> None:
     """A 3-D Secure payment completed after its reservation lapsed is recorded as paid, with
-    its tier unit and cap room taken back, on PostgreSQL and on SQLite alike."""
+    its tier unit and cap room taken back, and its receipt numbered (a `keep` campaign's
+    donation is final on payment), on PostgreSQL and on SQLite alike."""
     s = session
-    project = make_project(s, tiers=0)
+    project = make_project(s, tiers=0, miss_policy="keep")
     tier = make_tier(s, project, amount_yen=10_000, quantity_limit=5)
     s.commit()
     donation_id, secret = _three_d_secure_pledge(s, stripe_clean, project.id, tier.id, 10_000)
@@ -85,6 +86,9 @@ def test_a_late_three_d_secure_success_is_recorded(
     counted = s.get(Project, project.id, populate_existing=True)
     assert counted is not None
     assert (counted.reserved_total_yen, counted.paid_total_yen) == (10_000, 10_000)
+    receipt_id = receipts.issue_receipt(donation_id)
+    receipt = s.get(Receipt, receipt_id)
+    assert receipt is not None and receipt.number == f"{paid.tax_year}-000001"
 
 
 def test_a_late_success_beyond_the_cap_stops_the_counter_at_the_cap(
