@@ -15,7 +15,7 @@ def issue_receipt(donation_id: int) -> int | None:
 
 @app.task(name="furusato.issue_receipt_chunk")
 def issue_receipt_chunk(donation_ids: list[int]) -> int:
-    return len(receipts.issue_receipts(donation_ids))
+    return receipts.issue_chunk(donation_ids)
 
 
 @app.task(name="furusato.issue_receipts_for_project")

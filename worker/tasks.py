@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from furusato.services import mail
+from furusato.services import mail, per_item
 from worker.celeryapp import app
 
 
@@ -23,7 +23,4 @@ def send_email(email_id: int) -> None:
 
 @app.task(name="furusato.sweep_mail")
 def sweep_mail() -> int:
-    ids = mail.queued_ids()
-    for email_id in ids:
-        send_email.delay(email_id)
-    return len(ids)
+    return per_item.each("mail: send queued", mail.queued_ids(), send_email.delay).done

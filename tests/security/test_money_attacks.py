@@ -19,6 +19,7 @@ from furusato.config import get_settings
 from furusato.models import AuditLog, Donation, PaymentAttempt, Project, WebhookEvent
 from tests.factories import make_project
 from tests.security.world import World, build_world
+from tests.support.gateway_events import event_about, foreign_intent, lost_charge
 from tests.support.giving import donor, pledge
 from tests.support.localstripe import LocalStripe
 
@@ -213,16 +214,17 @@ def _state(db: Session, donation: Donation) -> tuple[str, int, int, int]:
 
 
 def test_replayed_event_pays_once(
-    client: FlaskClient, db: Session, pending: tuple[World, Donation]
+    client: FlaskClient, db: Session, pending: tuple[World, Donation], stripe_clean: LocalStripe
 ) -> None:
     """The same signed event three times, and a second event about the same payment: the
     donation is paid once, the campaign counts it once."""
     _, donation = pending
     _, count, total, _ = _state(db, donation)
-    body = _event(donation, "evt_attack_replay")
+    intent_id = lost_charge(db, stripe_clean, donation)
+    body = event_about(stripe_clean, intent_id, "evt_attack_replay")
     outcomes = [_deliver(client, body, _sign(body)).get_json()["outcome"] for _ in range(3)]
     assert outcomes == ["applied", "duplicate", "duplicate"]
-    again = _event(donation, "evt_attack_other_id")
+    again = event_about(stripe_clean, intent_id, "evt_attack_other_id")
     assert _deliver(client, again, _sign(again)).status_code == 200
     assert _state(db, donation)[:3] == ("paid", count + 1, total + donation.amount_yen)
 
@@ -285,11 +287,18 @@ def test_event_for_an_unknown_payment_is_refused(
 
 
 def test_event_for_another_amount_does_not_pay_the_donation(
-    client: FlaskClient, db: Session, pending: tuple[World, Donation]
+    client: FlaskClient, db: Session, pending: tuple[World, Donation], stripe_clean: LocalStripe
 ) -> None:
-    """A payment of 1 yen reported for a 10,000-yen donation does not make it paid."""
+    """A 50-yen payment of the donor's customer naming a 10,000-yen donation does not make it
+    paid, whatever amount its event claims."""
     _, donation = pending
-    body = _event(donation, "evt_attack_one_yen", amount=1)
+    intent_id = foreign_intent(
+        stripe_clean,
+        amount=50,
+        customer=donation.stripe_customer_id,
+        metadata={"donation_id": str(donation.id)},
+    )
+    body = event_about(stripe_clean, intent_id, "evt_attack_fifty_yen", amount=donation.amount_yen)
     _deliver(client, body, _sign(body))
     assert _state(db, donation)[0] == "pending_payment"
     flagged = db.scalar(
@@ -297,7 +306,7 @@ def test_event_for_another_amount_does_not_pay_the_donation(
             AuditLog.action == "payment.amount_mismatch", AuditLog.target_id == str(donation.id)
         )
     )
-    assert flagged is not None and flagged.after["reported_amount_yen"] == 1
+    assert flagged is not None and flagged.after["reported_amount_yen"] == 50
 
 
 def test_staff_and_businesses_cannot_pay_for_donors(client: FlaskClient, db: Session) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from furusato.domain.campaign import CampaignClock, Phase, days_left
+from furusato.domain.campaign import CampaignClock, Phase, days_left, takes_payments
 
 NOW = datetime(2026, 12, 1, 3, 0, tzinfo=UTC)
 
@@ -38,3 +38,14 @@ def test_days_left_rounds_up() -> None:
     """Half a day left shows as one day; a passed deadline as zero."""
     assert days_left(NOW + timedelta(hours=12), NOW) == 1
     assert days_left(NOW - timedelta(hours=1), NOW) == 0
+
+
+def test_held_pledges_are_paid_while_approved_or_closing_but_not_paused() -> None:
+    """A held pledge may be paid while its campaign is approved or closing; not while it is
+    paused, nor once it closed while paused, nor in any other status."""
+    assert takes_payments("approved", "")
+    assert takes_payments("closing", "")
+    assert not takes_payments("paused", "事業者の確認中")
+    assert not takes_payments("closing", "事業者の確認中")
+    for status in ("draft", "submitted", "settling", "settled"):
+        assert not takes_payments(status, "")

@@ -1,24 +1,29 @@
-"""POST /webhooks/stripe: signatures, de-duplication, unknown payments, the JST tax year."""
+"""POST /webhooks/stripe: signatures, de-duplication, unknown payments, the gateway's time.
+
+Events name real PaymentIntents at localstripe (tests/support/gateway_events.py): the handler
+records what the gateway answers about them, never the payload itself."""
 
 from __future__ import annotations
 
 import time
-from datetime import datetime
+from datetime import UTC, datetime
 
 from flask.testing import FlaskClient
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
-from furusato.domain.money import JST
+from furusato.domain.money import JST, tax_year
 from furusato.models import Donation, PaymentAttempt, Project, WebhookEvent
 from furusato.services import charges
 from tests.factories import make_project
+from tests.support.gateway_events import event_about, foreign_intent, intent_object, lost_charge
 from tests.support.giving import pledge
 from tests.support.live_server import LiveServer
 from tests.support.localstripe import TEST_CARDS, LocalStripe
 
 
-def _succeeded(donation: Donation, paid_at: datetime, intent_id: str = "pi_boundary") -> dict:  # type: ignore[type-arg]
+def _forged(donation: Donation, paid_at: datetime, intent_id: str = "pi_boundary") -> dict:  # type: ignore[type-arg]
+    """A success payload for a PaymentIntent the gateway has never heard of."""
     return {
         "id": f"{intent_id}_{donation.id}",
         "object": "payment_intent",
@@ -52,7 +57,7 @@ def test_forged_signature_is_refused_and_nothing_stored(
     """An event signed with another secret, or unsigned, is a 400 and changes nothing."""
     donation = _pledged(db)
     body = stripe_clean.event_payload(
-        "payment_intent.succeeded", _succeeded(donation, datetime.now(JST)), "evt_forged"
+        "payment_intent.succeeded", _forged(donation, datetime.now(JST)), "evt_forged"
     )
     forged = stripe_clean.sign(body, secret="whsec_attacker")
     assert _post(client, stripe_clean, body, forged).status_code == 400
@@ -66,9 +71,7 @@ def test_duplicate_event_is_acknowledged_and_ignored(
 ) -> None:
     """The same event delivered twice pays once: the second is a 200 'duplicate'."""
     donation = _pledged(db)
-    body = stripe_clean.event_payload(
-        "payment_intent.succeeded", _succeeded(donation, datetime.now(JST)), "evt_twice"
-    )
+    body = event_about(stripe_clean, lost_charge(db, stripe_clean, donation), "evt_twice")
     first = _post(client, stripe_clean, body)
     second = _post(client, stripe_clean, body)
     assert first.status_code == 200 and first.get_json()["outcome"] == "applied"
@@ -81,13 +84,20 @@ def test_duplicate_event_is_acknowledged_and_ignored(
 def test_event_for_an_unknown_payment_is_refused(
     client: FlaskClient, db: Session, stripe_clean: LocalStripe
 ) -> None:
-    """A signed event about a payment that is not ours is a 4xx and stores nothing."""
+    """A signed event about a payment that is not ours is a 4xx and stores nothing: one the
+    gateway does not know, or one of another customer whose metadata names our donation."""
     donation = _pledged(db)
-    obj = _succeeded(donation, datetime.now(JST))
-    obj["customer"] = "cus_someone_else"  # metadata pointing at our donation is not enough
-    body = stripe_clean.event_payload("payment_intent.succeeded", obj, "evt_unknown")
+    unknown = _forged(donation, datetime.now(JST))
+    body = stripe_clean.event_payload("payment_intent.succeeded", unknown, "evt_unknown")
     response = _post(client, stripe_clean, body)
     assert response.status_code == 422 and response.get_json()["error"] == "unknown_payment"
+    strangers = foreign_intent(
+        stripe_clean, amount=donation.amount_yen, metadata={"donation_id": str(donation.id)}
+    )
+    body = event_about(
+        stripe_clean, strangers, "evt_stranger", customer=donation.stripe_customer_id
+    )
+    assert _post(client, stripe_clean, body).status_code == 422
     assert db.scalar(select(func.count()).select_from(WebhookEvent)) == 0
     assert db.get(Donation, donation.id, populate_existing=True).status == "pending_payment"  # type: ignore[union-attr]
 
@@ -96,29 +106,21 @@ def test_event_for_a_charge_without_customer_needs_our_attempt_key(
     client: FlaskClient, db: Session, stripe_clean: LocalStripe
 ) -> None:
     """A donation paid with a card the client brought has no customer: an event whose
-    PaymentIntent id we never recorded is matched by one of our attempt keys, and metadata
-    naming the donation without such a key is refused (4xx, nothing stored)."""
+    PaymentIntent id we never recorded is matched by one of our attempt keys, and a
+    PaymentIntent naming the donation without such a key is refused (4xx, nothing stored)."""
     project = make_project(db)
     made = pledge(project.id, card_setup=False)
     donation = db.get(Donation, made.id, populate_existing=True)
     assert donation is not None and donation.stripe_customer_id is None
-    key = f"donation:{made.id}:charge:1"
-    db.add(
-        PaymentAttempt(
-            donation_id=made.id, kind="charge", key=key, status="unknown", amount_yen=10_000
-        )
-    )
-    db.flush()
-    obj = _succeeded(donation, datetime.now(JST), "pi_brought")
-    obj["metadata"]["attempt"] = f"donation:{made.id}:charge:9"  # not one of ours
-    body = stripe_clean.event_payload("payment_intent.succeeded", obj, "evt_not_ours")
+    not_ours = lost_charge(db, stripe_clean, donation, number=9, record=False)
+    body = event_about(stripe_clean, not_ours, "evt_not_ours")
     assert _post(client, stripe_clean, body).status_code == 422
     assert db.scalar(select(func.count()).select_from(WebhookEvent)) == 0
-    obj["metadata"]["attempt"] = key
-    body = stripe_clean.event_payload("payment_intent.succeeded", obj, "evt_ours")
+    ours = lost_charge(db, stripe_clean, donation, number=1)
+    body = event_about(stripe_clean, ours, "evt_ours")
     assert _post(client, stripe_clean, body).status_code == 200
     paid = db.get(Donation, made.id, populate_existing=True)
-    assert paid is not None and paid.status == "paid" and paid.payment_intent_id == obj["id"]
+    assert paid is not None and paid.status == "paid" and paid.payment_intent_id == ours
 
 
 def test_events_we_do_not_handle_are_acknowledged(
@@ -130,47 +132,39 @@ def test_events_we_do_not_handle_are_acknowledged(
     assert response.status_code == 200 and response.get_json()["outcome"] == "ignored"
 
 
-def test_tax_year_at_the_new_year_boundary_in_jst(
+def test_paid_time_and_tax_year_are_the_gateway_charges(
     client: FlaskClient, db: Session, stripe_clean: LocalStripe
 ) -> None:
-    """Paid at 23:59:59 JST on Dec 31 counts for that year; at 00:00:01 on Jan 1 for the next."""
-    before = _pledged(db)
-    after = _pledged(db)
-    last_second = datetime(2026, 12, 31, 23, 59, 59, tzinfo=JST)
-    new_year = datetime(2027, 1, 1, 0, 0, 1, tzinfo=JST)
-    for donation, at, event_id in (
-        (before, last_second, "evt_dec31"),
-        (after, new_year, "evt_jan1"),
-    ):
-        body = stripe_clean.event_payload(
-            "payment_intent.succeeded", _succeeded(donation, at), event_id
-        )
-        assert _post(client, stripe_clean, body).status_code == 200
-    paid_before = db.get(Donation, before.id, populate_existing=True)
-    paid_after = db.get(Donation, after.id, populate_existing=True)
-    assert paid_before is not None and paid_after is not None
-    assert (paid_before.tax_year, paid_after.tax_year) == (2026, 2027)
-    assert paid_before.paid_at == last_second  # the gateway's time, not the webhook's arrival
+    """The paid time (and so the JST tax year) is the time of the gateway's charge, not the
+    event's arrival nor a time the payload claims (here the last second of 2026 in JST)."""
+    donation = _pledged(db)
+    intent_id = lost_charge(db, stripe_clean, donation)
+    charged = intent_object(stripe_clean, intent_id)["latest_charge"]["created"]
+    claimed = datetime(2026, 12, 31, 23, 59, 59, tzinfo=JST)
+    body = event_about(
+        stripe_clean,
+        intent_id,
+        "evt_claimed_time",
+        latest_charge={"id": "ch_claimed", "created": int(claimed.timestamp())},
+    )
+    assert _post(client, stripe_clean, body).status_code == 200
+    paid = db.get(Donation, donation.id, populate_existing=True)
+    assert paid is not None and paid.paid_at == datetime.fromtimestamp(charged, UTC)
+    assert paid.tax_year == tax_year(paid.paid_at)
 
 
 def test_payment_failed_event_frees_the_donor_to_retry(
     client: FlaskClient, db: Session, stripe_clean: LocalStripe
 ) -> None:
-    """A payment_failed event fails the live attempt, so another card may be tried."""
+    """A payment_failed event (3-D Secure refused at the gateway) fails the live attempt, so
+    another card may be tried."""
     donation = _pledged(db)
     card = stripe_clean.confirm_setup(donation.setup_intent_id or "", TEST_CARDS["3ds"])
     needs = charges.pay(donation.id, card)
     assert needs.status == "requires_action" and needs.client_secret
     intent_id = needs.client_secret.split("_secret_")[0]
-    obj = {
-        "id": intent_id,
-        "object": "payment_intent",
-        "customer": donation.stripe_customer_id,
-        "status": "requires_payment_method",
-        "metadata": {"donation_id": str(donation.id)},
-        "last_payment_error": {"code": "payment_intent_authentication_failure"},
-    }
-    body = stripe_clean.event_payload("payment_intent.payment_failed", obj, "evt_failed")
+    stripe_clean.authenticate(intent_id, needs.client_secret, success=False)
+    body = event_about(stripe_clean, intent_id, "evt_failed", "payment_intent.payment_failed")
     assert _post(client, stripe_clean, body).status_code == 200
     state = charges.state_of(donation.id)
     assert state.status == "failed" and "3Dセキュア" in state.message

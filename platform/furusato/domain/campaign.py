@@ -11,7 +11,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
+from furusato.domain.messages import N_
 from furusato.domain.states import CampaignStatus
+
+PAYMENTS_PAUSED = N_(
+    "このプロジェクトは現在、寄附の受付を一時停止しています。"
+    "お申し込みは有効期限まで保持され、受付が再開されればお支払いいただけます。"
+)
 
 
 class Phase(StrEnum):
@@ -59,6 +65,21 @@ class CampaignClock:
     def room_yen(self) -> int:
         """What may still be pledged before the cap (pending pledges count until they expire)."""
         return max(self.cap_yen - self.reserved_total_yen, 0)
+
+
+def takes_payments(status: str, paused_reason: str) -> bool:
+    """Whether a pledge that holds its reservation may be paid (or get a card form) now.
+
+    An approved campaign takes them, also past its deadline or at its cap: the pledge was made
+    while it was live, and settlement waits for it. A closing one too, unless it was paused
+    when it closed (its pause reason is kept): it will not resume. A paused campaign takes
+    none; its pledges keep their reservations until they lapse or the campaign resumes. No
+    other status holds payable pledges."""
+    if status == CampaignStatus.APPROVED:
+        return True
+    if status == CampaignStatus.CLOSING:
+        return not paused_reason
+    return False
 
 
 def clock_of(project: object) -> CampaignClock:

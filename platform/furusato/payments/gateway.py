@@ -17,6 +17,10 @@ class GatewayUnavailable(Exception):
     """The gateway could not be reached or answered with a server error."""
 
 
+class PaymentNotFound(Exception):
+    """The gateway answered that it has no such object (a definite answer, not an outage)."""
+
+
 @dataclass(frozen=True)
 class SetupInfo:
     customer_id: str
@@ -30,7 +34,9 @@ class ChargeResult:
     payment_intent_id: str | None
     client_secret: str | None = None
     paid_at: datetime | None = None  # when the charge succeeded, as the gateway reports it
-    amount_yen: int | None = None
+    amount_yen: int | None = None  # the PaymentIntent's amount, in its currency's unit
+    currency: str | None = None  # lower case, as the gateway writes it ("jpy")
+    customer_id: str | None = None
     amount_refunded_yen: int = 0
     error_code: str = ""
     error_message: str = ""
@@ -70,7 +76,7 @@ class PaymentGateway(Protocol):
         the card was saved with a SetupIntent; without one for a card the client brought)."""
 
     def payment_intent(self, payment_intent_id: str) -> ChargeResult:
-        """The gateway's current view of a PaymentIntent."""
+        """The gateway's current view of a PaymentIntent (PaymentNotFound if it has none)."""
 
     def charges_for_attempt(self, attempt_key: str, customer_id: str | None) -> list[ChargeResult]:
         """The PaymentIntents made for one of our attempts (metadata `attempt`), to find a

@@ -17,6 +17,7 @@ from furusato.config import get_settings
 from furusato.payments.gateway import (
     ChargeResult,
     GatewayUnavailable,
+    PaymentNotFound,
     RefundResult,
     SetupInfo,
 )
@@ -135,13 +136,13 @@ class StripeGateway:
                 options={"idempotency_key": idempotency_key},
             )
         except stripe.CardError as exc:
-            intent_id = None
             err = getattr(exc, "error", None)
-            if err is not None and getattr(err, "payment_intent", None) is not None:
-                intent_id = err.payment_intent.id
+            intent = getattr(err, "payment_intent", None) if err is not None else None
             return ChargeResult(
                 status="failed",
-                payment_intent_id=intent_id,
+                payment_intent_id=intent.id if intent is not None else None,
+                amount_yen=_amount(intent),
+                currency=_currency(intent),
                 error_code=exc.code or "card_declined",
                 error_message=exc.user_message or str(exc),
             )
@@ -163,11 +164,16 @@ class StripeGateway:
         return str(customer.id)
 
     def payment_intent(self, payment_intent_id: str) -> ChargeResult:
-        intent = self._call(
-            self._client.v1.payment_intents.retrieve,
-            payment_intent_id,
-            params={"expand": ["latest_charge"]},
-        )
+        try:
+            intent = self._call(
+                self._client.v1.payment_intents.retrieve,
+                payment_intent_id,
+                params={"expand": ["latest_charge"]},
+            )
+        except stripe.InvalidRequestError as exc:
+            if getattr(exc, "http_status", None) == 404:
+                raise PaymentNotFound(payment_intent_id) from exc
+            raise
         return self._result(intent)
 
     def charges_for_attempt(self, attempt_key: str, customer_id: str | None) -> list[ChargeResult]:
@@ -224,12 +230,31 @@ class StripeGateway:
             payment_intent_id=intent.id,
             client_secret=intent.client_secret,
             paid_at=paid_at,
-            amount_yen=int(intent.amount),
+            amount_yen=_amount(intent),
+            currency=_currency(intent),
+            customer_id=_id_of(getattr(intent, "customer", None)),
             amount_refunded_yen=refunded,
             error_code=(getattr(error, "code", "") or "") if error else "",
             error_message=(getattr(error, "message", "") or "") if error else "",
             metadata=_metadata(intent),
         )
+
+
+def _amount(intent: Any) -> int | None:
+    amount = getattr(intent, "amount", None) if intent is not None else None
+    return int(amount) if amount is not None else None
+
+
+def _currency(intent: Any) -> str | None:
+    currency = getattr(intent, "currency", None) if intent is not None else None
+    return str(currency).lower() if currency else None
+
+
+def _id_of(value: Any) -> str | None:
+    """An id, whether the API gave the id or the expanded object."""
+    if value is None or isinstance(value, str):
+        return value
+    return str(getattr(value, "id", "")) or None
 
 
 def _metadata(intent: Any) -> dict[str, str]:

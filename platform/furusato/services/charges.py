@@ -1,4 +1,4 @@
-"""Paying a pledged donation, and recording what the gateway answered (from any path).
+"""Paying a pledged donation, and where its payment stands.
 
 `pay` writes the PaymentAttempt row first and commits it, then calls the gateway with the
 attempt's key, then records the answer: one live charge per donation is guaranteed by our
@@ -6,8 +6,8 @@ database (the partial unique index), so a double click finds the existing attemp
 its state instead of charging again. An attempt whose answer was lost (`unknown`) is never
 followed by another charge until reconciliation (services/reconcile.py) has settled it.
 
-`apply_result` and `complete_payment` are shared by the pay call, the webhook and the
-reconciliation sweep; each is idempotent and runs inside the caller's unit of work.
+`record` applies the gateway's answer (services/payment_results.py, shared with the webhook)
+in a unit of work of its own; the pay call and the reconciliation sweep use it.
 """
 
 from __future__ import annotations
@@ -18,22 +18,17 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, func, insert, select, text, update
+from sqlalchemy import Table, bindparam, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from furusato.config import get_settings
-from furusato.domain.finality import (
-    earlier_donations_become_final,
-    final_on_payment,
-    target_reached,
-)
-from furusato.domain.money import basis_points, tax_year, utcnow
-from furusato.domain.states import ATTEMPT, DONATION, AttemptKind, AttemptStatus, DonationStatus
-from furusato.models import Donation, PaymentAttempt
+from furusato.domain.campaign import PAYMENTS_PAUSED, takes_payments
+from furusato.domain.money import utcnow
+from furusato.domain.states import AttemptKind, AttemptStatus, DonationStatus
+from furusato.models import Donation, PaymentAttempt, Project
 from furusato.payments import ChargeResult, GatewayUnavailable, get_gateway
-from furusato.services import audit, donation_mail
-from furusato.services.donations import TAKE_UNIT, DonationView
+from furusato.services import payment_results
+from furusato.services.donations import DonationView
 from furusato.services.errors import N_, Conflict, NotFound
 from furusato.services.uow import UnitOfWork
 
@@ -71,7 +66,8 @@ class PayOutcome:
     """Where a donation's payment stands, for the page and the API."""
 
     donation_id: int
-    status: str  # paid | requires_action | processing | failed | pending | expired | refunded
+    # paid | requires_action | processing | failed | pending | paused | expired | refunded
+    status: str
     client_secret: str | None = None
     message: str = ""
     tax_year: int | None = None
@@ -123,11 +119,17 @@ def state_of(donation_id: int) -> PayOutcome:
         donation = uow.session.get(Donation, donation_id)
         if donation is None:
             raise NotFound("寄附が見つかりません。")
-        return _outcome(donation, _live_attempt(uow.session, donation_id))
+        outcome = _outcome(donation, _live_attempt(uow.session, donation_id))
+        if outcome.status in ("pending", "failed"):  # the donor's next step would be to pay
+            project = donation.project
+            if not takes_payments(project.status, project.paused_reason):
+                return replace(outcome, status="paused", message=PAYMENTS_PAUSED)
+        return outcome
 
 
 _ATTEMPTS = PaymentAttempt.__table__
 _DONATIONS = Donation.__table__
+_PROJECTS = Project.__table__
 _NEW_ATTEMPT = insert(cast(Table, _ATTEMPTS)).returning(_ATTEMPTS.c.id)
 
 
@@ -143,9 +145,11 @@ def _charge_attempts(*where: Any) -> Any:
     )
 
 
-# The donation's row, locked, with its charge attempts so far and how many are live: one
-# statement (the partial unique index allows one live charge at most). Table columns, not
-# ORM attributes: the statement then skips the ORM's compile and load steps.
+# The donation's row, locked, with its charge attempts so far and how many are live, and
+# whether its campaign takes payments: one statement (the partial unique index allows one live
+# charge at most). Table columns, not ORM attributes: the statement then skips the ORM's
+# compile and load steps. The campaign's row is not locked (every payment of the campaign
+# updates it): a pause committed while this runs counts as coming after the charge started.
 _FOR_PAYING = (
     select(
         _DONATIONS.c.status,
@@ -154,9 +158,12 @@ _FOR_PAYING = (
         _DONATIONS.c.amount_yen,
         _DONATIONS.c.access_token,
         _DONATIONS.c.user_id,
+        _PROJECTS.c.status.label("campaign_status"),
+        _PROJECTS.c.paused_reason,
         _charge_attempts().label("tried"),
         _charge_attempts(_ATTEMPTS.c.status != AttemptStatus.FAILED).label("live"),
     )
+    .join(_PROJECTS, _PROJECTS.c.id == _DONATIONS.c.project_id)
     .where(_DONATIONS.c.id == bindparam("donation_id"))
     .with_for_update(of=_DONATIONS)
 )
@@ -190,6 +197,8 @@ def pay(donation_id: int, payment_method_id: str, payer: Payer | None = None) ->
             return state_of(donation_id)  # paid, expired, or a charge already under way
         if donation.reserved_until < utcnow():
             raise Conflict(EXPIRED, code="expired")
+        if not takes_payments(donation.campaign_status, donation.paused_reason):
+            raise Conflict(PAYMENTS_PAUSED, code="campaign_paused")  # the reservation stays
         customer = donation.stripe_customer_id  # None: a card the client brought (no setup)
         key = f"donation:{donation_id}:charge:{donation.tried + 1}"
         amount = donation.amount_yen
@@ -289,153 +298,10 @@ def record(donation_id: int, attempt_id: int | None, result: ChargeResult) -> Pa
         if found is None:
             raise NotFound("寄附が見つかりません。")
         donation, attempt = found
-        apply_result(uow, donation, attempt, result)
+        payment_results.apply_result(uow, donation, attempt, result)
         uow.commit()
         if attempt is not None and attempt.status != AttemptStatus.FAILED:
             live: PaymentAttempt | None = attempt  # the one live charge (unique index)
         else:
             live = _live_attempt(uow.session, donation_id)
         return replace(_outcome(donation, live), donation=DonationView.of(donation))
-
-
-def apply_result(
-    uow: UnitOfWork,
-    donation: Donation,
-    attempt: PaymentAttempt | None,
-    result: ChargeResult,
-) -> None:
-    """Move the attempt (and, on success, the donation) to what the gateway says. The caller
-    holds the donation's row lock; applying the same answer twice changes nothing."""
-    if attempt is not None and result.payment_intent_id:
-        attempt.gateway_object_id = result.payment_intent_id
-    if result.status == "succeeded" and _amount_differs(uow, donation, result):
-        return
-    if result.status == "succeeded":
-        if attempt is not None and attempt.status != AttemptStatus.SUCCEEDED:
-            ATTEMPT.check(attempt.status, AttemptStatus.SUCCEEDED)
-            attempt.status = AttemptStatus.SUCCEEDED
-        complete_payment(uow, donation, result)
-    elif result.status == "requires_action":
-        if attempt is not None and ATTEMPT.can(attempt.status, AttemptStatus.REQUIRES_ACTION):
-            attempt.status = AttemptStatus.REQUIRES_ACTION
-            attempt.client_secret = result.client_secret
-    elif result.status in ("failed", "canceled"):
-        if attempt is not None and ATTEMPT.can(attempt.status, AttemptStatus.FAILED):
-            attempt.status = AttemptStatus.FAILED
-            attempt.error_code = (result.error_code or "card_declined")[:64]
-            attempt.error_message = result.error_message or ""
-    # "processing": the gateway has not decided; the attempt stays live for reconciliation.
-    uow.flush()
-
-
-def _amount_differs(uow: UnitOfWork, donation: Donation, result: ChargeResult) -> bool:
-    """A success for another amount than pledged is never booked as this donation's payment:
-    we create every charge for the exact amount, so a difference means a forged or foreign
-    report. It is left for staff (audit log), and the donation stays as it was."""
-    if result.amount_yen is None or result.amount_yen == donation.amount_yen:
-        return False
-    log.error(
-        "donation %s: gateway reports %s yen paid for a %s-yen donation (%s); not booked",
-        donation.id,
-        result.amount_yen,
-        donation.amount_yen,
-        result.payment_intent_id,
-    )
-    audit.record(
-        uow.session,
-        None,
-        "payment.amount_mismatch",
-        "donation",
-        donation.id,
-        after={
-            "payment_intent_id": result.payment_intent_id,
-            "reported_amount_yen": result.amount_yen,
-            "donation_amount_yen": donation.amount_yen,
-        },
-        note="支払額が寄附額と一致しないため、入金として記録していません。",
-    )
-    return True
-
-
-def complete_payment(uow: UnitOfWork, donation: Donation, result: ChargeResult) -> bool:
-    """Record the money as received (once): paid_at and tax year from the gateway's time,
-    the campaign's counters, the target, finality, the receipt tasks and the confirmation mail.
-
-    The campaign's row is the hot one (every payment of the campaign adds to its counters), so
-    its update is the last statement before the commit: its lock is held for one round trip."""
-    if donation.status in (DonationStatus.PAID, DonationStatus.REFUNDED):
-        return False
-    session = uow.session
-    if donation.status == DonationStatus.EXPIRED:
-        _reserve_again(session, donation)
-    DONATION.check(donation.status, DonationStatus.PAID)
-    now = utcnow()
-    paid_at = result.paid_at or now
-    donation.status = DonationStatus.PAID
-    donation.paid_at = paid_at
-    donation.tax_year = tax_year(paid_at)
-    donation.fee_yen = basis_points(donation.amount_yen, get_settings().city.payment_fee_bp)
-    if result.payment_intent_id:
-        donation.payment_intent_id = result.payment_intent_id
-    # Fixed since approval, so read without a lock.
-    policy = session.execute(_MISS_POLICY, {"id": donation.project_id}).scalar_one()
-    if final_on_payment(policy, target_reached_at_payment=False):  # final whatever the target
-        donation.final_at = now
-    donation_mail.queue_confirmation(uow, donation)
-    session.flush()
-    totals = session.execute(
-        _ADD_PAID, {"id": donation.project_id, "amount": donation.amount_yen}
-    ).one()
-    reached = target_reached(totals.paid_total_yen, totals.target_yen)
-    # The row is locked: nobody else can be first to reach the target meanwhile.
-    first_time = reached and totals.target_reached_at is None
-    if first_time:
-        session.execute(_TARGET_REACHED, {"id": donation.project_id, "now": now})
-    if donation.final_at is None and final_on_payment(policy, reached):
-        donation.final_at = now
-    if donation.final_at is not None:
-        uow.enqueue("furusato.issue_receipt", donation.id)
-    if earlier_donations_become_final(policy, first_time):
-        session.execute(
-            text(
-                "UPDATE donations SET final_at = :now WHERE project_id = :project"
-                " AND status = 'paid' AND final_at IS NULL AND id <> :id"
-            ),
-            {"now": now, "project": donation.project_id, "id": donation.id},
-        )
-        uow.enqueue("furusato.issue_receipts_for_project", donation.project_id)
-    session.flush()
-    return True
-
-
-_MISS_POLICY = text("SELECT miss_policy FROM projects WHERE id = :id")
-_ADD_PAID = text(
-    "UPDATE projects SET paid_total_yen = paid_total_yen + :amount,"
-    " paid_count = paid_count + 1 WHERE id = :id"
-    " RETURNING paid_total_yen, target_yen, target_reached_at"
-)
-_TARGET_REACHED = text(
-    "UPDATE projects SET target_reached_at = :now WHERE id = :id AND target_reached_at IS NULL"
-)
-
-
-def _reserve_again(session: Session, donation: Donation) -> None:
-    """A late success on an expired donation: the money arrived, so take the reservation back
-    without the campaign's status, deadline or cap conditions. The tier's stock and the cap
-    are still guarded by CHECK constraints: if the last unit went to someone else meanwhile,
-    the donation is kept (a gift to the city) without the gift, and the cap counter stops at
-    the cap."""
-    if donation.tier_id is not None:
-        taken = session.execute(TAKE_UNIT, {"id": donation.tier_id})
-        if taken.rowcount != 1:  # type: ignore[attr-defined]
-            log.warning("late payment for donation %s: tier sold out, no gift", donation.id)
-            donation.gift = False
-            donation.tier_id = None
-    session.execute(
-        text(
-            "UPDATE projects SET reserved_total_yen ="
-            " LEAST(reserved_total_yen + :amount, GREATEST(cap_yen, reserved_total_yen))"
-            " WHERE id = :id"
-        ),
-        {"id": donation.project_id, "amount": donation.amount_yen},
-    )

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from furusato.config import get_settings
 from furusato.db import insert_or_skip
+from furusato.domain.campaign import PAYMENTS_PAUSED, takes_payments
 from furusato.domain.money import utcnow
 from furusato.domain.pledge import amount_problem
 from furusato.domain.states import DonationStatus
@@ -376,6 +377,8 @@ def _with_card_setup(
     transaction: the gateway call never holds database locks)."""
     if donation.setup_intent_client_secret or donation.status != DonationStatus.PENDING_PAYMENT:
         return _pledge_of(donation, replayed)
+    if replayed:  # a fresh pledge reserved just now, from a campaign taking donations
+        _refuse_unless_taking_payments(donation.project_id)
     try:
         info = get_gateway().prepare_card(
             email=email,
@@ -401,6 +404,16 @@ def _with_card_setup(
     if stored is None:  # a concurrent retry stored its own first: answer with that one
         return _pledge_of(view(donation.id), replayed)
     return _pledge_of(DonationView(*stored), replayed)
+
+
+def _refuse_unless_taking_payments(project_id: int) -> None:
+    """No card form (a SetupIntent) for a pledge its campaign would not let be paid."""
+    with UnitOfWork() as uow:
+        campaign = uow.session.execute(
+            select(Project.status, Project.paused_reason).where(Project.id == project_id)
+        ).one()
+    if not takes_payments(campaign.status, campaign.paused_reason):
+        raise Conflict(PAYMENTS_PAUSED, code="campaign_paused")
 
 
 def project_for_giving(project_id: int) -> Project:

@@ -18,6 +18,7 @@ from furusato.config import get_settings
 from furusato.domain.money import to_jst, utcnow
 from furusato.domain.onestop import retention_ends
 from furusato.models import OnestopApplication
+from furusato.services import per_item
 from furusato.services.uow import UnitOfWork
 
 BATCH = 500
@@ -83,7 +84,9 @@ def _years_back(today: date, years: int) -> date:
 
 
 def erase_due(*, today: date | None = None) -> int:
-    """Erase numbers kept longer than the retention period (counted from the day received)."""
+    """Erase numbers kept longer than the retention period (counted from the day received).
+    Each application on its own (services/per_item.py): one that cannot be erased is logged
+    and found again by tomorrow's sweep; the others are erased."""
     today = today or to_jst(utcnow()).date()
     years = get_settings().city.mynumber_retention_years
     with UnitOfWork() as uow:
@@ -95,16 +98,23 @@ def erase_due(*, today: date | None = None) -> int:
                 OnestopApplication.received_on <= _years_back(today, years) + timedelta(days=1),
             )
         ).all()
-        due = [
-            row_id
-            for row_id, received in candidates
-            if received is not None and retention_ends(received, years) <= today
-        ]
-        if due:
-            uow.session.execute(
-                update(OnestopApplication)
-                .where(OnestopApplication.id.in_(due))
-                .values(my_number_encrypted=None, erased_at=utcnow())
+    due = [
+        row_id
+        for row_id, received in candidates
+        if received is not None and retention_ends(received, years) <= today
+    ]
+    return per_item.each("mynumber: erase due", due, _erase).outcomes["erased"]
+
+
+def _erase(application_id: int) -> str:
+    with UnitOfWork() as uow:
+        erased = uow.session.execute(
+            update(OnestopApplication)
+            .where(
+                OnestopApplication.id == application_id,
+                OnestopApplication.my_number_encrypted.is_not(None),
             )
+            .values(my_number_encrypted=None, erased_at=utcnow())
+        )
         uow.commit()
-        return len(due)
+        return "erased" if erased.rowcount else "gone"  # type: ignore[attr-defined]

@@ -22,7 +22,7 @@ from furusato.domain.money import to_jst, utcnow
 from furusato.domain.onestop import application_deadline, is_on_time
 from furusato.domain.states import ONESTOP, DonationStatus, OnestopStatus
 from furusato.models import Donation, OnestopApplication, User
-from furusato.services import audit, mail, mynumber_vault
+from furusato.services import audit, mail, mynumber_vault, per_item
 from furusato.services.errors import N_, Conflict, NotFound, ValidationFailed
 from furusato.services.uow import UnitOfWork
 
@@ -71,22 +71,38 @@ def open_for_donation(uow: UnitOfWork, donation: Donation) -> None:
     )
 
 
+def _withdrawable() -> Any:
+    refunded = select(Donation.id).where(Donation.status == DonationStatus.REFUNDED)
+    return (
+        OnestopApplication.status.in_(ONESTOP.sources(OnestopStatus.WITHDRAWN)),
+        OnestopApplication.donation_id.in_(refunded),
+    )
+
+
 def withdraw_refunded() -> int:
-    """Withdraw applications whose donation was refunded, and erase any number they held."""
+    """Withdraw applications whose donation was refunded, and erase any number they held.
+    Each application on its own (services/per_item.py): one that fails is logged and found
+    again by the next sweep; the others are withdrawn."""
     with UnitOfWork() as uow:
-        refunded = select(Donation.id).where(Donation.status == DonationStatus.REFUNDED)
+        due = list(
+            uow.session.scalars(
+                select(OnestopApplication.id)
+                .where(*_withdrawable())
+                .order_by(OnestopApplication.id)
+            )
+        )
+    return per_item.each("onestop: withdraw refunded", due, _withdraw).outcomes["withdrawn"]
+
+
+def _withdraw(application_id: int) -> str:
+    with UnitOfWork() as uow:
         result = uow.session.execute(
             update(OnestopApplication)
-            .where(
-                OnestopApplication.status.in_(ONESTOP.sources(OnestopStatus.WITHDRAWN)),
-                OnestopApplication.donation_id.in_(refunded),
-            )
+            .where(OnestopApplication.id == application_id, *_withdrawable())
             .values(status=OnestopStatus.WITHDRAWN, my_number_encrypted=None, updated_at=utcnow())
-            .returning(OnestopApplication.id)
         )
-        count = len(result.all())
         uow.commit()
-        return count
+        return "withdrawn" if result.rowcount else "gone"  # type: ignore[attr-defined]
 
 
 def _claim(uow: UnitOfWork, application_id: int) -> OnestopApplication:

@@ -8,12 +8,14 @@ issue; a correction voids the receipt and issues a new one that names it (`repla
 
 from __future__ import annotations
 
+import logging
 from collections import defaultdict
 from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import exists, select, text
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, selectinload
 
 from furusato.config import get_settings
@@ -22,9 +24,11 @@ from furusato.documents import receipt_pdf
 from furusato.domain.money import tax_year, to_jst, utcnow
 from furusato.domain.states import DonationStatus
 from furusato.models import Donation, OutboundEmail, Receipt, User
-from furusato.services import audit, dispatch, mail, onestop
+from furusato.services import audit, dispatch, mail, onestop, per_item
 from furusato.services.errors import Conflict, NotFound, ValidationFailed
 from furusato.services.uow import UnitOfWork
+
+log = logging.getLogger(__name__)
 
 CHUNK = 500  # donations per issuing transaction (and per worker task)
 SWEEP_LIMIT = 20_000
@@ -189,6 +193,27 @@ def issue_receipts(donation_ids: Sequence[int], *, now: datetime | None = None) 
                 onestop.open_for_donation(uow, donation)
         uow.commit()
         return [receipt.id for receipt, _ in issued]
+
+
+def issue_chunk(donation_ids: Sequence[int]) -> int:
+    """A worker's chunk (from the sweep, a settlement or a campaign reaching its target): in
+    one transaction; if that fails for anything but a database outage, one donation at a time
+    (services/per_item.py), so one bad donation is logged and left for the next sweep instead
+    of holding back the others. Returns how many receipts were issued."""
+    try:
+        return len(issue_receipts(donation_ids))
+    except OperationalError:
+        raise  # every donation would fail alike: the sweep sends the chunk again later
+    except Exception:
+        if len(donation_ids) <= 1:
+            raise
+        log.exception("receipts: a chunk of %d failed; issuing one at a time", len(donation_ids))
+    tally = per_item.each(
+        "receipts: issue",
+        donation_ids,
+        lambda donation_id: "issued" if issue_receipt(donation_id) else "not_due",
+    )
+    return tally.outcomes["issued"]
 
 
 def issue_receipt(donation_id: int) -> int | None:

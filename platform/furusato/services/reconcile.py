@@ -19,7 +19,7 @@ from furusato.domain.money import utcnow
 from furusato.domain.states import AttemptKind, DonationStatus
 from furusato.models import Donation, PaymentAttempt
 from furusato.payments import ChargeResult, GatewayUnavailable, get_gateway
-from furusato.services import charges, reservations
+from furusato.services import charges, per_item, reservations
 from furusato.services.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -65,7 +65,9 @@ def due_for_expiry(limit: int = 200) -> list[int]:
 def check(donation_id: int) -> str:
     """Ask the gateway about the donation's live charge and record the answer.
 
-    Returns what happened: nothing | unreachable | waiting | not_found | <gateway status>."""
+    Returns what happened: nothing | unreachable | waiting | not_found | <gateway status>.
+    A stored PaymentIntent id the gateway does not know raises PaymentNotFound and changes
+    nothing: the attempt stays as it is for staff (a wrong account or a forged id)."""
     with UnitOfWork() as uow:
         attempt = uow.session.scalar(
             select(PaymentAttempt).where(
@@ -120,12 +122,17 @@ def expire(donation_id: int) -> bool:
 
 
 def sweep() -> dict[str, int]:
-    """The beat's minute: settle unknown charges, then expire lapsed reservations."""
-    counts = {"checked": 0, "expired": 0}
-    for donation_id in due_for_check():
-        check(donation_id)
-        counts["checked"] += 1
-    for donation_id in due_for_expiry():
-        if expire(donation_id):
-            counts["expired"] += 1
-    return counts
+    """The beat's minute: settle unknown charges, then expire lapsed reservations. Each
+    donation on its own (services/per_item.py): one the gateway cannot answer for (a stored
+    PaymentIntent id it does not know) is logged and counted, and the others go on."""
+    checked = per_item.each("reconcile: check", due_for_check(), check)
+    expired = per_item.each(
+        "reconcile: expire",
+        due_for_expiry(),
+        lambda donation_id: "expired" if expire(donation_id) else "not_due",
+    )
+    return {
+        "checked": checked.done,
+        "expired": expired.outcomes["expired"],
+        "failed": checked.failed + expired.failed,
+    }

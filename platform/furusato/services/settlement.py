@@ -16,7 +16,7 @@ Without a task sender installed (the CLI on its own), chunks run in this process
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -40,7 +40,7 @@ from furusato.domain.states import (
     SettlementState,
 )
 from furusato.models import Donation, Payout, Project, User
-from furusato.services import audit, dispatch, ledger, reservations, settlement_work
+from furusato.services import audit, dispatch, ledger, per_item, reservations, settlement_work
 from furusato.services.errors import Conflict, NotFound
 from furusato.services.uow import UnitOfWork
 
@@ -60,6 +60,7 @@ class SettleReport:
     chunks_sent: int = 0
     donations_sent: int = 0
     settled: list[int] = field(default_factory=list)
+    failed: list[tuple[int, str]] = field(default_factory=list)  # (project, step), logged
     inline: bool = False
 
     def describe(self) -> str:
@@ -74,6 +75,8 @@ class SettleReport:
         where = "run here" if self.inline else "sent to the worker"
         lines.append(f"  donations {where}: {self.donations_sent} in {self.chunks_sent} chunk(s)")
         lines.append(f"  settled: {', '.join(map(str, self.settled)) or 'none'}")
+        for pid, step in self.failed:
+            lines.append(f"  project {pid}: {step} failed (see the log); the others went on")
         return "\n".join(lines)
 
 
@@ -82,17 +85,32 @@ def _now() -> datetime:
 
 
 def settle_due(as_of: datetime | None = None) -> SettleReport:
+    """Each campaign on its own (services/per_item.py): one whose step fails is logged and
+    named in the report, and the others go on."""
     as_of = as_of or _now()
     report = SettleReport(as_of=as_of, inline=not dispatch.is_installed())
-    for project_id in _due(as_of):
+
+    def close(project_id: int) -> None:
         if claim_closing(project_id):
             report.closed.append(project_id)
-    for project_id in _in_status(CampaignStatus.CLOSING):
-        advance_closing(project_id, as_of, report)
+
+    def step(name: str, ids: list[int], work: Callable[[int], object]) -> None:
+        tally = per_item.each(f"settle-due: {name}", ids, work)
+        report.failed.extend((pid, name) for pid in tally.failed_items)
+
+    step("close", _due(as_of), close)
+    step(
+        "decide",
+        _in_status(CampaignStatus.CLOSING),
+        lambda pid: advance_closing(pid, as_of, report),
+    )
     just_decided = {pid for pid, _, _ in report.decided}
-    for project_id in _in_status(CampaignStatus.SETTLING) + _settled_with_late_payments():
-        if project_id not in just_decided:
-            resume(project_id, as_of, report)
+    later = _in_status(CampaignStatus.SETTLING) + _settled_with_late_payments()
+    step(
+        "resume",
+        [p for p in later if p not in just_decided],
+        lambda pid: resume(pid, as_of, report),
+    )
     return report
 
 

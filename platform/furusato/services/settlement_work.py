@@ -40,7 +40,7 @@ from furusato.models import (
     Tier,
 )
 from furusato.payments import GatewayUnavailable
-from furusato.services import audit, ledger, mail, settlement_refunds
+from furusato.services import audit, ledger, mail, per_item, settlement_refunds
 from furusato.services.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -70,9 +70,16 @@ def run_chunk(project_id: int, donation_ids: Sequence[int]) -> None:
         decision = _decision(uow.session, project_id)
     if decision is None:
         return
-    if decision.action == "refund":
-        for donation_id in donation_ids:
-            settlement_refunds.refund_one(project_id, donation_id)
+    if decision.action == "refund":  # one donation at a time, each on its own
+        per_item.each(
+            f"settlement: refunds of project {project_id}",
+            donation_ids,
+            lambda donation_id: settlement_refunds.refund_one(project_id, donation_id),
+            reraise=TRANSIENT_ERRORS,  # the task retries the chunk later, with the same keys
+            on_failure=lambda donation_id, exc: mark_failed(
+                project_id, [donation_id], "error", f"{type(exc).__name__}: {exc}"
+            ),
+        )
     else:
         _fulfil_safely(project_id, list(donation_ids), decision)
     finish(project_id)

@@ -77,7 +77,7 @@ class DonationOut(BaseModel):
     project_id: int
     tier_id: int | None
     status: str  # pending_payment | paid | expired | refunded
-    payment_status: str  # pending | requires_action | processing | failed | paid | expired
+    payment_status: str  # pending | paused | requires_action | processing | failed | paid | expired
     amount_yen: int
     gift: bool
     resident: bool
