@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from furusato.services import documents, onestop_export
 from furusato.web.api.core import Call, operation
+from furusato.web.numbers import FIRST_YEAR, LAST_YEAR, WholeNumber
 
 
 @operation(
@@ -39,7 +40,9 @@ def receipt_pdf(call: Call, donation_id: int) -> Response:
 class ExportQuery(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    year: int = Field(ge=2008, le=2100, description="tax year (JST year of payment)")
+    year: WholeNumber = Field(
+        ge=FIRST_YEAR, le=LAST_YEAR, description="tax year (JST year of payment)"
+    )
     format: Literal["zip", "json"] = "zip"
 
 

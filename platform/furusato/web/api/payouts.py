@@ -6,9 +6,10 @@ import base64
 from datetime import date, datetime
 
 from flask import Response, url_for
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, StrictBool, StrictInt
 
 from furusato.services import payout_batches, payouts
+from furusato.services.projects import MAX_ELIGIBLE_COST_YEN
 from furusato.web.api.core import Call, operation
 
 STAFF = ("staff",)
@@ -49,8 +50,10 @@ class PayoutList(BaseModel):
 
 
 class PrepareIn(BaseModel):
-    confirmed_amount_yen: int = Field(ge=0, description="the amount the staff member checked")
-    account_checked: bool = Field(description="the business's bank account was checked")
+    confirmed_amount_yen: StrictInt = Field(
+        ge=0, le=MAX_ELIGIBLE_COST_YEN, description="the amount the staff member checked"
+    )
+    account_checked: StrictBool = Field(description="the business's bank account was checked")
     account_digest: str | None = Field(
         None,
         max_length=64,
