@@ -14,6 +14,10 @@ def production(monkeypatch: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
     monkeypatch.setenv("DATABASE_URL", "postgresql+psycopg://app@db/furusato")
     monkeypatch.setenv("MYNUMBER_KEYS", "b" * 43 + "=")
     monkeypatch.setenv("STRIPE_WEBHOOK_SECRET", "whsec_live_secret")
+    monkeypatch.setenv("STRIPE_SECRET_KEY", "sk_live_city")
+    monkeypatch.setenv("STRIPE_PUBLISHABLE_KEY", "pk_live_city")
+    monkeypatch.setenv("STRIPE_JS_URL", "https://js.stripe.com/v3/")
+    monkeypatch.delenv("STRIPE_API_BASE", raising=False)
     return monkeypatch
 
 

@@ -15,6 +15,17 @@ from pathlib import Path
 DEFAULT_SECRET_KEY = "dev-insecure-secret-key-change-me"  # noqa: S105 - refused in production
 # A Fernet key for the embedded default only; production must set MYNUMBER_KEYS.
 DEFAULT_MYNUMBER_KEY = "ZGV2LW9ubHktbXludW1iZXIta2V5LWRvLW5vdC11c2U="
+# The embedded default's Stripe credentials (localstripe accepts any): public, so refused in
+# production like the secrets above.
+DEFAULT_STRIPE_SECRET_KEY = "sk_test_furusato_local"  # noqa: S105 - refused in production
+DEFAULT_STRIPE_PUBLISHABLE_KEY = "pk_test_furusato_local"
+DEFAULT_STRIPE_WEBHOOK_SECRET = "whsec_furusato_local"  # noqa: S105 - refused in production
+# Stripe's own endpoints: production loads stripe.js only from here (Stripe requires it), and
+# its Content-Security-Policy names only these origins.
+STRIPE_JS_URL = "https://js.stripe.com/v3/"
+STRIPE_API_URL = "https://api.stripe.com"
+STRIPE_HOOKS = "https://hooks.stripe.com"  # 3-D Secure challenge frames
+SECRET_KEY_PREFIXES = ("sk_live_", "sk_test_", "rk_live_", "rk_test_")  # rk_: restricted keys
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 INSTANCE_DIR = Path(os.environ.get("FURUSATO_INSTANCE_DIR", PROJECT_ROOT / "instance"))
@@ -117,6 +128,12 @@ class Settings:
         """Refuse configurations that would be unsafe with real donors' money and data."""
         if not self.is_production:
             return
+        problems = self.production_problems()
+        if problems:
+            raise ConfigError("production configuration refused: " + "; ".join(problems))
+
+    def production_problems(self) -> list[str]:
+        """One line for each setting production must not run with."""
         problems = []
         if self.secret_key == DEFAULT_SECRET_KEY or len(self.secret_key) < 32:
             problems.append("SECRET_KEY must be set to a random value of 32+ characters")
@@ -124,10 +141,60 @@ class Settings:
             problems.append("DATABASE_URL must point at PostgreSQL, not SQLite")
         if DEFAULT_MYNUMBER_KEY in self.mynumber_keys:
             problems.append("MYNUMBER_KEYS must be set (comma-separated Fernet keys, newest first)")
-        if not self.stripe_webhook_secret.startswith("whsec_"):
+        problems += self._stripe_problems()
+        return problems
+
+    def _stripe_problems(self) -> list[str]:
+        problems = []
+        if self.stripe_webhook_secret == DEFAULT_STRIPE_WEBHOOK_SECRET:
+            problems.append(
+                "STRIPE_WEBHOOK_SECRET is the public development secret: set the endpoint's own"
+            )
+        elif not self.stripe_webhook_secret.startswith("whsec_"):
             problems.append("STRIPE_WEBHOOK_SECRET must be the endpoint's whsec_ secret")
-        if problems:
-            raise ConfigError("production configuration refused: " + "; ".join(problems))
+        secret, publishable = self.stripe_secret_key, self.stripe_publishable_key
+        secret_ok = secret != DEFAULT_STRIPE_SECRET_KEY and secret.startswith(SECRET_KEY_PREFIXES)
+        publishable_ok = publishable != DEFAULT_STRIPE_PUBLISHABLE_KEY and publishable.startswith(
+            ("pk_live_", "pk_test_")
+        )
+        if secret == DEFAULT_STRIPE_SECRET_KEY:
+            problems.append("STRIPE_SECRET_KEY is the localstripe default: set your Stripe key")
+        elif not secret_ok:
+            problems.append("STRIPE_SECRET_KEY must be a Stripe secret key (sk_… or rk_…)")
+        if publishable == DEFAULT_STRIPE_PUBLISHABLE_KEY:
+            problems.append(
+                "STRIPE_PUBLISHABLE_KEY is the localstripe default: set your Stripe key"
+            )
+        elif not publishable_ok:
+            problems.append("STRIPE_PUBLISHABLE_KEY must be a Stripe publishable key (pk_…)")
+        live = secret.startswith(("sk_live_", "rk_live_")), publishable.startswith("pk_live_")
+        if secret_ok and publishable_ok and live[0] != live[1]:
+            problems.append(
+                "STRIPE_SECRET_KEY and STRIPE_PUBLISHABLE_KEY must be both live or both test keys"
+            )
+        if self.stripe_api_base is not None and self.stripe_api_base.rstrip("/") != STRIPE_API_URL:
+            problems.append(
+                f"STRIPE_API_BASE must be unset (Stripe itself), not {self.stripe_api_base!r}"
+            )
+        if self.stripe_js_url != STRIPE_JS_URL:
+            problems.append(f"STRIPE_JS_URL must be {STRIPE_JS_URL}, not {self.stripe_js_url!r}")
+        return problems
+
+    def stripe_csp(self) -> dict[str, tuple[str, ...]]:
+        """The origins stripe.js needs, per CSP directive. Production names Stripe's own,
+        derived from the one stripe.js it allows (and refuses any other setting anyway): the
+        script and its frames from js.stripe.com, 3-D Secure's frames from hooks.stripe.com,
+        API calls to api.stripe.com. The embedded default and tests name localstripe's."""
+        if self.is_production:
+            js, api = _origin(STRIPE_JS_URL), STRIPE_API_URL
+            return {"script-src": (js,), "connect-src": (api,), "frame-src": (js, STRIPE_HOOKS)}
+        js, api = _origin(self.stripe_js_url), _origin(self.stripe_api_base or STRIPE_API_URL)
+        return {"script-src": (js,), "connect-src": (api, js), "frame-src": (js, api)}
+
+
+def _origin(url: str) -> str:
+    parts = url.split("/")
+    return "/".join(parts[:3]) if len(parts) >= 3 else url
 
 
 def load_settings() -> Settings:
@@ -174,11 +241,11 @@ def load_settings() -> Settings:
         celery_result_backend=_env(
             "CELERY_RESULT_BACKEND", f"db+sqlite:///{INSTANCE_DIR / 'results.db'}"
         ),
-        stripe_secret_key=_env("STRIPE_SECRET_KEY", "sk_test_furusato_local"),
+        stripe_secret_key=_env("STRIPE_SECRET_KEY", DEFAULT_STRIPE_SECRET_KEY),
         stripe_api_base=api_base or None,
-        stripe_publishable_key=_env("STRIPE_PUBLISHABLE_KEY", "pk_test_furusato_local"),
+        stripe_publishable_key=_env("STRIPE_PUBLISHABLE_KEY", DEFAULT_STRIPE_PUBLISHABLE_KEY),
         stripe_js_url=_env("STRIPE_JS_URL", f"{localstripe}/js.stripe.com/v3/"),
-        stripe_webhook_secret=_env("STRIPE_WEBHOOK_SECRET", "whsec_furusato_local"),
+        stripe_webhook_secret=_env("STRIPE_WEBHOOK_SECRET", DEFAULT_STRIPE_WEBHOOK_SECRET),
         stripe_attach_card=_bool("STRIPE_ATTACH_CARD", api_base is not None),
         smtp_url=_env("SMTP_URL", "smtp://127.0.0.1:8025"),
         mail_from=_env("MAIL_FROM", "furusato@city.example.jp"),

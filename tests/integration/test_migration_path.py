@@ -44,3 +44,47 @@ def test_mail_queued_before_message_ref_survives_the_upgrade_and_downgrade(
         assert "message_ref" not in _columns(connection, "outbound_emails")
         assert connection.execute(text("SELECT count(*) FROM outbound_emails")).scalar() == 1
     engine.dispose()
+
+
+def test_payouts_past_draft_keep_their_business_account_through_the_upgrade(
+    tmp_path: Path,
+) -> None:
+    """A prepared payout from before the account copy gets its business's account (what its
+    transfer would have paid), a draft gets none; downgrading drops the copy, keeps the rows."""
+    engine = create_engine(f"sqlite:///{tmp_path / 'city.db'}")
+    cfg = alembic_config()
+    with engine.begin() as connection:
+        cfg.attributes["connection"] = connection
+        command.upgrade(cfg, "5d1c0e7a9b42")
+        connection.execute(
+            text(
+                "INSERT INTO businesses (id, name, representative, address, phone, bank_code,"
+                " bank_name_kana, branch_code, branch_name_kana, account_type, account_number,"
+                " account_holder_kana, created_at) VALUES (1, '泉州商店', '佐野', '泉佐野市',"
+                " '072', '0179', 'ｲｽﾞﾐｻﾉｼﾝｷﾝ', '001', 'ﾎﾝﾃﾝ', '1', '1234567', 'ｶ)ｾﾝｼｭｳ',"
+                " '2026-11-27 10:00:00+00:00')"
+            )
+        )
+        for payout_id, status in ((1, "prepared"), (2, "draft")):
+            connection.execute(
+                text(
+                    "INSERT INTO payouts (id, project_id, business_id, amount_yen, status,"
+                    " note, created_at) VALUES (:id, :id, 1, 100000, :status, '',"
+                    " '2026-11-27 10:00:00+00:00')"
+                ),
+                {"id": payout_id, "status": status},
+            )
+        command.upgrade(cfg, "42ad150981a6")
+        rows = connection.execute(
+            text(
+                "SELECT id, bank_code, account_number, account_holder_kana FROM payouts ORDER BY id"
+            )
+        ).all()
+        assert [tuple(r) for r in rows] == [
+            (1, "0179", "1234567", "ｶ)ｾﾝｼｭｳ"),
+            (2, None, None, None),
+        ]
+        command.downgrade(cfg, "5d1c0e7a9b42")
+        assert "account_number" not in _columns(connection, "payouts")
+        assert connection.execute(text("SELECT count(*) FROM payouts")).scalar() == 2
+    engine.dispose()

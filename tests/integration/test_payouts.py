@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from furusato.domain import zengin
 from furusato.models import AuditLog, Payout, User
-from furusato.services import payouts
+from furusato.services import payout_batches, payouts
 from furusato.services.errors import Conflict, Forbidden, ValidationFailed
 from tests.factories import make_project, make_user
 
@@ -83,7 +83,7 @@ def test_export_writes_a_zengin_batch_and_marking_paid_records_the_date(db: Sess
         ids.append(payout.id)
     leftover = prepared(db, alice, 70_000)  # prepared, not approved: stays out
     batch_id = payouts.export(bob, date(2027, 4, 5))
-    records = zengin.parse(payouts.batch_file(batch_id))
+    records = zengin.parse(payout_batches.batch_file(batch_id))
     assert [r["kind"] for r in records] == ["1", "2", "2", "8", "9"]
     assert [int(r["amount"]) for r in records[1:3]] == [533_333, 1_000_000]
     assert [int(r["customer_code1"]) for r in records[1:3]] == ids
@@ -92,7 +92,7 @@ def test_export_writes_a_zengin_batch_and_marking_paid_records_the_date(db: Sess
     assert payouts.get(leftover.id).status == "prepared"
     with pytest.raises(Conflict):
         payouts.export(bob, date(2027, 4, 5))  # nothing approved is left
-    csv_bytes = payouts.batch_csv(batch_id)
+    csv_bytes = payout_batches.batch_csv(batch_id)
     assert csv_bytes.startswith(b"\xef\xbb\xbf") and b"\r\n" in csv_bytes
     assert "口座名義" in csv_bytes.decode("utf-8-sig")
     payouts.mark_paid(batch_id, alice, date(2027, 4, 5))
@@ -100,5 +100,5 @@ def test_export_writes_a_zengin_batch_and_marking_paid_records_the_date(db: Sess
     assert payouts.get(ids[0]).paid_on == date(2027, 4, 5)
     with pytest.raises(Conflict):
         payouts.mark_paid(batch_id, alice, date(2027, 4, 6))
-    (batch,) = payouts.batches()
+    (batch,) = payout_batches.batches()
     assert (batch.created_by, batch.paid_marked_by, batch.count) == (bob.email, alice.email, 2)

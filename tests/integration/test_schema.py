@@ -53,9 +53,39 @@ def test_the_same_person_cannot_prepare_and_approve_a_payout(db: Session) -> Non
         status="approved",
         prepared_by_id=staff.id,
         approved_by_id=staff.id,
+        **CHECKED_ACCOUNT,
     )
     db.add(payout)
-    with pytest.raises(IntegrityError):
+    with pytest.raises(IntegrityError, match="four_eyes"):
+        with db.begin_nested():
+            db.flush()
+
+
+CHECKED_ACCOUNT = {
+    "bank_code": "0001",
+    "bank_name_kana": "ﾐｽﾞﾎ",
+    "branch_code": "001",
+    "branch_name_kana": "ﾎﾝﾃﾝ",
+    "account_type": "1",
+    "account_number": "1234567",
+    "account_holder_kana": "ｶ)ｲｽﾞﾐｻﾉ",
+}
+
+
+def test_a_payout_past_draft_carries_the_account_it_pays(db: Session) -> None:
+    """Prepared without the checked account copy is refused by a CHECK constraint."""
+    staff = make_user(db, "staff")
+    project = make_project(db)
+    db.add(
+        Payout(
+            project=project,
+            business=project.business,
+            amount_yen=500_000,
+            status="prepared",
+            prepared_by_id=staff.id,
+        )
+    )
+    with pytest.raises(IntegrityError, match="account_snapshot"):
         with db.begin_nested():
             db.flush()
 

@@ -13,6 +13,7 @@ def test_allowed_moves_pass() -> None:
     CAMPAIGN.check("submitted", "draft")
     DONATION.check("pending_payment", "paid")
     PAYOUT.check("prepared", "approved")
+    PAYOUT.check("approved", "draft")  # the business's bank account changed before export
 
 
 @pytest.mark.parametrize(
@@ -24,6 +25,7 @@ def test_allowed_moves_pass() -> None:
         (DONATION, "pending_payment", "refunded"),
         (PAYOUT, "draft", "approved"),
         (PAYOUT, "paid", "draft"),
+        (PAYOUT, "exported", "draft"),
     ],
 )
 def test_illegal_moves_raise(machine, current: str, target: str) -> None:  # type: ignore[no-untyped-def]

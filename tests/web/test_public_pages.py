@@ -112,10 +112,12 @@ def test_list_form_is_labelled_and_keeps_the_query(client: FlaskClient, db: Sess
 
 
 def test_bad_list_parameters_fall_back(client: FlaskClient, db: Session) -> None:
-    """Unknown sort, category and page values are ignored, not errors."""
+    """Unknown sort and category values are ignored, not errors; a page number that is not
+    one is a 400 naming it (tests/security/test_strict_numbers.py)."""
     make_project(db, title="どれでも")
-    page = html(client, "/projects?sort=bogus&category=nope&page=abc")
+    page = html(client, "/projects?sort=bogus&category=nope")
     assert "どれでも" in page
+    assert "「page」" in html(client, "/projects?sort=bogus&page=abc", 400)
 
 
 def test_pagination_links_keep_the_filters(client: FlaskClient, db: Session) -> None:

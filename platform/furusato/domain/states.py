@@ -167,8 +167,10 @@ PAYOUT = _m(
     "payout",
     {
         P.DRAFT: {P.PREPARED},
+        # Back to draft when the business's bank account changes before the transfer file is
+        # made: the new account must be checked and approved again (never once exported).
         P.PREPARED: {P.APPROVED, P.DRAFT},
-        P.APPROVED: {P.EXPORTED},
+        P.APPROVED: {P.EXPORTED, P.DRAFT},
         P.EXPORTED: {P.PAID},
         P.PAID: set(),
     },

@@ -41,6 +41,12 @@ class Payout(Base):
             "approved_by_id IS NULL OR approved_by_id <> prepared_by_id",
             name="four_eyes",
         ),
+        CheckConstraint(
+            "status = 'draft' OR (bank_code IS NOT NULL AND branch_code IS NOT NULL"
+            " AND account_type IS NOT NULL AND account_number IS NOT NULL"
+            " AND account_holder_kana IS NOT NULL)",
+            name="account_snapshot",
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -57,6 +63,18 @@ class Payout(Base):
     paid_on: Mapped[date | None]
     note: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = created_at_column()
+    # The business's account as the preparer checked it, written when the payout is prepared:
+    # the transfer file is made from these, never from the business's current account. An
+    # account edit while the payout is prepared or approved clears them and sends it back to
+    # draft (`returned_to_draft_at`), so the new account goes through four eyes again.
+    bank_code: Mapped[str | None] = mapped_column(String(4))
+    bank_name_kana: Mapped[str | None] = mapped_column(String(15))
+    branch_code: Mapped[str | None] = mapped_column(String(3))
+    branch_name_kana: Mapped[str | None] = mapped_column(String(15))
+    account_type: Mapped[str | None] = mapped_column(String(1))
+    account_number: Mapped[str | None] = mapped_column(String(7))
+    account_holder_kana: Mapped[str | None] = mapped_column(String(30))
+    returned_to_draft_at: Mapped[datetime | None]
 
     project: Mapped[Project] = relationship()
     business: Mapped[Business] = relationship()

@@ -15,25 +15,16 @@ from dataclasses import dataclass
 import jaconv
 from sqlalchemy import select
 
+from furusato.domain.bank_account import FIELDS
+from furusato.domain.bank_account import BankAccount as BankAccount
 from furusato.models import Business, User
-from furusato.services import audit
+from furusato.services import audit, payout_account
 from furusato.services.errors import N_, Forbidden, NotFound, ValidationFailed
 from furusato.services.uow import UnitOfWork
 
 ACCOUNT_TYPES = {"1": N_("普通"), "2": N_("当座"), "4": N_("貯蓄")}  # Zengin codes
 _SMALL_TO_LARGE = str.maketrans("ｧｨｩｪｫｬｭｮｯ", "ｱｲｳｴｵﾔﾕﾖﾂ")
 _ZENGIN_KANA = re.compile(r"^[ｦ-ﾟA-Z0-9 ().,\-/]+$")
-
-
-@dataclass(frozen=True)
-class BankAccount:
-    bank_code: str
-    bank_name_kana: str
-    branch_code: str
-    branch_name_kana: str
-    account_type: str
-    account_number: str
-    account_holder_kana: str
 
 
 def to_zengin_kana(text: str) -> str:
@@ -92,7 +83,20 @@ def validate(raw: BankAccount) -> BankAccount:
 
 
 def update_bank_account(actor: User, business_id: int, raw: BankAccount) -> BankAccount:
-    """A business edits its own account; the change is audited (the payout goes there)."""
+    """A business edits its own account; the change is audited (the payout goes there). A
+    payout prepared or approved for the old account goes back to draft (staff are told); one
+    already in a transfer file keeps its account, and the audit entry names it."""
+    return update_account(actor, business_id, raw).account
+
+
+@dataclass(frozen=True)
+class AccountUpdate:
+    account: BankAccount
+    returned_payout_ids: list[int]  # back to draft: staff check the new account again
+    in_transfer_payout_ids: list[int]  # exported, not yet paid: the old account is paid
+
+
+def update_account(actor: User, business_id: int, raw: BankAccount) -> AccountUpdate:
     if actor.role != "business" or actor.business_id != business_id:
         raise Forbidden("この事業者の口座は変更できません。")
     account = validate(raw)
@@ -102,32 +106,30 @@ def update_bank_account(actor: User, business_id: int, raw: BankAccount) -> Bank
         )
         if business is None:
             raise NotFound("事業者が見つかりません。")
-        before = _account_of(business)
+        before = of_business(business)
         for name, value in account.__dict__.items():
             setattr(business, name, value)
+        change = payout_account.account_changed(uow, actor, business, account)
         audit.record(
             uow.session,
             actor,
             "business.bank_account",
             "business",
             business.id,
-            before=_masked(before),
-            after=_masked(account.__dict__),
+            before=before.masked(),
+            after={
+                **account.masked(),
+                "payouts_returned_to_draft": change.returned,
+                "payouts_in_transfer": change.in_transfer,
+            },
         )
         uow.commit()
-    return account
+    return AccountUpdate(account, change.returned, change.in_transfer)
 
 
-def _account_of(business: Business) -> dict[str, str]:
-    return {name: getattr(business, name) for name in BankAccount.__dataclass_fields__}
-
-
-def _masked(values: dict[str, str]) -> dict[str, str]:
-    """The audit log keeps the account number's last 3 digits only."""
-    out = dict(values)
-    number = out.get("account_number", "")
-    out["account_number"] = ("*" * max(len(number) - 3, 0)) + number[-3:]
-    return out
+def of_business(business: Business) -> BankAccount:
+    """The business's account as stored now."""
+    return BankAccount(**{name: getattr(business, name) for name in FIELDS})
 
 
 def account_of(business_id: int) -> BankAccount:
@@ -135,4 +137,4 @@ def account_of(business_id: int) -> BankAccount:
         business = uow.session.get(Business, business_id)
         if business is None:
             raise NotFound("事業者が見つかりません。")
-        return BankAccount(**_account_of(business))
+        return of_business(business)

@@ -2,7 +2,10 @@
 exported in a Zengin transfer batch → paid. Every step is a conditional UPDATE and audited.
 
 The four-eyes rule is enforced here with a clear message and backed by the payouts table's
-CHECK (approved_by_id <> prepared_by_id).
+CHECK (approved_by_id <> prepared_by_id). What the two staff members check includes the bank
+account: preparing keeps the business's account on the payout, and the transfer file is made
+from that copy only (an account edit before the export sends the payout back to draft, see
+`payout_account`).
 """
 
 from __future__ import annotations
@@ -10,15 +13,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
-from sqlalchemy import func, select, update
+from sqlalchemy import select, update
 from sqlalchemy.orm import aliased
 
 from furusato.config import get_settings
-from furusato.documents import csv_file
 from furusato.domain import zengin
 from furusato.domain.states import PayoutStatus
 from furusato.models import Business, Payout, PayoutBatch, Project, User
-from furusato.services import audit, bank
+from furusato.services import audit, bank, payout_account
 from furusato.services.errors import N_, Conflict, Forbidden, NotFound, ValidationFailed
 from furusato.services.uow import UnitOfWork
 
@@ -36,7 +38,9 @@ class PayoutView:
     business_name: str
     amount_yen: int
     status: str
+    # A draft shows the business's account as it is now; from prepared on, the checked copy.
     bank: bank.BankAccount
+    account_checked: bool
     prepared_by: str | None
     prepared_by_id: int | None
     prepared_at: datetime | None
@@ -46,21 +50,18 @@ class PayoutView:
     batch_id: int | None
     exported_at: datetime | None
     paid_on: date | None
+    returned_to_draft_at: datetime | None = None
+
+    @property
+    def account_digest(self) -> str:
+        return self.bank.fingerprint()
+
+    @property
+    def returned_for_account_change(self) -> bool:
+        return self.status == PayoutStatus.DRAFT and self.returned_to_draft_at is not None
 
 
-@dataclass(frozen=True)
-class BatchView:
-    id: int
-    transfer_date: date
-    total_yen: int
-    count: int
-    created_by: str
-    created_at: datetime
-    paid_on: date | None
-    paid_marked_by: str | None
-
-
-def _views(where: object | None = None) -> list[PayoutView]:
+def views(where: object | None = None) -> list[PayoutView]:
     preparer, approver = aliased(User), aliased(User)
     stmt = (
         select(Payout, Project.title, Business, preparer.email, approver.email)
@@ -83,15 +84,8 @@ def _views(where: object | None = None) -> list[PayoutView]:
                 business_name=b.name,
                 amount_yen=p.amount_yen,
                 status=p.status,
-                bank=bank.BankAccount(
-                    bank_code=b.bank_code,
-                    bank_name_kana=b.bank_name_kana,
-                    branch_code=b.branch_code,
-                    branch_name_kana=b.branch_name_kana,
-                    account_type=b.account_type,
-                    account_number=b.account_number,
-                    account_holder_kana=b.account_holder_kana,
-                ),
+                bank=_account_shown(p, b),
+                account_checked=payout_account.checked_account(p) is not None,
                 prepared_by=prep,
                 prepared_by_id=p.prepared_by_id,
                 prepared_at=p.prepared_at,
@@ -101,17 +95,25 @@ def _views(where: object | None = None) -> list[PayoutView]:
                 batch_id=p.batch_id,
                 exported_at=p.exported_at,
                 paid_on=p.paid_on,
+                returned_to_draft_at=p.returned_to_draft_at,
             )
             for p, title, b, prep, appr in rows
         ]
 
 
+def _account_shown(payout: Payout, business: Business) -> bank.BankAccount:
+    if payout.status == PayoutStatus.DRAFT:
+        return bank.of_business(business)
+    # Past draft the CHECK constraint guarantees the copy; an empty account fails validation.
+    return payout_account.checked_account(payout) or bank.BankAccount(*[""] * 7)
+
+
 def list_payouts(status: str | None = None) -> list[PayoutView]:
-    return _views(Payout.status == status if status else None)
+    return views(Payout.status == status if status else None)
 
 
 def get(payout_id: int) -> PayoutView:
-    found = _views(Payout.id == payout_id)
+    found = views(Payout.id == payout_id)
     if not found:
         raise NotFound("支払いが見つかりません。")
     return found[0]
@@ -123,9 +125,13 @@ def prepare(
     *,
     confirmed_amount_yen: int | None,
     account_checked: bool,
+    account_digest: str | None = None,
     ip_address: str = "",
 ) -> PayoutView:
-    """A staff member has checked the amount and the business's bank account."""
+    """A staff member has checked the amount and the business's bank account: that account
+    is kept on the payout, and it is the one the transfer pays. `account_digest` is the
+    fingerprint of the account the staff member was shown (the page sends it): if the account
+    changed since, nothing is prepared."""
     view = get(payout_id)
     if view.status != PayoutStatus.DRAFT:
         raise Conflict("下書きの支払いだけを準備できます。")
@@ -136,8 +142,51 @@ def prepare(
         errors["account_checked"] = N_("振込先口座を確認してください。")
     if errors:
         raise ValidationFailed("支払額と振込先口座を確認してください。", fields=errors)
+    with UnitOfWork() as uow:
+        s = uow.session
+        # Locked: an account edit waits for this, then finds the payout prepared (→ draft).
+        business = s.scalar(
+            select(Business).where(Business.id == view.business_id).with_for_update()
+        )
+        if business is None:
+            raise NotFound("事業者が見つかりません。")
+        current = bank.of_business(business)
+        if account_digest is not None and account_digest != current.fingerprint():
+            raise Conflict(
+                "確認した後に振込先口座が変更されました。新しい口座を確認してください。",
+                code="account_changed",
+            )
+        account = _checked(view, current)
+        result = s.execute(
+            update(Payout)
+            .where(Payout.id == payout_id, Payout.status == PayoutStatus.DRAFT)
+            .values(
+                status=PayoutStatus.PREPARED,
+                prepared_by_id=actor.id,
+                prepared_at=_now(),
+                **payout_account.snapshot_values(account),
+            )
+        )
+        if result.rowcount != 1:  # type: ignore[attr-defined]
+            raise Conflict("この支払いは既に準備されています。")
+        audit.record(
+            s,
+            actor,
+            "payout.prepared",
+            "payout",
+            payout_id,
+            before={"status": "draft"},
+            after={"status": "prepared", "amount_yen": view.amount_yen, "bank": account.masked()},
+            ip_address=ip_address,
+        )
+        uow.commit()
+    return get(payout_id)
+
+
+def _checked(view: PayoutView, current: bank.BankAccount) -> bank.BankAccount:
+    """The business's account, normalised, or a refusal naming what the bank would refuse."""
     try:
-        account = bank.validate(view.bank)
+        account = bank.validate(current)
         _transfer(view, account)
     except (ValidationFailed, zengin.ZenginError) as exc:
         if isinstance(exc, ValidationFailed):
@@ -147,26 +196,7 @@ def prepare(
         raise ValidationFailed(
             N_("事業者の振込先口座が不完全です: %(problem)s", problem=message), fields=fields
         ) from exc
-    with UnitOfWork() as uow:
-        result = uow.session.execute(
-            update(Payout)
-            .where(Payout.id == payout_id, Payout.status == PayoutStatus.DRAFT)
-            .values(status=PayoutStatus.PREPARED, prepared_by_id=actor.id, prepared_at=_now())
-        )
-        if result.rowcount != 1:  # type: ignore[attr-defined]
-            raise Conflict("この支払いは既に準備されています。")
-        audit.record(
-            uow.session,
-            actor,
-            "payout.prepared",
-            "payout",
-            payout_id,
-            before={"status": "draft"},
-            after={"status": "prepared", "amount_yen": view.amount_yen, "bank": _masked(view)},
-            ip_address=ip_address,
-        )
-        uow.commit()
-    return get(payout_id)
+    return account
 
 
 def approve(payout_id: int, actor: User, *, ip_address: str = "") -> PayoutView:
@@ -235,18 +265,9 @@ def _transfer(view: PayoutView, account: bank.BankAccount) -> zengin.Transfer:
     return transfer
 
 
-def _masked(view: PayoutView) -> dict[str, str]:
-    b = view.bank
-    return {
-        "bank_code": b.bank_code,
-        "branch_code": b.branch_code,
-        "account_number": "****" + b.account_number[-3:],
-        "holder": b.account_holder_kana,
-    }
-
-
 def export(actor: User, transfer_date: date, *, ip_address: str = "") -> int:
-    """Every approved payout into one Zengin batch (approved → exported). Returns the batch id."""
+    """Every approved payout into one Zengin batch (approved → exported), each paid to the
+    account its preparer checked (kept on the payout). Returns the batch id."""
     with UnitOfWork() as uow:
         s = uow.session
         locked = list(
@@ -259,16 +280,16 @@ def export(actor: User, transfer_date: date, *, ip_address: str = "") -> int:
         )
         if not locked:
             raise Conflict("承認済みの支払いがありません。")
-        views = [v for v in _views(Payout.id.in_(locked)) if v.status == PayoutStatus.APPROVED]
-        views.sort(key=lambda v: v.id)
+        ready = [v for v in views(Payout.id.in_(locked)) if v.status == PayoutStatus.APPROVED]
+        ready.sort(key=lambda v: v.id)
         try:
-            transfers = [_transfer(v, bank.validate(v.bank)) for v in views]
+            transfers = [_transfer(v, bank.validate(v.bank)) for v in ready]
             data = zengin.build(_requester(), transfer_date, transfers)
         except (zengin.ZenginError, ValidationFailed) as exc:
             raise ValidationFailed(
                 N_("振込データを作成できません: %(problem)s", problem=str(exc))
             ) from exc
-        total = sum(v.amount_yen for v in views)
+        total = sum(v.amount_yen for v in ready)
         batch = PayoutBatch(
             transfer_date=transfer_date, created_by_id=actor.id, zengin_file=data, total_yen=total
         )
@@ -276,10 +297,10 @@ def export(actor: User, transfer_date: date, *, ip_address: str = "") -> int:
         s.flush()
         result = s.execute(
             update(Payout)
-            .where(Payout.id.in_([v.id for v in views]), Payout.status == PayoutStatus.APPROVED)
+            .where(Payout.id.in_([v.id for v in ready]), Payout.status == PayoutStatus.APPROVED)
             .values(status=PayoutStatus.EXPORTED, batch_id=batch.id, exported_at=_now())
         )
-        if result.rowcount != len(views):  # type: ignore[attr-defined]
+        if result.rowcount != len(ready):  # type: ignore[attr-defined]
             raise Conflict("支払いの状態が変わりました。もう一度お試しください。")
         audit.record(
             s,
@@ -288,7 +309,7 @@ def export(actor: User, transfer_date: date, *, ip_address: str = "") -> int:
             "payout_batch",
             batch.id,
             after={
-                "payout_ids": [v.id for v in views],
+                "payout_ids": [v.id for v in ready],
                 "total_yen": total,
                 "transfer_date": transfer_date.isoformat(),
             },
@@ -326,88 +347,3 @@ def mark_paid(batch_id: int, actor: User, paid_on: date, *, ip_address: str = ""
             ip_address=ip_address,
         )
         uow.commit()
-
-
-def batches() -> list[BatchView]:
-    creator, marker = aliased(User), aliased(User)
-    with UnitOfWork() as uow:
-        rows = uow.session.execute(
-            select(PayoutBatch, creator.email, marker.email)
-            .join(creator, creator.id == PayoutBatch.created_by_id)
-            .outerjoin(marker, marker.id == PayoutBatch.paid_marked_by_id)
-            .order_by(PayoutBatch.id.desc())
-        ).all()
-        per_batch: dict[int, int] = {
-            int(batch_id or 0): int(n)
-            for batch_id, n in uow.session.execute(
-                select(Payout.batch_id, func.count(Payout.id))
-                .where(Payout.batch_id.is_not(None))
-                .group_by(Payout.batch_id)
-            ).all()
-        }
-        return [
-            BatchView(
-                id=b.id,
-                transfer_date=b.transfer_date,
-                total_yen=b.total_yen,
-                count=per_batch.get(b.id, 0),
-                created_by=created,
-                created_at=b.created_at,
-                paid_on=b.paid_on,
-                paid_marked_by=marked,
-            )
-            for b, created, marked in rows
-        ]
-
-
-def batch_file(batch_id: int) -> bytes:
-    with UnitOfWork() as uow:
-        batch = uow.session.get(PayoutBatch, batch_id)
-        if batch is None:
-            raise NotFound("振込データが見つかりません。")
-        return bytes(batch.zengin_file)
-
-
-CSV_HEADER = [
-    "支払ID",
-    "プロジェクトID",
-    "プロジェクト",
-    "事業者",
-    "銀行コード",
-    "銀行名",
-    "支店コード",
-    "支店名",
-    "預金種目",
-    "口座番号",
-    "口座名義",
-    "金額",
-    "準備者",
-    "承認者",
-]
-
-
-def batch_csv(batch_id: int) -> bytes:
-    """The batch as CSV for people: UTF-8 with BOM and CRLF (opens correctly in Excel)."""
-    batch_file(batch_id)  # NotFound for an unknown batch
-    rows: list[list[csv_file.Cell]] = []
-    for v in sorted(_views(Payout.batch_id == batch_id), key=lambda v: v.id):
-        b = v.bank
-        rows.append(
-            [
-                v.id,
-                v.project_id,
-                v.project_title,
-                v.business_name,
-                b.bank_code,
-                b.bank_name_kana,
-                b.branch_code,
-                b.branch_name_kana,
-                bank.ACCOUNT_TYPES.get(b.account_type, b.account_type),
-                b.account_number,
-                b.account_holder_kana,
-                v.amount_yen,
-                v.prepared_by or "",
-                v.approved_by or "",
-            ]
-        )
-    return csv_file.write(CSV_HEADER, rows)

@@ -16,7 +16,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
 from furusato import log_masking
-from furusato.config import PROJECT_ROOT, get_settings
+from furusato.config import PROJECT_ROOT, Settings, get_settings
 from furusato.services import accounts, dispatch
 from furusato.services.errors import ServiceError
 from furusato.web.extensions import (
@@ -113,21 +113,7 @@ def build_app(overrides: dict[str, Any] | None = None) -> Flask:
         if any("\x00" in v for vs in values for v in vs) or "\x00" in request.path:
             abort(400)
 
-    js_origin = _origin(settings.stripe_js_url)
-    api_origin = _origin(settings.stripe_api_base or "https://api.stripe.com")
-    headers = {  # the same on every response: written once
-        "X-Content-Type-Options": "nosniff",
-        "X-Frame-Options": "DENY",
-        "Referrer-Policy": "same-origin",
-        "Content-Security-Policy": (
-            "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
-            f"script-src 'self' {js_origin}; connect-src 'self' {api_origin} {js_origin}; "
-            f"frame-src {js_origin} {api_origin}; object-src 'none'; base-uri 'self'; "
-            "form-action 'self'"
-        ),
-    }
-    if settings.is_production:
-        headers["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
+    headers = security_headers(settings)  # the same on every response: written once
 
     @app.after_request
     def _security_headers(response: Response) -> Response:
@@ -145,17 +131,34 @@ def build_app(overrides: dict[str, Any] | None = None) -> Flask:
     return app
 
 
+def security_headers(settings: Settings) -> dict[str, str]:
+    """Headers every response carries; the CSP names only the payment origins `settings`
+    allows (in production, Stripe's own)."""
+    stripe = settings.stripe_csp()
+    script, connect, frame = (
+        " ".join(stripe[d]) for d in ("script-src", "connect-src", "frame-src")
+    )
+    headers = {
+        "X-Content-Type-Options": "nosniff",
+        "X-Frame-Options": "DENY",
+        "Referrer-Policy": "same-origin",
+        "Content-Security-Policy": (
+            "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
+            f"script-src 'self' {script}; connect-src 'self' {connect}; "
+            f"frame-src {frame}; object-src 'none'; base-uri 'self'; form-action 'self'"
+        ),
+    }
+    if settings.is_production:
+        headers["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
+    return headers
+
+
 class Int32Converter(IntegerConverter):
     """`<int:…>` limited to what an INTEGER primary key can hold."""
 
     def __init__(self, map: Any, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("max", 2**31 - 1)
         super().__init__(map, *args, **kwargs)
-
-
-def _origin(url: str) -> str:
-    parts = url.split("/")
-    return "/".join(parts[:3]) if len(parts) >= 3 else url
 
 
 def _install_task_sender(app: Flask) -> None:

@@ -224,10 +224,19 @@ def bank_account() -> ResponseReturnValue:
         form.fill(bank.account_of(current_user.business_id))
     elif form.validate_on_submit():
         try:
-            bank.update_bank_account(current_user, current_user.business_id, form.account())
+            saved = bank.update_account(current_user, current_user.business_id, form.account())
         except ServiceError as exc:
             _show_errors(form, exc)
         else:
             flash(gettext("振込口座を保存しました。"), "success")
+            if saved.returned_payout_ids:
+                flash(
+                    gettext(
+                        "準備中の補助金の支払い %(n)s 件は、市の職員が新しい口座を確認してから"
+                        "振り込まれます。",
+                        n=len(saved.returned_payout_ids),
+                    ),
+                    "info",
+                )
             return redirect(url_for("business.dashboard"))
     return render_template("business/bank.html", form=form)

@@ -19,6 +19,7 @@ from furusato.services.errors import ValidationFailed
 from furusato.web.business import bp
 from furusato.web.extensions import translated
 from furusato.web.guards import role_required
+from furusato.web.numbers import INT32_MAX, query_int
 
 
 class SentForm(FlaskForm):
@@ -34,9 +35,7 @@ class UploadForm(FlaskForm):
 
 
 def _filters() -> tuple[int | None, date | None]:
-    tier_id = request.args.get("tier", type=int)
-    if tier_id is not None and not 0 < tier_id < 2**31:  # no such tier id: no filter
-        tier_id = None
+    tier_id = query_int("tier", low=1, high=INT32_MAX)
     month_raw = request.args.get("month", "")
     try:
         month = date.fromisoformat(f"{month_raw}-01") if month_raw else None

@@ -36,6 +36,7 @@ from furusato.services import charges, donation_mail, donations, reconcile
 from furusato.services.errors import ServiceError
 from furusato.web.extensions import limiter, translated, translated_fields
 from furusato.web.guards import public
+from furusato.web.numbers import INT32_MAX, bounded_int, query_int
 
 bp = Blueprint("giving", __name__)
 
@@ -101,7 +102,8 @@ def give(project_id: int) -> ResponseReturnValue:
         _prefill(form, project)
     status = 200
     if open_now and form.validate_on_submit():
-        tier_id = int(form.tier.data) if (form.tier.data or "").isdigit() else None
+        raw_tier = form.tier.data or ""
+        tier_id = bounded_int("tier", raw_tier, low=1, high=INT32_MAX) if raw_tier else None
         token = form.creation_token.data or secrets.token_urlsafe(24)
         try:
             made = donations.create(
@@ -153,10 +155,10 @@ def _donor_id() -> int | None:
 
 def _prefill(form: GiveForm, project: object) -> None:
     form.creation_token.data = secrets.token_urlsafe(24)
-    wanted = request.args.get("tier", "")
-    tiers = {str(t.id): t for t in getattr(project, "tiers", [])}
+    wanted = query_int("tier", low=1, high=INT32_MAX)
+    tiers = {t.id: t for t in getattr(project, "tiers", [])}
     if wanted in tiers:
-        form.tier.data = wanted
+        form.tier.data = str(wanted)
         form.amount_yen.data = tiers[wanted].amount_yen
     donor_id = _donor_id()
     last = donations.last_details(donor_id) if donor_id else None

@@ -17,6 +17,7 @@ from furusato.services import catalog
 from furusato.services.catalog import ListQuery, Sort
 from furusato.web.extensions import select_locale
 from furusato.web.guards import public
+from furusato.web.numbers import MAX_PAGE, query_int
 from furusato.web.page_cache import app_cache
 from furusato.web.public import bp
 
@@ -58,13 +59,6 @@ class BrowseForm(FlaskForm):
     open_only = BooleanField(lazy_gettext("受付中のプロジェクトのみ"))
 
 
-def _page_number(raw: str | None) -> int:
-    try:
-        return max(int(raw or "1"), 1)
-    except ValueError:
-        return 1
-
-
 def _list_query(form: BrowseForm, categories: tuple[str, ...]) -> ListQuery:
     text = " ".join((form.q.data or "").split())[:100]
     category = form.category.data if form.category.data in categories else ""
@@ -76,7 +70,7 @@ def _list_query(form: BrowseForm, categories: tuple[str, ...]) -> ListQuery:
         text=text,
         category=category,
         sort=sort,
-        page=_page_number(request.args.get("page")),
+        page=query_int("page", low=1, high=MAX_PAGE, default=1),
         open_only=bool(form.open_only.data),
     )
 

@@ -6,13 +6,14 @@ from flask import render_template, request
 from flask.typing import ResponseReturnValue
 from flask_babel import lazy_gettext
 from flask_wtf import FlaskForm
-from wtforms import IntegerField, SelectChoice, SelectField
+from wtforms import SelectChoice, SelectField
 from wtforms.validators import InputRequired, NumberRange
 
 from furusato.domain.deduction import MAX_SALARY_YEN, Estimate, Family, estimate
 from furusato.domain.money import to_jst, utcnow
 from furusato.domain.tax_tables import SUPPORTED_YEARS
 from furusato.web.guards import public
+from furusato.web.numbers import WholeNumberField
 from furusato.web.public import bp
 
 FAMILY_LABELS = {
@@ -38,7 +39,7 @@ class EstimateForm(FlaskForm):
     class Meta:
         csrf = False  # a GET form that changes nothing
 
-    salary_yen = IntegerField(
+    salary_yen = WholeNumberField(
         lazy_gettext("給与収入（年収・税込み、円）"),
         validators=[
             InputRequired(lazy_gettext("年収を入力してください。")),

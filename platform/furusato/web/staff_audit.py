@@ -12,6 +12,7 @@ from wtforms.validators import Length, Optional
 
 from furusato.services import audit_log
 from furusato.web.guards import role_required
+from furusato.web.numbers import MAX_PAGE, query_int
 from furusato.web.staff import bp
 
 
@@ -46,7 +47,7 @@ def audit() -> ResponseReturnValue:
             date_from=form.date_from.data,
             date_to=form.date_to.data,
         )
-    page = request.args.get("page", 1, type=int) or 1
+    page = query_int("page", low=1, high=MAX_PAGE, default=1)
     result = audit_log.search(current_user, flt, page)
     args = {k: v for k, v in request.args.items() if k != "page"}
     return render_template("staff/audit.html", form=form, result=result, args=args)

@@ -19,6 +19,7 @@ from furusato.services import onestop, onestop_export
 from furusato.services.errors import Conflict, ValidationFailed
 from furusato.web.extensions import translated
 from furusato.web.guards import role_required
+from furusato.web.numbers import FIRST_YEAR, LAST_YEAR, bounded_int, query_int
 from furusato.web.staff import bp
 
 
@@ -58,9 +59,7 @@ def _default_year() -> int:
 @bp.get("/onestop")
 @role_required("staff")
 def onestop_list() -> ResponseReturnValue:
-    year = request.args.get("year", type=int) or _default_year()
-    if not 2008 <= year <= 2100:  # furusato nozei began in 2008; beyond these no deadline exists
-        year = _default_year()
+    year = query_int("year", low=FIRST_YEAR, high=LAST_YEAR) or _default_year()
     status = request.args.get("status") or None
     apps = onestop.list_for_year(year, status)
     return render_template(
@@ -162,11 +161,9 @@ def onestop_reveal(application_id: int) -> ResponseReturnValue:
 @role_required("staff")
 def onestop_export_zip() -> ResponseReturnValue:
     form = ExportForm()
-    year = (
-        int(form.year.data) if form.validate_on_submit() and (form.year.data or "").isdigit() else 0
-    )
-    if not year:
+    if not form.validate_on_submit() or not form.year.data:
         return redirect(url_for("staff.onestop_list"))
+    year = bounded_int("year", form.year.data, low=FIRST_YEAR, high=LAST_YEAR)
     try:
         data = onestop_export.export_zip(
             current_user,

@@ -11,11 +11,11 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, DateField, IntegerField
+from wtforms import BooleanField, DateField, HiddenField, IntegerField
 from wtforms.validators import DataRequired, Optional
 
 from furusato.domain.money import to_jst, utcnow
-from furusato.services import payouts
+from furusato.services import payout_batches, payouts
 from furusato.services.errors import ServiceError
 from furusato.web.extensions import translated, translated_fields
 from furusato.web.guards import role_required
@@ -27,6 +27,8 @@ class PrepareForm(FlaskForm):
         _l("確認した支払額（円）"), validators=[Optional()], render_kw={"inputmode": "numeric"}
     )
     account_checked = BooleanField(_l("振込先の金融機関・支店・口座番号・名義を確認した"))
+    # The fingerprint of the account the page showed: preparing attests that account only.
+    account_digest = HiddenField()
 
 
 class ApproveForm(FlaskForm):
@@ -51,18 +53,18 @@ def payouts_list() -> ResponseReturnValue:
     return render_template(
         "staff/payouts.html",
         payouts=payouts.list_payouts(),
-        batches=payouts.batches(),
+        batches=payout_batches.batches(),
         export_form=ExportForm(transfer_date=_today()),
         paid_form=PaidForm(paid_on=_today()),
     )
 
 
 def _detail(payout_id: int, prepare_form: PrepareForm | None = None) -> str:
+    payout = payouts.get(payout_id)
+    form = prepare_form or PrepareForm()
+    form.account_digest.data = payout.account_digest  # the account this page shows
     return render_template(
-        "staff/payout.html",
-        payout=payouts.get(payout_id),
-        prepare_form=prepare_form or PrepareForm(),
-        approve_form=ApproveForm(),
+        "staff/payout.html", payout=payout, prepare_form=form, approve_form=ApproveForm()
     )
 
 
@@ -84,6 +86,7 @@ def payout_prepare(payout_id: int) -> ResponseReturnValue:
             current_user,
             confirmed_amount_yen=form.confirmed_amount_yen.data,
             account_checked=bool(form.account_checked.data),
+            account_digest=form.account_digest.data or None,
             ip_address=request.remote_addr or "",
         )
     except ServiceError as exc:
@@ -133,7 +136,7 @@ def payouts_export() -> ResponseReturnValue:
 @role_required("staff")
 def payout_batch_zengin(batch_id: int) -> ResponseReturnValue:
     return Response(
-        payouts.batch_file(batch_id),
+        payout_batches.batch_file(batch_id),
         content_type="text/plain; charset=shift_jis",
         headers={"Content-Disposition": f'attachment; filename="furikomi-{batch_id}.txt"'},
     )
@@ -143,7 +146,7 @@ def payout_batch_zengin(batch_id: int) -> ResponseReturnValue:
 @role_required("staff")
 def payout_batch_csv(batch_id: int) -> ResponseReturnValue:
     return Response(
-        payouts.batch_csv(batch_id),
+        payout_batches.batch_csv(batch_id),
         content_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="payouts-{batch_id}.csv"'},
     )

@@ -15,6 +15,7 @@ from furusato.services import reports, settlement, settlement_status
 from furusato.services.errors import ServiceError
 from furusato.web.extensions import translated
 from furusato.web.guards import role_required
+from furusato.web.numbers import FIRST_YEAR, LAST_YEAR, query_int
 from furusato.web.staff import bp
 
 
@@ -65,7 +66,7 @@ def settlement_reconcile(project_id: int) -> ResponseReturnValue:
 
 
 def _year() -> int:
-    return request.args.get("fy", type=int) or fiscal_year(utcnow())
+    return query_int("fy", low=FIRST_YEAR, high=LAST_YEAR, default=fiscal_year(utcnow()))
 
 
 @bp.get("/reports")

@@ -9,6 +9,7 @@ from pydantic import BaseModel, Field, field_validator
 from furusato.domain.deduction import MAX_SALARY_YEN, estimate
 from furusato.domain.tax_tables import SUPPORTED_YEARS
 from furusato.web.api.core import Call, operation
+from furusato.web.numbers import FIRST_YEAR, LAST_YEAR, WholeNumber
 from furusato.web.public_deduction import default_year
 
 # Inline literals (not an Enum) so the OpenAPI query parameter schema needs no $ref.
@@ -26,10 +27,15 @@ FamilyCode = Literal[
 
 
 class EstimateQuery(BaseModel):
-    salary_yen: int = Field(ge=0, le=MAX_SALARY_YEN, description="年間の給与収入（税込み、円）")
+    salary_yen: WholeNumber = Field(
+        ge=0, le=MAX_SALARY_YEN, description="年間の給与収入（税込み、円）"
+    )
     family: FamilyCode = "single"
-    year: int | None = Field(
-        default=None, description="寄附の年（決済完了日、日本時間）。省略時は今年"
+    year: WholeNumber | None = Field(
+        default=None,
+        ge=FIRST_YEAR,
+        le=LAST_YEAR,
+        description="寄附の年（決済完了日、日本時間）。省略時は今年",
     )
 
     @field_validator("year")

@@ -14,10 +14,11 @@ from __future__ import annotations
 from typing import Literal
 
 from flask import Response
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictInt
 
 from furusato.services import documents, onestop_export
 from furusato.web.api.core import ApiError, Call, operation
+from furusato.web.numbers import FIRST_YEAR, LAST_YEAR, WholeNumber
 
 
 @operation(
@@ -42,14 +43,18 @@ def receipt_pdf(call: Call, donation_id: int) -> Response:
 class ExportQuery(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    year: int = Field(ge=2008, le=2100, description="tax year (JST year of payment)")
+    year: WholeNumber = Field(
+        ge=FIRST_YEAR, le=LAST_YEAR, description="tax year (JST year of payment)"
+    )
     format: Literal["zip", "json"] = "zip"
 
 
 class ExportRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    year: int = Field(ge=2008, le=2100, description="tax year (JST year of payment)")
+    year: StrictInt = Field(
+        ge=FIRST_YEAR, le=LAST_YEAR, description="tax year (JST year of payment)"
+    )
     password: str = Field(
         max_length=200,
         description="the zip's password, 12+ printable ASCII characters; never stored",

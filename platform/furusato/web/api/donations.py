@@ -20,6 +20,7 @@ from furusato.payments import get_gateway
 from furusato.services import charges, donations
 from furusato.services.errors import Conflict, NotFound, ServiceError
 from furusato.web.api.core import ANONYMOUS, Call, operation
+from furusato.web.numbers import INT32_MAX
 
 TOKEN_HEADER = "X-Donation-Token"  # noqa: S105 - a header name
 
@@ -45,7 +46,7 @@ class DonorIn(BaseModel):
 class DonationCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    tier_id: StrictInt | None = None
+    tier_id: StrictInt | None = Field(None, ge=1, le=INT32_MAX)
     amount_yen: StrictInt = Field(ge=2_000, le=MAX_DONATION_YEN, description="whole yen")
     donor: DonorIn
     onestop: StrictBool = False

@@ -6,12 +6,23 @@ import base64
 from datetime import date, datetime
 
 from flask import Response, url_for
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, StrictBool, StrictInt
 
-from furusato.services import payouts
+from furusato.services import payout_batches, payouts
+from furusato.services.projects import MAX_ELIGIBLE_COST_YEN
 from furusato.web.api.core import Call, operation
 
 STAFF = ("staff",)
+
+
+class AccountOut(BaseModel):
+    bank_code: str
+    bank_name_kana: str
+    branch_code: str
+    branch_name_kana: str
+    account_type: str
+    account_number: str
+    account_holder_kana: str
 
 
 class PayoutOut(BaseModel):
@@ -24,6 +35,14 @@ class PayoutOut(BaseModel):
     prepared_at: datetime | None = None
     approved_at: datetime | None = None
     batch_id: int | None = None
+    account: AccountOut = Field(
+        description="a draft: the business's account now; from prepared on: the account the "
+        "preparer checked, which the transfer pays"
+    )
+    account_digest: str = Field(description="send it with prepare to attest this account")
+    returned_to_draft_at: datetime | None = Field(
+        None, description="when an account change sent the payout back to draft"
+    )
 
 
 class PayoutList(BaseModel):
@@ -31,8 +50,15 @@ class PayoutList(BaseModel):
 
 
 class PrepareIn(BaseModel):
-    confirmed_amount_yen: int = Field(ge=0, description="the amount the staff member checked")
-    account_checked: bool = Field(description="the business's bank account was checked")
+    confirmed_amount_yen: StrictInt = Field(
+        ge=0, le=MAX_ELIGIBLE_COST_YEN, description="the amount the staff member checked"
+    )
+    account_checked: StrictBool = Field(description="the business's bank account was checked")
+    account_digest: str | None = Field(
+        None,
+        max_length=64,
+        description="the account_digest of the account checked: refused (409) if it changed",
+    )
 
 
 class ExportIn(BaseModel):
@@ -60,6 +86,9 @@ def _out(v: payouts.PayoutView) -> PayoutOut:
         prepared_at=v.prepared_at,
         approved_at=v.approved_at,
         batch_id=v.batch_id,
+        account=AccountOut(**v.bank.__dict__),
+        account_digest=v.account_digest,
+        returned_to_draft_at=v.returned_to_draft_at,
     )
 
 
@@ -88,6 +117,8 @@ def prepare_payout(call: Call, payout_id: int) -> PayoutOut:
             call.user,
             confirmed_amount_yen=call.body.confirmed_amount_yen,
             account_checked=call.body.account_checked,
+            account_digest=call.body.account_digest,
+            ip_address=call.ip_address,
         )
     )
 
@@ -120,7 +151,7 @@ def approve_payout(call: Call, payout_id: int) -> PayoutOut:
 def export_payouts(call: Call) -> BatchOut:
     assert call.user is not None
     batch_id = payouts.export(call.user, call.body.transfer_date, ip_address=call.ip_address)
-    batch = next(b for b in payouts.batches() if b.id == batch_id)
+    batch = next(b for b in payout_batches.batches() if b.id == batch_id)
     return BatchOut(
         id=batch.id,
         transfer_date=batch.transfer_date,
@@ -128,7 +159,7 @@ def export_payouts(call: Call) -> BatchOut:
         count=batch.count,
         download_url=url_for("api.payout_batch_file", batch_id=batch.id),
         csv_url=url_for("staff.payout_batch_csv", batch_id=batch.id),
-        zengin_base64=base64.b64encode(payouts.batch_file(batch.id)).decode("ascii"),
+        zengin_base64=base64.b64encode(payout_batches.batch_file(batch.id)).decode("ascii"),
     )
 
 
@@ -141,7 +172,7 @@ def export_payouts(call: Call) -> BatchOut:
 )
 def payout_batch_file(call: Call, batch_id: int) -> Response:
     return Response(
-        payouts.batch_file(batch_id),
+        payout_batches.batch_file(batch_id),
         content_type="text/plain; charset=shift_jis",
         headers={"Content-Disposition": f'attachment; filename="furikomi-{batch_id}.txt"'},
     )

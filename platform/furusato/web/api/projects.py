@@ -8,14 +8,15 @@ from datetime import date, datetime
 from typing import Literal
 
 from flask import Response
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StrictInt
 
 from furusato.domain.campaign import clock_of
 from furusato.domain.local_products import label as local_label
 from furusato.domain.states import CampaignStatus
 from furusato.models import Project, Tier, User
 from furusato.services import projects, review, tiers
-from furusato.services.projects import ComplianceFailed
+from furusato.services.projects import MAX_ELIGIBLE_COST_YEN, ComplianceFailed
+from furusato.services.tiers import STORABLE_MAX
 from furusato.web.api.core import PROBLEM_JSON, Call, Problem, operation
 
 BUSINESS, STAFF, DONOR, ANON = "business", "staff", "donor", "anonymous"
@@ -24,14 +25,14 @@ BUSINESS, STAFF, DONOR, ANON = "business", "staff", "donor", "anonymous"
 class TierIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    amount_yen: int = Field(ge=1)
+    amount_yen: StrictInt = Field(ge=1, le=STORABLE_MAX["amount_yen"])
     gift_name: str = Field("", max_length=120)
     gift_description: str = Field("", max_length=5_000)
-    procurement_cost_yen: int = Field(0, ge=0)
-    shipping_cost_yen: int = Field(0, ge=0)
-    quantity_limit: int | None = Field(None, ge=1)
+    procurement_cost_yen: StrictInt = Field(0, ge=0, le=STORABLE_MAX["procurement_cost_yen"])
+    shipping_cost_yen: StrictInt = Field(0, ge=0, le=STORABLE_MAX["shipping_cost_yen"])
+    quantity_limit: StrictInt | None = Field(None, ge=1, le=STORABLE_MAX["quantity_limit"])
     delivery_month: date | None = None
-    local_category: int | None = Field(None, ge=1, le=9)
+    local_category: StrictInt | None = Field(None, ge=1, le=9)
     local_evidence: str = Field("", max_length=5_000)
 
 
@@ -44,13 +45,13 @@ class ProjectPatch(BaseModel):
     summary: str | None = Field(None, max_length=400)
     story_markdown: str | None = Field(None, max_length=20_000)
     category: str | None = Field(None, max_length=40)
-    eligible_cost_yen: int | None = Field(None, ge=0)
+    eligible_cost_yen: StrictInt | None = Field(None, ge=0, le=MAX_ELIGIBLE_COST_YEN)
     starts_at: AwareDatetime | None = None
     deadline: AwareDatetime | None = None
     miss_policy: Literal["refund", "keep"] | None = None
     fallback_purpose: str | None = Field(None, max_length=5_000)
     fallback_gift_note: str | None = Field(None, max_length=5_000)
-    subsidy_rate_percent: int | None = Field(None, ge=1, le=100, description="staff only")
+    subsidy_rate_percent: StrictInt | None = Field(None, ge=1, le=100, description="staff only")
 
 
 class ProjectCreate(ProjectPatch):

@@ -8,6 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from furusato.services import shipments
 from furusato.web.api.core import Call, operation
+from furusato.web.numbers import INT32_MAX, WholeNumber
 
 
 class ShipmentOut(BaseModel):
@@ -35,7 +36,7 @@ class ShipmentList(BaseModel):
 class ListQuery(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    tier_id: int | None = Field(None, ge=1, le=2**31 - 1)
+    tier_id: WholeNumber | None = Field(None, ge=1, le=INT32_MAX)
     # A real month only: "0000-00" or "2026-13" would fail later in date() (a 500).
     month: str | None = Field(None, pattern=r"^[1-9]\d{3}-(0[1-9]|1[0-2])$", description="YYYY-MM")
     status: str | None = Field(None, pattern=r"^(scheduled|sent|canceled)$")
