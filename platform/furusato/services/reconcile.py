@@ -18,7 +18,7 @@ from sqlalchemy import select
 from furusato.domain.money import utcnow
 from furusato.domain.states import AttemptKind, DonationStatus
 from furusato.models import Donation, PaymentAttempt
-from furusato.payments import ChargeResult, GatewayUnavailable, get_gateway
+from furusato.payments import ChargeResult, GatewayUnavailable, PaymentNotFound, get_gateway
 from furusato.services import charges, per_item, reservations
 from furusato.services.uow import UnitOfWork
 
@@ -103,6 +103,20 @@ def check(donation_id: int) -> str:
         )
     charges.record(donation_id, attempt_id, result)
     return "not_found" if result.error_code == "not_found" else result.status
+
+
+def refresh(donation_id: int) -> charges.PayOutcome:
+    """Where the donation's payment stands, asking the gateway first while a charge is in
+    flight (the payment page polls this). A charge the gateway does not know is left for
+    staff, as the sweep leaves it: the donor keeps seeing "checking", never an error."""
+    state = charges.state_of(donation_id)
+    if state.status not in ("processing", "requires_action"):
+        return state
+    try:
+        check(donation_id)
+    except PaymentNotFound:
+        log.warning("reconcile: the gateway does not know the charge of donation %s", donation_id)
+    return charges.state_of(donation_id)
 
 
 def _best(results: list[ChargeResult]) -> ChargeResult | None:

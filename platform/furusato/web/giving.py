@@ -215,12 +215,7 @@ def pay(token: str) -> ResponseReturnValue:
 @limiter.limit("60 per minute")
 def status(token: str) -> ResponseReturnValue:
     """Polled by the payment page: asks the gateway about a charge still in flight."""
-    found = _by_token(token)
-    state = charges.state_of(found.id)
-    if state.status in ("processing", "requires_action"):
-        reconcile.check(found.id)
-        state = charges.state_of(found.id)
-    return _json(state)
+    return _json(reconcile.refresh(_by_token(token).id))
 
 
 def _json(outcome: charges.PayOutcome) -> dict[str, object]:
