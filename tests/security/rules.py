@@ -132,7 +132,7 @@ RULES: dict[str, Rule] = {
     "POST /business/projects/<int:project_id>/tiers/<int:tier_id>/delete": R(
         ok=(302,), owner=BUSINESS_A, params=DRAFT
     ),
-    "POST /business/projects/<int:project_id>/images": R(ok=(302,), owner=BUSINESS_A, params=DRAFT),
+    "POST /business/projects/<int:project_id>/images": R(ok=(422,), owner=BUSINESS_A, params=DRAFT),
     "POST /business/projects/<int:project_id>/images/<int:image_id>/delete": R(
         ok=(302,), owner=BUSINESS_A, params=DRAFT
     ),
