@@ -17,7 +17,13 @@ from sqlalchemy import select
 
 from furusato.models import Business, User
 from furusato.services import audit
-from furusato.services.errors import N_, Forbidden, NotFound, ValidationFailed
+from furusato.services.errors import (
+    N_,
+    Forbidden,
+    NotFound,
+    ValidationFailed,
+    refuse_control_characters,
+)
 from furusato.services.uow import UnitOfWork
 
 ACCOUNT_TYPES = {"1": N_("普通"), "2": N_("当座"), "4": N_("貯蓄")}  # Zengin codes
@@ -48,6 +54,7 @@ def to_zengin_kana(text: str) -> str:
 
 def validate(raw: BankAccount) -> BankAccount:
     """Normalise an account, or raise ValidationFailed naming every bad field."""
+    refuse_control_characters(vars(raw))
     errors: dict[str, str] = {}
 
     def digits(name: str, value: str, length: int, label: str, pad: bool = False) -> str:

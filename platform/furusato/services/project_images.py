@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from furusato.models import Project, ProjectImage, User
 from furusato.services import images
-from furusato.services.errors import N_, NotFound, ValidationFailed
+from furusato.services.errors import N_, NotFound, ValidationFailed, refuse_control_characters
 from furusato.services.projects import can_view, for_edit, is_public
 from furusato.services.uow import UnitOfWork
 
@@ -42,6 +42,7 @@ def check_upload(actor: User, project_id: int) -> None:
 
 def add_image(actor: User, project_id: int, data: bytes, alt_text: str = "") -> int:
     check_upload(actor, project_id)
+    refuse_control_characters({"alt_text": alt_text})
     processed = images.process(data)  # with no lock held: decoding takes a moment
     with UnitOfWork() as uow:
         project = for_edit(uow.session, actor, project_id)

@@ -15,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from furusato.config import get_settings
+from furusato.domain import text
 from furusato.domain.money import to_jst, utcnow
 from furusato.domain.states import SHIPMENT, Role, ShipmentStatus
 from furusato.models import Business, Project, Shipment, Tier, User
@@ -156,8 +157,9 @@ def _validate(carrier: str, tracking_number: str) -> dict[str, str]:
     errors = {}
     if not carrier or len(carrier) > 40:
         errors["carrier"] = N_("運送会社を40文字以内で入力してください。")
-    if not TRACKING.match(tracking_number):
+    if not TRACKING.fullmatch(tracking_number):
         errors["tracking_number"] = N_("伝票番号は英数字とハイフン4〜40文字です。")
+    errors.update(text.problems({"carrier": carrier, "tracking_number": tracking_number}))
     return errors
 
 

@@ -14,7 +14,7 @@ from flask import Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from furusato.services import documents, onestop_export
-from furusato.web.api.core import Call, operation
+from furusato.web.api.core import ApiInput, Call, operation
 
 
 @operation(
@@ -36,7 +36,7 @@ def receipt_pdf(call: Call, donation_id: int) -> Response:
     )
 
 
-class ExportQuery(BaseModel):
+class ExportQuery(ApiInput):
     model_config = ConfigDict(extra="forbid")
 
     year: int = Field(ge=2008, le=2100, description="tax year (JST year of payment)")

@@ -9,7 +9,7 @@ from flask import Response, url_for
 from pydantic import BaseModel, Field
 
 from furusato.services import payouts
-from furusato.web.api.core import Call, operation
+from furusato.web.api.core import ApiInput, Call, operation
 
 STAFF = ("staff",)
 
@@ -30,12 +30,12 @@ class PayoutList(BaseModel):
     items: list[PayoutOut]
 
 
-class PrepareIn(BaseModel):
+class PrepareIn(ApiInput):
     confirmed_amount_yen: int = Field(ge=0, description="the amount the staff member checked")
     account_checked: bool = Field(description="the business's bank account was checked")
 
 
-class ExportIn(BaseModel):
+class ExportIn(ApiInput):
     transfer_date: date
 
 

@@ -7,7 +7,7 @@ from datetime import date, datetime
 from pydantic import BaseModel, ConfigDict, Field
 
 from furusato.services import shipments
-from furusato.web.api.core import Call, operation
+from furusato.web.api.core import ApiInput, Call, operation
 
 
 class ShipmentOut(BaseModel):
@@ -32,7 +32,7 @@ class ShipmentList(BaseModel):
     shipments: list[ShipmentOut]
 
 
-class ListQuery(BaseModel):
+class ListQuery(ApiInput):
     model_config = ConfigDict(extra="forbid")
 
     tier_id: int | None = Field(None, ge=1, le=2**31 - 1)
@@ -41,7 +41,7 @@ class ListQuery(BaseModel):
     status: str | None = Field(None, pattern=r"^(scheduled|sent|canceled)$")
 
 
-class MarkSent(BaseModel):
+class MarkSent(ApiInput):
     model_config = ConfigDict(extra="forbid")
 
     status: str = Field("sent", pattern=r"^sent$")
