@@ -32,6 +32,7 @@ from tests.support.localstripe import (  # noqa: E402,F401
     stripe_clean,
 )
 from tests.support.mail import smtp_sink  # noqa: E402,F401
+from tests.support.picky_smtp import picky_smtp  # noqa: E402,F401
 
 
 @pytest.fixture(scope="session")

@@ -8,6 +8,7 @@ from celery.signals import worker_process_init
 from furusato import log_masking
 from furusato.config import get_settings
 from furusato.services import dispatch
+from worker import embedded_broker
 
 log_masking.install()  # no guest token in the worker's logs either
 settings = get_settings()
@@ -21,7 +22,7 @@ TASK_MODULES = [
 ]
 app = Celery("furusato", include=TASK_MODULES)
 app.conf.update(
-    broker_url=settings.celery_broker_url,
+    broker_url=embedded_broker.broker_url(settings.celery_broker_url),
     result_backend=settings.celery_result_backend,
     task_ignore_result=True,
     task_serializer="json",
@@ -32,10 +33,15 @@ app.conf.update(
     task_reject_on_worker_lost=True,
     worker_prefetch_multiplier=1,
     broker_connection_retry_on_startup=True,
-    # Redis redelivers an unacknowledged task after this; kombu's SQLAlchemy transport (the
-    # embedded default) passes its options to create_engine, which refuses this one.
+    # Redis redelivers an unacknowledged task after this. The embedded default's broker
+    # (worker/embedded_broker.py) has no timeout: `furusato dev` puts a dead worker's
+    # unacknowledged tasks back before it starts the next.
     broker_transport_options=(
-        {"visibility_timeout": 3600} if settings.celery_broker_url.startswith("redis") else {}
+        {"visibility_timeout": 3600}
+        if settings.celery_broker_url.startswith("redis")
+        else embedded_broker.TRANSPORT_OPTIONS
+        if settings.celery_broker_url.startswith("sqla+")
+        else {}
     ),
     timezone="Asia/Tokyo",
     enable_utc=True,

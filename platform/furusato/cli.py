@@ -115,11 +115,17 @@ def seed_demo() -> None:
 
 @main.command("dev")
 @click.option("--port", default=5000, show_default=True)
-def dev(port: int) -> None:
+@click.option(
+    "--worker-timeout",
+    default=300.0,
+    show_default=True,
+    help="restart the worker when it has taken no task for this many seconds",
+)
+def dev(port: int, worker_timeout: float) -> None:
     """Run the whole platform on the embedded default (what `make run` starts)."""
     from furusato.devserver import run
 
-    sys.exit(run(port))
+    sys.exit(run(port, worker_timeout))
 
 
 if __name__ == "__main__":

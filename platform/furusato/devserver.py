@@ -8,10 +8,11 @@ terminal reaches only this supervisor, which then stops them in order and sweeps
 - localstripe on 127.0.0.1 (its data kept in instance/localstripe.pickle, not the library's
   shared /tmp file), with its webhook pointed at this app;
 - an SMTP sink on 127.0.0.1 (in this process) that prints each mail and saves it in instance/mail/;
-- a Celery worker with embedded beat on kombu's SQLAlchemy transport (no broker server);
+- a Celery worker with embedded beat on kombu's SQLAlchemy transport (no broker server),
+  restarted when it dies or stops taking tasks (dev_worker.py);
 - gunicorn serving the app on 127.0.0.1:<port>.
 
-If any child exits, the supervisor says which and stops the rest.
+If any other child exits, the supervisor says which and stops the rest.
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ from uuid import uuid4
 from sqlalchemy import func, select
 
 from furusato.config import INSTANCE_DIR, PROJECT_ROOT, Settings, get_settings
+from furusato.dev_worker import DEFAULT_TIMEOUT, WorkerWatch
 
 LOOPBACK = "127.0.0.1"
 GRACE_SECONDS = 10.0
@@ -70,19 +72,6 @@ resources.Store.dump_to_disk = dump
 resources.store.try_load_from_disk()
 from localstripe.server import app
 aiohttp.web.run_app(app, host="127.0.0.1", port=PORT, print=None)
-"""
-
-# `celery`, with a shorter poll for kombu's SQLAlchemy transport: it sleeps `polling_interval`
-# (1 s) whenever it may take nothing (empty queue or prefetch limit reached), so the embedded
-# worker ran one task a second. It passes its transport options to create_engine, which refuses
-# this one, so it is set on the class.
-_CELERY = """
-import sys
-from kombu.transport import sqlalchemy
-sqlalchemy.Transport.polling_interval = 0.1
-from celery.__main__ import main
-sys.argv[0] = "celery"
-sys.exit(main())
 """
 
 
@@ -127,7 +116,12 @@ class Supervisor:
         self.stop_requested = threading.Event()
         self._stopping = False
 
-    def start(self, name: str, argv: list[str]) -> Child:
+    def start(self, name: str, argv: list[str], replacing: Child | None = None) -> Child:
+        """Start a child; `replacing` one that is killed (its whole group) and takes its place."""
+        if replacing is not None:
+            replacing.signal_group(signal.SIGKILL)
+            replacing.process.wait()
+            replacing.reader.join(timeout=2)
         process = subprocess.Popen(  # noqa: S603 - our own interpreter and fixed arguments
             argv,
             cwd=PROJECT_ROOT,
@@ -138,7 +132,10 @@ class Supervisor:
             start_new_session=True,  # a terminal Ctrl-C reaches only the supervisor
         )
         child = Child(name, process)
-        self.children.append(child)
+        if replacing in self.children:
+            self.children[self.children.index(replacing)] = child
+        else:
+            self.children.append(child)
         return child
 
     def on_signal(self, signum: int, _frame: FrameType | None) -> None:
@@ -269,8 +266,9 @@ def _prepare_database(settings: Settings) -> tuple[list[str], list[str]]:
     return seeded, demo.account_lines() if users == 0 or has_demo else []
 
 
-def run(port: int = 5000) -> int:
-    """Start everything, print the URL, supervise until Ctrl-C/SIGTERM or a child's death."""
+def run(port: int = 5000, worker_timeout: float = DEFAULT_TIMEOUT) -> int:
+    """Start everything, print the URL, supervise until Ctrl-C/SIGTERM or a child's death (the
+    worker is restarted instead: see dev_worker.py)."""
     settings = get_settings()
     if settings.is_production:
         say("furusato", "`furusato dev` runs the embedded default only; see README (production)")
@@ -316,14 +314,8 @@ def run(port: int = 5000) -> int:
                 return _failed(sup, "localstripe did not come up")
             _register_webhook(settings.stripe_api_base, app_url, settings.stripe_webhook_secret)
             say("localstripe", f"webhook -> {app_url}/webhooks/stripe")
-        sup.start(
-            "worker",
-            [
-                sys.executable, "-c", _CELERY, "-A", "worker", "worker", "-B",
-                "--concurrency", "1", "--loglevel", "info",
-                "--schedule", str(INSTANCE_DIR / "celerybeat-schedule"),
-            ],
-        )  # fmt: skip
+        workers = WorkerWatch(sup, settings, worker_timeout, say)
+        workers.start()
         web = sup.start(
             "web",
             [
@@ -338,6 +330,8 @@ def run(port: int = 5000) -> int:
             return _failed(sup, "the web app did not come up")
         _banner(app_url, settings, accounts)
         while not sup.stop_requested.wait(0.5):
+            if (gave_up := workers.check()) is not None:
+                return _failed(sup, gave_up)
             dead = sup.dead_child()
             if dead is not None:
                 code = dead.process.returncode

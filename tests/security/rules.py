@@ -53,6 +53,7 @@ PARAMS: dict[str, Param] = {
     "receipt_id": Param("receipt_a", owned=True),
     "payout_id": Param("payout_a", owned=True),
     "batch_id": Param("batch_a", owned=True),
+    "email_id": Param("failed_mail", owned=True),  # a mail to donor A that could not be sent
     "year": Param("year_a", owned=False),
     "code": Param("postal_code", owned=False),
     "size": Param("size", owned=False),
@@ -132,7 +133,7 @@ RULES: dict[str, Rule] = {
     "POST /business/projects/<int:project_id>/tiers/<int:tier_id>/delete": R(
         ok=(302,), owner=BUSINESS_A, params=DRAFT
     ),
-    "POST /business/projects/<int:project_id>/images": R(ok=(302,), owner=BUSINESS_A, params=DRAFT),
+    "POST /business/projects/<int:project_id>/images": R(ok=(422,), owner=BUSINESS_A, params=DRAFT),
     "POST /business/projects/<int:project_id>/images/<int:image_id>/delete": R(
         ok=(302,), owner=BUSINESS_A, params=DRAFT
     ),
@@ -168,6 +169,8 @@ RULES: dict[str, Rule] = {
     "GET /staff/receipts/<int:receipt_id>": R(ok=(200,), open_because=STAFF_ONLY),
     "POST /staff/receipts/<int:receipt_id>/correct": R(ok=(422,), open_because=STAFF_ONLY),
     "GET /staff/shipments/late": R(ok=(200,)),
+    "GET /staff/mail": R(ok=(200,)),
+    "POST /staff/mail/<int:email_id>/retry": R(ok=(302,), open_because=STAFF_ONLY),
     "GET /staff/payouts": R(ok=(200,)),
     "GET /staff/payouts/<int:payout_id>": R(ok=(200,), open_because=STAFF_ONLY),
     "POST /staff/payouts/<int:payout_id>/prepare": R(ok=(422,), open_because=STAFF_ONLY),

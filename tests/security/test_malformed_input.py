@@ -84,7 +84,7 @@ def test_nul_in_an_api_body_is_a_422_field_map(app: Flask, db: Session) -> None:
         headers=world.bearer("business_a"),
     )
     assert response.status_code == 422 and response.mimetype == "application/problem+json"
-    assert response.get_json()["errors"] == {"gift_name": "NUL characters are not allowed"}
+    assert response.get_json()["errors"] == {"gift_name": "改行や制御文字は入力できません。"}
 
 
 @pytest.mark.parametrize(

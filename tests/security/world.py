@@ -26,6 +26,7 @@ from furusato.domain.money import tax_year
 from furusato.models import (
     ApiToken,
     OnestopApplication,
+    OutboundEmail,
     Payout,
     Project,
     ProjectImage,
@@ -229,6 +230,17 @@ def build_world(db: Session, texts: Texts = Texts()) -> World:
     batch_id = payouts.export(users["staff"], date.today() + timedelta(days=3))
 
     assert db.get(Receipt, receipt_id) is not None and application_id is not None
+    failed_mail = OutboundEmail(
+        key=f"receipt:{receipt_id}:email:bounced",
+        to_address=users["donor_a"].email,
+        subject=texts("寄附金受領証明書"),
+        body_text=texts("本文"),
+        status="failed",
+        attempts=1,
+        last_error="recipient refused: 550 5.1.1 no such user",
+    )
+    db.add(failed_mail)
+    db.flush()
     ids: dict[str, int | str] = {
         "project_a": project_a.id,
         "project_b": project_b.id,
@@ -247,6 +259,7 @@ def build_world(db: Session, texts: Texts = Texts()) -> World:
         "application_a": application_id,
         "payout_a": payout.id,
         "batch_a": batch_id,
+        "failed_mail": failed_mail.id,
         "year_a": donation_a.tax_year or paid.year,
         "postal_code": "5980005",
         "size": "large",

@@ -31,7 +31,12 @@ class AuditLog(Base):
 
 
 class OutboundEmail(Base):
-    """A mail to send, written in the transaction that caused it; `key` sends it once."""
+    """A mail to send, written in the transaction that caused it; `key` sends it once.
+
+    `queued` until it is `sent`; a mail that cannot be sent ends `failed`, with the reason in
+    `last_error` (staff see it and may queue it again). After a transient failure it waits
+    until `next_attempt_at` (services/mail.py).
+    """
 
     __tablename__ = "outbound_emails"
     __table_args__ = (
@@ -51,5 +56,6 @@ class OutboundEmail(Base):
     status: Mapped[str] = mapped_column(String(6), default="queued")
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str] = mapped_column(Text, default="")
+    next_attempt_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = created_at_column()
     sent_at: Mapped[datetime | None]

@@ -16,7 +16,7 @@ from furusato.domain.money import utcnow
 from furusato.domain.states import Role
 from furusato.models import ApiToken, Business, User
 from furusato.services import login_lockout
-from furusato.services.errors import N_, Conflict, ValidationFailed
+from furusato.services.errors import N_, Conflict, ValidationFailed, refuse_control_characters
 from furusato.services.uow import UnitOfWork
 
 _hasher = PasswordHasher()
@@ -56,6 +56,9 @@ def create_user(
     """Add a user (and its business, for the business role) to the caller's transaction."""
     if role not in set(Role):
         raise ValidationFailed(N_("登録の種類を選んでください。"), fields={"role": "unknown role"})
+    refuse_control_characters(
+        {"email": email, "display_name": display_name, "business_name": business_name}
+    )
     address = normalise_email(email)
     if session.scalar(select(User.id).where(User.email == address)) is not None:
         raise Conflict(

@@ -19,7 +19,13 @@ from furusato.domain.bank_account import FIELDS
 from furusato.domain.bank_account import BankAccount as BankAccount
 from furusato.models import Business, User
 from furusato.services import audit, payout_account
-from furusato.services.errors import N_, Forbidden, NotFound, ValidationFailed
+from furusato.services.errors import (
+    N_,
+    Forbidden,
+    NotFound,
+    ValidationFailed,
+    refuse_control_characters,
+)
 from furusato.services.uow import UnitOfWork
 
 ACCOUNT_TYPES = {"1": N_("普通"), "2": N_("当座"), "4": N_("貯蓄")}  # Zengin codes
@@ -39,6 +45,7 @@ def to_zengin_kana(text: str) -> str:
 
 def validate(raw: BankAccount) -> BankAccount:
     """Normalise an account, or raise ValidationFailed naming every bad field."""
+    refuse_control_characters(vars(raw))
     errors: dict[str, str] = {}
 
     def digits(name: str, value: str, length: int, label: str, pad: bool = False) -> str:

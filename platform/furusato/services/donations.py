@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from furusato.config import get_settings
 from furusato.db import insert_or_skip
+from furusato.domain import text as text_rules
 from furusato.domain.campaign import PAYMENTS_PAUSED, takes_payments
 from furusato.domain.money import utcnow
 from furusato.domain.pledge import amount_problem
@@ -120,6 +121,18 @@ def _check_details(donor: DonorDetails, onestop: bool) -> tuple[DonorDetails, ad
             fields["gender"] = N_("ワンストップ特例の申請には性別の選択が必要です。")
     elif donor.gender not in (None, "", "male", "female"):
         fields["gender"] = N_("性別の値が正しくありません。")
+    fields.update(
+        text_rules.problems(
+            {
+                "name": donor.name,
+                "name_kana": donor.name_kana,
+                "email": donor.email,
+                "phone": donor.phone,
+                "postal_code": donor.postal_code,
+                "address": donor.address,
+            }
+        )
+    )
     if fields or place is None:
         raise ValidationFailed("入力内容をご確認ください。", fields=fields)
     clean = DonorDetails(

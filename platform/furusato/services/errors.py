@@ -6,6 +6,9 @@ answers with it as it is. A message kept in a constant, or one with values, is m
 
 from __future__ import annotations
 
+from collections.abc import Collection, Mapping
+
+from furusato.domain import text
 from furusato.domain.messages import N_ as N_  # services mark their messages with it
 
 
@@ -43,3 +46,12 @@ class Forbidden(ServiceError):
 class Conflict(ServiceError):
     status = 409
     code = "conflict"
+
+
+def refuse_control_characters(
+    values: Mapping[str, object], *, multi_line: Collection[str] = ()
+) -> None:
+    """Refuse text a field may not hold (domain/text.py): every value is a single line except
+    the fields named in `multi_line`. Raises ValidationFailed naming each such field."""
+    if found := text.problems(values, multi_line=multi_line):
+        raise ValidationFailed("入力内容を確認してください。", fields=found)

@@ -6,6 +6,14 @@ Attachments are rendered at send time from `attachment_ref` ("receipt:15"), by a
 owning module registers, so a queued mail stays small. So may the whole message be
 (`message_ref`, "donation_confirmation:7"): the request that queues it only writes the row, and
 the mail says what is true when it leaves.
+
+A mail that cannot be sent ends `failed` with the reason, for staff to see (services/
+mail_outbox.py): at once when sending again cannot help (an address mail cannot go to, a
+message that cannot be built, the server refusing the recipient or the message with a 5xx),
+after MAX_ATTEMPTS when the failure was transient (no connection, a 4xx), each attempt waiting
+twice as long as the one before (RETRY_AFTER, at most RETRY_AT_MOST); the beat sweep sends what
+is due. Header values are made one line when the message is built, so text stored before the
+single-line rules (domain/text.py) cannot break or add headers.
 """
 
 from __future__ import annotations
@@ -13,20 +21,25 @@ from __future__ import annotations
 import logging
 import smtplib
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from urllib.parse import urlsplit
 
-from sqlalchemy import select
+from email_validator import EmailNotValidError, validate_email
+from sqlalchemy import ColumnElement, or_, select
+from sqlalchemy.exc import SQLAlchemyError
 
 from furusato.config import get_settings
 from furusato.db import insert_or_skip
+from furusato.domain.text import one_line
 from furusato.models import OutboundEmail
 from furusato.services.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 8
+RETRY_AFTER = timedelta(minutes=5)  # after the first failed attempt; doubled after each next
+RETRY_AT_MOST = timedelta(hours=2)
 # kind -> (filename, content type, renderer(id) -> bytes)
 Renderer = Callable[[int], bytes]
 _renderers: dict[str, tuple[str, str, Renderer]] = {}
@@ -91,57 +104,126 @@ def _smtp() -> smtplib.SMTP:
     return client
 
 
-def send(email_id: int) -> bool:
-    """Deliver one queued mail. True if it is (now or already) sent."""
-    with UnitOfWork() as uow:
-        # Claim: the row lock is held while sending, so a second worker skips this row.
-        row = uow.session.scalar(
-            select(OutboundEmail)
-            .where(OutboundEmail.id == email_id, OutboundEmail.status == "queued")
-            .with_for_update(skip_locked=True)
-        )
-        if row is None:
-            return True
-        row.attempts += 1
-        subject, body = row.subject, row.body_text
+class Undeliverable(Exception):
+    """Sending this mail again cannot succeed; the message says why."""
+
+
+def retry_delay(attempts: int) -> timedelta:
+    """How long a mail waits after its `attempts`-th attempt failed for a transient reason."""
+    return min(RETRY_AFTER * 2 ** max(attempts - 1, 0), RETRY_AT_MOST)
+
+
+def _due() -> ColumnElement[bool]:
+    now = datetime.now(UTC)
+    return or_(OutboundEmail.next_attempt_at.is_(None), OutboundEmail.next_attempt_at <= now)
+
+
+def _message(row: OutboundEmail) -> EmailMessage:
+    """The message to send; Undeliverable when it cannot be built (an address mail cannot go
+    to, a reference nothing renders)."""
+    try:
+        to = validate_email(row.to_address, check_deliverability=False).normalized
+    except EmailNotValidError as exc:
+        raise Undeliverable(f"bad address {row.to_address!r}: {exc}") from None
+    subject, body = row.subject, row.body_text
+    message = EmailMessage()
+    try:
         if row.message_ref:
             kind, _, ref = row.message_ref.partition(":")
             subject, body = _messages[kind](int(ref))
-        message = EmailMessage()
-        message["From"] = get_settings().mail_from
-        message["To"] = row.to_address
-        message["Subject"] = subject
+        message["From"] = one_line(get_settings().mail_from)
+        message["To"] = to
+        message["Subject"] = one_line(subject)
         message.set_content(body)
         if row.attachment_ref:
             kind, _, ref = row.attachment_ref.partition(":")
             filename, content_type, render = _renderers[kind]
             maintype, subtype = content_type.split("/", 1)
             message.add_attachment(
-                render(int(ref)), maintype=maintype, subtype=subtype, filename=filename
+                render(int(ref)), maintype=maintype, subtype=subtype, filename=one_line(filename)
             )
+    except SQLAlchemyError:
+        raise  # the database, not the mail: the sweep tries again
+    except Exception as exc:  # a mail nothing can write would be tried forever
+        raise Undeliverable(f"the message could not be built: {exc!r}") from None
+    return message
+
+
+def _refused_for_good(exc: smtplib.SMTPException) -> bool:
+    """A 5xx about this mail (its recipient, its content); not the server or our account."""
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        return all(500 <= code < 600 for code, _ in exc.recipients.values())
+    return isinstance(exc, smtplib.SMTPDataError) and 500 <= exc.smtp_code < 600
+
+
+def send(email_id: int) -> bool:
+    """Deliver one queued mail that is due. True if it is (now or already) sent."""
+    with UnitOfWork() as uow:
+        # Claim: the row lock is held while sending, so a second worker skips this row.
+        row = uow.session.scalar(
+            select(OutboundEmail)
+            .where(OutboundEmail.id == email_id, OutboundEmail.status == "queued", _due())
+            .with_for_update(skip_locked=True)
+        )
+        if row is None:  # sent, failed, not due yet, or being sent by another worker
+            current = uow.session.get(OutboundEmail, email_id)
+            return current is None or current.status == "sent"
+        row.attempts += 1
         try:
+            message = _message(row)
             with _smtp() as client:
                 client.send_message(message)
-        except (OSError, smtplib.SMTPException) as exc:
-            row.last_error = str(exc)[:500]
-            if row.attempts >= MAX_ATTEMPTS:
-                row.status = "failed"
-            uow.commit()
-            log.warning("mail %s not sent (attempt %s): %s", email_id, row.attempts, exc)
-            return False
+        except Undeliverable as exc:
+            return _failed(uow, row, str(exc), permanent=True)
+        except smtplib.SMTPException as exc:
+            return _failed(uow, row, _smtp_reason(exc), permanent=_refused_for_good(exc))
+        except OSError as exc:
+            return _failed(uow, row, f"no connection to the mail server: {exc}", permanent=False)
         row.status = "sent"
         row.sent_at = datetime.now(UTC)
+        row.next_attempt_at = None
         uow.commit()
         return True
 
 
+def _smtp_reason(exc: smtplib.SMTPException) -> str:
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        answers = "; ".join(
+            f"{address}: {code} {text.decode(errors='replace')}"
+            for address, (code, text) in exc.recipients.items()
+        )
+        return f"recipient refused: {answers}"
+    if isinstance(exc, smtplib.SMTPResponseException):
+        detail = (
+            exc.smtp_error.decode(errors="replace")
+            if isinstance(exc.smtp_error, bytes)
+            else exc.smtp_error
+        )
+        return f"mail server answered {exc.smtp_code} {detail}"
+    return f"mail server error: {exc}"
+
+
+def _failed(uow: UnitOfWork, row: OutboundEmail, reason: str, *, permanent: bool) -> bool:
+    """Record a failed attempt: failed for good, or queued again after its delay."""
+    row.last_error = reason[:1000]
+    if permanent or row.attempts >= MAX_ATTEMPTS:
+        row.status = "failed"
+        row.next_attempt_at = None
+    else:
+        row.next_attempt_at = datetime.now(UTC) + retry_delay(row.attempts)
+    uow.commit()
+    log.warning("mail %s not sent (attempt %s, %s): %s", row.id, row.attempts, row.status, reason)
+    return False
+
+
 def queued_ids(limit: int = 500) -> list[int]:
-    """Mails still waiting (for the beat sweep that retries after a broker or SMTP outage)."""
+    """Mails waiting and due (for the beat sweep that retries after a broker or SMTP outage);
+    a failed mail is not among them."""
     with UnitOfWork() as uow:
         return list(
             uow.session.scalars(
                 select(OutboundEmail.id)
-                .where(OutboundEmail.status == "queued")
+                .where(OutboundEmail.status == "queued", _due())
                 .order_by(OutboundEmail.id)
                 .limit(limit)
             )

@@ -23,7 +23,13 @@ from furusato.domain.onestop import application_deadline, is_on_time
 from furusato.domain.states import ONESTOP, DonationStatus, OnestopStatus
 from furusato.models import Donation, OnestopApplication, User
 from furusato.services import audit, mail, mynumber_vault, per_item
-from furusato.services.errors import N_, Conflict, NotFound, ValidationFailed
+from furusato.services.errors import (
+    N_,
+    Conflict,
+    NotFound,
+    ValidationFailed,
+    refuse_control_characters,
+)
 from furusato.services.uow import UnitOfWork
 
 MASKED = mynumber.MASK
@@ -219,6 +225,7 @@ def record_change(
     """Staff: a change of name or address (変更届出書) arrived; applied only by the deadline."""
     _check_received_on(received_on)
     changes = {k: v.strip() for k, v in changes.items() if k in CHANGEABLE and v and v.strip()}
+    refuse_control_characters(changes)
     if not changes:
         raise ValidationFailed("変更する項目を入力してください。", fields={"name": "required"})
     with UnitOfWork() as uow:
@@ -253,6 +260,7 @@ def record_change(
 
 def reveal(actor: User, application_id: int, *, ip_address: str = "", reason: str = "") -> str:
     """Staff: the stored My Number in clear, with an audit entry committed first."""
+    refuse_control_characters({"reason": reason})
     with UnitOfWork() as uow:
         row = uow.session.get(OnestopApplication, application_id)
         if row is None:

@@ -1,34 +1,55 @@
 """A project's images: uploaded by its business while it is a draft, served by size.
 
-The bytes are checked and resized by services/images.py before the project row is locked.
+Who uploads is checked before anything of the upload is read: a business that does not own
+the draft, or a draft with no room left, is refused without the image being looked at. The
+bytes are then checked and resized by services/images.py with no row locked, and the row is
+written under the project's lock, checked again (it may have been submitted meanwhile).
 """
 
 from __future__ import annotations
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
-from furusato.models import ProjectImage, User
+from furusato.models import Project, ProjectImage, User
 from furusato.services import images
-from furusato.services.errors import N_, NotFound, ValidationFailed
+from furusato.services.errors import N_, NotFound, ValidationFailed, refuse_control_characters
 from furusato.services.projects import can_view, for_edit, is_public
 from furusato.services.uow import UnitOfWork
 
 
-def add_image(actor: User, project_id: int, data: bytes, alt_text: str = "") -> int:
-    processed = images.process(data)  # before the lock: decoding takes a moment
-    with UnitOfWork() as uow:
-        project = for_edit(uow.session, actor, project_id)
-        count = uow.session.scalar(
+def _room(session: Session, project: Project) -> int:
+    """How many images the project has; refused when it may have no more."""
+    count = (
+        session.scalar(
             select(func.count())
             .select_from(ProjectImage)
             .where(ProjectImage.project_id == project.id)
         )
-        if (count or 0) >= images.MAX_IMAGES_PER_PROJECT:
-            message = N_("画像は%(n)s枚までです。", n=images.MAX_IMAGES_PER_PROJECT)
-            raise ValidationFailed(message, code="too_many_images", fields={"image": message})
+        or 0
+    )
+    if count >= images.MAX_IMAGES_PER_PROJECT:
+        message = N_("画像は%(n)s枚までです。", n=images.MAX_IMAGES_PER_PROJECT)
+        raise ValidationFailed(message, code="too_many_images", fields={"image": message})
+    return count
+
+
+def check_upload(actor: User, project_id: int) -> None:
+    """Refuse an upload the actor may not make (not its draft, no room), before it is read."""
+    with UnitOfWork() as uow:
+        _room(uow.session, for_edit(uow.session, actor, project_id))
+
+
+def add_image(actor: User, project_id: int, data: bytes, alt_text: str = "") -> int:
+    check_upload(actor, project_id)
+    refuse_control_characters({"alt_text": alt_text})
+    processed = images.process(data)  # with no lock held: decoding takes a moment
+    with UnitOfWork() as uow:
+        project = for_edit(uow.session, actor, project_id)
+        count = _room(uow.session, project)
         image = ProjectImage(
             project_id=project.id,
-            position=count or 0,
+            position=count,
             content_type=processed.content_type,
             large=processed.large,
             thumbnail=processed.thumbnail,

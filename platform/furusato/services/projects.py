@@ -17,7 +17,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, defer, selectinload
 
 from furusato.config import get_settings
-from furusato.domain import money
+from furusato.domain import money, text
 from furusato.domain.campaign import Phase, clock_of, days_left
 from furusato.domain.compliance import Rules, Violation, check_project
 from furusato.domain.states import (
@@ -60,6 +60,8 @@ TIER_FIELDS = (
 )
 MAX_ELIGIBLE_COST_YEN = 1_000_000_000_000
 MAX_LENGTHS = {"title": 120, "summary": 400, "category": 40, "gift_name": 120}
+# Text fields that may hold line breaks; every other text field is a single line.
+MULTI_LINE = ("summary", "story_markdown", "fallback_purpose", "fallback_gift_note")
 
 
 class ComplianceFailed(ValidationFailed):
@@ -201,6 +203,7 @@ def _clean_project_values(values: Mapping[str, Any]) -> dict[str, Any]:
             limit = MAX_LENGTHS.get(name, story.MAX_STORY_CHARS)
             if len(out[name]) > limit:
                 errors[name] = N_("%(n)s文字以内にしてください。", n=limit)
+    errors.update(text.problems(out, multi_line=MULTI_LINE))
     if "title" in out and not out["title"]:
         errors["title"] = N_("タイトルを入力してください。")
     if "eligible_cost_yen" in out:

@@ -25,7 +25,12 @@ from furusato.domain.money import tax_year, to_jst, utcnow
 from furusato.domain.states import DonationStatus
 from furusato.models import Donation, OutboundEmail, Receipt, User
 from furusato.services import audit, dispatch, mail, onestop, per_item
-from furusato.services.errors import Conflict, NotFound, ValidationFailed
+from furusato.services.errors import (
+    Conflict,
+    NotFound,
+    ValidationFailed,
+    refuse_control_characters,
+)
 from furusato.services.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -282,6 +287,7 @@ def correct(
         }.items()
         if v is not None and v.strip()
     }
+    refuse_control_characters({"reason": reason, **changes}, multi_line=("reason",))
     now = utcnow()
     with UnitOfWork() as uow:
         s = uow.session

@@ -20,7 +20,14 @@ from furusato.domain.revisions import Change, diff
 from furusato.domain.states import CAMPAIGN, CampaignStatus, IllegalTransition
 from furusato.models import Project, ProjectRevision, User
 from furusato.services import audit, mail
-from furusato.services.errors import N_, Conflict, Forbidden, NotFound, ValidationFailed
+from furusato.services.errors import (
+    N_,
+    Conflict,
+    Forbidden,
+    NotFound,
+    ValidationFailed,
+    refuse_control_characters,
+)
 from furusato.services.projects import derive_amounts, detached, now, project_query, rules
 from furusato.services.uow import UnitOfWork
 
@@ -146,6 +153,7 @@ def _decide(session: Session, project: Project, actor: User, decision: str, reas
 def approve(actor: User, project_id: int, note: str = "", ip_address: str = "") -> None:
     """Adopt the project; it is scheduled and goes live at its start time."""
     _staff(actor)
+    refuse_control_characters({"note": note}, multi_line=("note",))
     with UnitOfWork() as uow:
         project = _locked(uow.session, project_id)
         if project.status == CampaignStatus.SUBMITTED:
@@ -187,6 +195,7 @@ def reject(actor: User, project_id: int, reason: str, ip_address: str = "") -> N
     """Send the project back to the business as a draft, with the reason it will see."""
     _staff(actor)
     reason = (reason or "").strip()
+    refuse_control_characters({"reason": reason}, multi_line=("reason",))
     if not reason:
         raise ValidationFailed(
             "差し戻しの理由を入力してください。",
@@ -225,6 +234,7 @@ def pause(actor: User, project_id: int, reason: str, ip_address: str = "") -> No
     """Stop donations; the reason is shown to donors on the project page."""
     _staff(actor)
     reason = (reason or "").strip()
+    refuse_control_characters({"reason": reason}, multi_line=("reason",))
     if not reason:
         raise ValidationFailed(
             "一時停止の理由を入力してください。",

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from furusato.config import get_settings
 from furusato.documents import csv_file
+from furusato.domain import text
 from furusato.domain.money import to_jst, utcnow
 from furusato.domain.states import SHIPMENT, Role, ShipmentStatus
 from furusato.models import Business, Project, Shipment, Tier, User
@@ -157,8 +158,9 @@ def _validate(carrier: str, tracking_number: str) -> dict[str, str]:
     errors = {}
     if not carrier or len(carrier) > 40:
         errors["carrier"] = N_("運送会社を40文字以内で入力してください。")
-    if not TRACKING.match(tracking_number):
+    if not TRACKING.fullmatch(tracking_number):
         errors["tracking_number"] = N_("伝票番号は英数字とハイフン4〜40文字です。")
+    errors.update(text.problems({"carrier": carrier, "tracking_number": tracking_number}))
     return errors
 
 

@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from furusato.domain import text
 from furusato.domain.compliance import check_tier
 from furusato.domain.local_products import is_category
 from furusato.domain.pledge import MAX_DONATION_YEN
@@ -52,6 +53,7 @@ def _clean_tier_values(values: Mapping[str, Any], current: Tier | None) -> dict[
             out[name] = (out[name] or "").strip()
     if len(out.get("gift_name", "")) > MAX_LENGTHS["gift_name"]:
         errors["gift_name"] = N_("%(n)s文字以内にしてください。", n=MAX_LENGTHS["gift_name"])
+    errors.update(text.problems(out, multi_line=("gift_description", "local_evidence")))
     category = out.get("local_category")
     if category is not None and not is_category(category):
         errors["local_category"] = N_("地場産品基準は1〜9号から選んでください。")

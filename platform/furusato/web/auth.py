@@ -6,14 +6,13 @@ from flask import Blueprint, flash, make_response, redirect, render_template, re
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext, lazy_gettext
 from flask_login import current_user, login_required, login_user, logout_user
-from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, RadioField, SelectChoice, StringField
 from wtforms.validators import DataRequired, Email, Length, Optional
 
 from furusato.services import accounts
 from furusato.services.errors import ServiceError
 from furusato.web.extensions import SUPPORTED_LOCALES, limiter, translated, translated_fields
-from furusato.web.forms import safe_next
+from furusato.web.forms import Form, safe_next
 from furusato.web.guards import public
 
 bp = Blueprint("auth", __name__)
@@ -21,12 +20,12 @@ bp = Blueprint("auth", __name__)
 HOME_BY_ROLE = {"donor": "/me", "business": "/business/", "staff": "/staff/"}
 
 
-class LoginForm(FlaskForm):
+class LoginForm(Form):
     email = EmailField(lazy_gettext("メールアドレス"), validators=[DataRequired(), Email()])
     password = PasswordField(lazy_gettext("パスワード"), validators=[DataRequired()])
 
 
-class SignupForm(FlaskForm):
+class SignupForm(Form):
     role = RadioField(
         lazy_gettext("登録の種類"),
         choices=[

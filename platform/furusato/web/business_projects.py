@@ -20,7 +20,7 @@ from furusato.services import bank, images, project_images, projects, tiers
 from furusato.services.errors import ServiceError
 from furusato.services.projects import ComplianceFailed
 from furusato.web.business import bp
-from furusato.web.extensions import translated, translated_fields
+from furusato.web.extensions import check_csrf, csrf, translated, translated_fields
 from furusato.web.guards import role_required
 from furusato.web.project_forms import BankForm, EmptyForm, ImageForm, ProjectForm, TierForm
 
@@ -161,23 +161,46 @@ def delete_tier(project_id: int, tier_id: int) -> ResponseReturnValue:
 
 @bp.post("/projects/<int:project_id>/images")
 @role_required("business")
+@csrf.exempt  # checked below, once the uploader is known to own the draft
 def upload_image(project_id: int) -> ResponseReturnValue:
+    """Who uploads first, then the request's size, then the form (CSRF included); nothing of
+    the upload is read for a business that does not own the draft."""
+    project_images.check_upload(current_user, project_id)
+    if (request.content_length or 0) > images.MAX_UPLOAD_BYTES:
+        raise images.too_many_bytes()
+    request.max_content_length = images.MAX_UPLOAD_BYTES  # a body without a length, too
+    check_csrf()
     form = ImageForm()
-    if form.validate_on_submit():
-        try:
-            project_images.add_image(
-                current_user, project_id, form.image.data.read(), form.alt_text.data or ""
-            )
-        except ServiceError as exc:
-            flash(translated(exc.message), "error")
-        else:
-            flash(gettext("画像を追加しました。"), "success")
-    else:
-        _own(project_id)  # 403 before telling another business what is missing
+    if not form.validate_on_submit():
         for errors in form.errors.values():
             for message in errors:
                 flash(str(message), "error")
+        return _project_page(project_id, 422)
+    try:
+        project_images.add_image(
+            current_user, project_id, form.image.data.read(), form.alt_text.data or ""
+        )
+    except ServiceError as exc:
+        flash(translated(exc.message), "error")
+        return _project_page(project_id, exc.status)
+    flash(gettext("画像を追加しました。"), "success")
     return redirect(url_for("business.project", project_id=project_id))
+
+
+def _project_page(project_id: int, status: int) -> ResponseReturnValue:
+    item = _own(project_id)
+    return (
+        render_template(
+            "business/project.html",
+            project=item,
+            violations=projects.violations_of(item) if item.status == "draft" else [],
+            image_form=ImageForm(),
+            button=EmptyForm(),
+            local_label=local_label,
+            max_images=images.MAX_IMAGES_PER_PROJECT,
+        ),
+        status,
+    )
 
 
 @bp.post("/projects/<int:project_id>/images/<int:image_id>/delete")

@@ -9,7 +9,6 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import StringField
 from wtforms.validators import DataRequired, Length
@@ -18,16 +17,17 @@ from furusato.services import shipments, shipping_csv
 from furusato.services.errors import ValidationFailed
 from furusato.web.business import bp
 from furusato.web.extensions import translated
+from furusato.web.forms import Form
 from furusato.web.guards import role_required
 from furusato.web.numbers import INT32_MAX, query_int
 
 
-class SentForm(FlaskForm):
+class SentForm(Form):
     carrier = StringField(_l("運送会社"), validators=[DataRequired(), Length(max=40)])
     tracking_number = StringField(_l("伝票番号"), validators=[DataRequired(), Length(max=40)])
 
 
-class UploadForm(FlaskForm):
+class UploadForm(Form):
     file = FileField(
         _l("運送会社のCSV（お客様管理番号・伝票番号の列）"), validators=[FileRequired()]
     )

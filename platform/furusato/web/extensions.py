@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from flask import Flask, g, request
+from flask import Flask, current_app, g, request
 from flask_babel import Babel, get_translations
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -20,6 +20,13 @@ babel = Babel()
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
 
 SUPPORTED_LOCALES = ("ja", "en")
+
+
+def check_csrf() -> None:
+    """The CSRF check, for a view exempt from the one before every request because it must
+    first decide something without reading the body (the image upload)."""
+    if current_app.config.get("WTF_CSRF_ENABLED", True):
+        csrf.protect()
 
 
 def select_locale() -> str:

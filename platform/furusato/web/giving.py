@@ -13,7 +13,6 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext, lazy_gettext
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
@@ -35,13 +34,14 @@ from furusato.payments import get_gateway
 from furusato.services import charges, donation_mail, donations, reconcile
 from furusato.services.errors import ServiceError
 from furusato.web.extensions import limiter, translated, translated_fields
+from furusato.web.forms import Form
 from furusato.web.guards import public
 from furusato.web.numbers import INT32_MAX, bounded_int, query_int
 
 bp = Blueprint("giving", __name__)
 
 
-class GiveForm(FlaskForm):
+class GiveForm(Form):
     tier = RadioField(lazy_gettext("コース"), choices=[], validate_choice=False, default="")
     amount_yen = IntegerField(
         lazy_gettext("寄附金額（円）"),

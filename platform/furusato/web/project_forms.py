@@ -6,7 +6,6 @@ from datetime import date, datetime
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     DateTimeLocalField,
@@ -23,6 +22,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 from furusato.domain.local_products import LOCAL_PRODUCT_CATEGORIES
 from furusato.domain.money import JST
 from furusato.services.bank import ACCOUNT_TYPES, BankAccount
+from furusato.web.forms import Form
 
 CATEGORIES = [
     SelectChoice("", _l("選んでください")),
@@ -38,7 +38,7 @@ def _jst(moment: datetime | None) -> datetime | None:
     return moment.replace(tzinfo=JST) if moment is not None else None
 
 
-class ProjectForm(FlaskForm):
+class ProjectForm(Form):
     title = StringField(_l("タイトル"), validators=[DataRequired(), Length(max=120)])
     summary = TextAreaField(_l("概要（400文字まで）"), validators=[Optional(), Length(max=400)])
     story_markdown = TextAreaField(
@@ -83,7 +83,7 @@ class ProjectForm(FlaskForm):
             getattr(self, name).data = value
 
 
-class TierForm(FlaskForm):
+class TierForm(Form):
     amount_yen = IntegerField(
         _l("寄附額（円）"), validators=[InputRequired(), NumberRange(min=2_000)]
     )
@@ -134,14 +134,14 @@ class TierForm(FlaskForm):
             getattr(self, name).data = str(value) if name == "local_category" and value else value
 
 
-class ImageForm(FlaskForm):
+class ImageForm(Form):
     image = FileField(_l("画像（JPEG・PNG・WebP、8MBまで）"), validators=[FileRequired()])
     alt_text = StringField(
         _l("画像の説明（読み上げ用）"), validators=[DataRequired(), Length(max=200)]
     )
 
 
-class BankForm(FlaskForm):
+class BankForm(Form):
     bank_code = StringField(_l("金融機関コード（4桁）"), validators=[DataRequired()])
     bank_name_kana = StringField(_l("金融機関名（カナ）"), validators=[DataRequired()])
     branch_code = StringField(_l("支店コード（3桁）"), validators=[DataRequired()])
@@ -164,19 +164,19 @@ class BankForm(FlaskForm):
             getattr(self, name).data = value
 
 
-class ReasonForm(FlaskForm):
+class ReasonForm(Form):
     reason = TextAreaField(_l("理由"), validators=[DataRequired(), Length(max=2_000)])
 
 
-class NoteForm(FlaskForm):
+class NoteForm(Form):
     note = TextAreaField(_l("メモ（任意）"), validators=[Optional(), Length(max=2_000)])
 
 
-class RateForm(FlaskForm):
+class RateForm(Form):
     subsidy_rate_percent = IntegerField(
         _l("補助率（%）"), validators=[InputRequired(), NumberRange(min=1, max=100)]
     )
 
 
-class EmptyForm(FlaskForm):
+class EmptyForm(Form):
     """A button that posts only its CSRF token."""

@@ -8,7 +8,6 @@ from typing import Any
 from flask import render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import lazy_gettext
-from flask_wtf import FlaskForm
 from markupsafe import Markup
 from wtforms import BooleanField, SearchField, SelectChoice, SelectField
 from wtforms.validators import Length, Optional
@@ -16,6 +15,7 @@ from wtforms.validators import Length, Optional
 from furusato.services import catalog
 from furusato.services.catalog import ListQuery, Sort
 from furusato.web.extensions import select_locale
+from furusato.web.forms import Form
 from furusato.web.guards import public
 from furusato.web.numbers import MAX_PAGE, query_int
 from furusato.web.page_cache import app_cache
@@ -40,7 +40,7 @@ def category_label(code: str) -> Any:
     return CATEGORY_LABELS.get(code, code)
 
 
-class BrowseForm(FlaskForm):
+class BrowseForm(Form):
     """The list's GET form (no CSRF: it changes nothing)."""
 
     class Meta:

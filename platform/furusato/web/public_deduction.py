@@ -5,13 +5,13 @@ from __future__ import annotations
 from flask import render_template, request
 from flask.typing import ResponseReturnValue
 from flask_babel import lazy_gettext
-from flask_wtf import FlaskForm
 from wtforms import SelectChoice, SelectField
 from wtforms.validators import InputRequired, NumberRange
 
 from furusato.domain.deduction import MAX_SALARY_YEN, Estimate, Family, estimate
 from furusato.domain.money import to_jst, utcnow
 from furusato.domain.tax_tables import SUPPORTED_YEARS
+from furusato.web.forms import Form
 from furusato.web.guards import public
 from furusato.web.numbers import WholeNumberField
 from furusato.web.public import bp
@@ -35,7 +35,7 @@ def default_year() -> int:
     return year if year in SUPPORTED_YEARS else SUPPORTED_YEARS[-1]
 
 
-class EstimateForm(FlaskForm):
+class EstimateForm(Form):
     class Meta:
         csrf = False  # a GET form that changes nothing
 

@@ -6,17 +6,17 @@ from flask import render_template, request
 from flask.typing import ResponseReturnValue
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from wtforms import DateField, SelectChoice, SelectField, StringField
 from wtforms.validators import Length, Optional
 
 from furusato.services import audit_log
+from furusato.web.forms import Form
 from furusato.web.guards import role_required
 from furusato.web.numbers import MAX_PAGE, query_int
 from furusato.web.staff import bp
 
 
-class AuditFilterForm(FlaskForm):
+class AuditFilterForm(Form):
     class Meta:
         csrf = False  # a GET search form changes nothing
 

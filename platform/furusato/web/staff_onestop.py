@@ -9,7 +9,6 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, HiddenField, PasswordField, StringField
 from wtforms.validators import DataRequired, Length, Optional
 
@@ -18,19 +17,20 @@ from furusato.domain.onestop import application_deadline, notification_deadline
 from furusato.services import onestop, onestop_export
 from furusato.services.errors import Conflict, ValidationFailed
 from furusato.web.extensions import translated
+from furusato.web.forms import Form
 from furusato.web.guards import role_required
 from furusato.web.numbers import FIRST_YEAR, LAST_YEAR, bounded_int, query_int
 from furusato.web.staff import bp
 
 
-class RecordForm(FlaskForm):
+class RecordForm(Form):
     received_on = DateField(_l("受付日（申請書が届いた日）"), validators=[DataRequired()])
     # A password input: the number is not echoed back into the page or the browser's autofill.
     my_number = PasswordField(_l("個人番号（12桁）"), validators=[Optional(), Length(max=20)])
     id_checked = BooleanField(_l("本人確認書類・番号確認書類を確認した"))
 
 
-class ChangeForm(FlaskForm):
+class ChangeForm(Form):
     received_on = DateField(_l("変更届の受付日"), validators=[DataRequired()])
     name = StringField(_l("氏名"), validators=[Optional(), Length(max=100)])
     name_kana = StringField(_l("フリガナ"), validators=[Optional(), Length(max=100)])
@@ -41,11 +41,11 @@ class ChangeForm(FlaskForm):
     )
 
 
-class RevealForm(FlaskForm):
+class RevealForm(Form):
     reason = StringField(_l("表示する理由"), validators=[DataRequired(), Length(max=200)])
 
 
-class ExportForm(FlaskForm):
+class ExportForm(Form):
     year = HiddenField()
     # Typed for this one export and never stored: the zip is encrypted with it (AES-256).
     password = PasswordField(_l("ZIPのパスワード（12文字以上の半角英数字・記号）"))

@@ -10,7 +10,6 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, HiddenField, IntegerField
 from wtforms.validators import DataRequired, Optional
 
@@ -18,11 +17,12 @@ from furusato.domain.money import to_jst, utcnow
 from furusato.services import payout_batches, payouts
 from furusato.services.errors import ServiceError
 from furusato.web.extensions import translated, translated_fields
+from furusato.web.forms import Form
 from furusato.web.guards import role_required
 from furusato.web.staff import bp
 
 
-class PrepareForm(FlaskForm):
+class PrepareForm(Form):
     confirmed_amount_yen = IntegerField(
         _l("確認した支払額（円）"), validators=[Optional()], render_kw={"inputmode": "numeric"}
     )
@@ -31,15 +31,15 @@ class PrepareForm(FlaskForm):
     account_digest = HiddenField()
 
 
-class ApproveForm(FlaskForm):
+class ApproveForm(Form):
     pass
 
 
-class ExportForm(FlaskForm):
+class ExportForm(Form):
     transfer_date = DateField(_l("振込指定日"), validators=[DataRequired()])
 
 
-class PaidForm(FlaskForm):
+class PaidForm(Form):
     paid_on = DateField(_l("振込完了日"), validators=[DataRequired()])
 
 

@@ -7,7 +7,6 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from wtforms import StringField
 from wtforms.validators import DataRequired, Length, Optional
 
@@ -16,11 +15,12 @@ from furusato.services import receipts
 from furusato.services.errors import NotFound, ServiceError
 from furusato.services.uow import UnitOfWork
 from furusato.web.extensions import translated
+from furusato.web.forms import Form
 from furusato.web.guards import role_required
 from furusato.web.staff import bp
 
 
-class CorrectForm(FlaskForm):
+class CorrectForm(Form):
     reason = StringField(_l("訂正の理由"), validators=[DataRequired(), Length(max=200)])
     donor_name = StringField(_l("氏名（訂正後）"), validators=[Optional(), Length(max=100)])
     postal_code = StringField(_l("郵便番号（訂正後）"), validators=[Optional(), Length(max=8)])

@@ -7,19 +7,19 @@ from flask import Response, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
-from flask_wtf import FlaskForm
 
 from furusato.domain.money import to_jst, utcnow
 from furusato.domain.settlement import fiscal_year
 from furusato.services import reports, settlement, settlement_status
 from furusato.services.errors import ServiceError
 from furusato.web.extensions import translated
+from furusato.web.forms import Form
 from furusato.web.guards import role_required
 from furusato.web.numbers import FIRST_YEAR, LAST_YEAR, query_int
 from furusato.web.staff import bp
 
 
-class ActionForm(FlaskForm):
+class ActionForm(Form):
     pass
 
 

@@ -9,13 +9,15 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import wraps
-from typing import Any, cast
+from typing import Any, ClassVar, cast
 
 from flask import Blueprint, Response, g, request
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, ValidationError, ValidationInfo, field_validator
+from pydantic_core import PydanticCustomError
 from sqlalchemy import Table, bindparam, delete, select, update
 
 from furusato.db import insert_or_skip
+from furusato.domain import text
 from furusato.models import IdempotencyRecord, User
 from furusato.services import accounts
 from furusato.services.errors import ServiceError
@@ -37,6 +39,26 @@ class Problem(BaseModel):
     detail: str = ""
     code: str = ""
     errors: dict[str, str] = {}
+
+
+class ApiInput(BaseModel):
+    """A request body or query: each text field is a single line (domain/text.py) except those
+    named in `multi_line`; a field in `unchecked` (a password) is taken as it is. The services
+    refuse the same again, whichever way their input came; this names the field as sent."""
+
+    multi_line: ClassVar[frozenset[str]] = frozenset()
+    unchecked: ClassVar[frozenset[str]] = frozenset()
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _fits_its_field(cls, value: Any, info: ValidationInfo) -> Any:
+        name = info.field_name or ""
+        if isinstance(value, str) and name not in cls.unchecked:
+            multi = name in cls.multi_line
+            problem = text.text_problem(value) if multi else text.line_problem(value)
+            if problem:
+                raise PydanticCustomError("control_characters", problem)
+        return value
 
 
 @dataclass

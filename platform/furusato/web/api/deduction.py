@@ -8,7 +8,7 @@ from pydantic import BaseModel, Field, field_validator
 
 from furusato.domain.deduction import MAX_SALARY_YEN, estimate
 from furusato.domain.tax_tables import SUPPORTED_YEARS
-from furusato.web.api.core import Call, operation
+from furusato.web.api.core import ApiInput, Call, operation
 from furusato.web.numbers import FIRST_YEAR, LAST_YEAR, WholeNumber
 from furusato.web.public_deduction import default_year
 
@@ -26,7 +26,7 @@ FamilyCode = Literal[
 ]
 
 
-class EstimateQuery(BaseModel):
+class EstimateQuery(ApiInput):
     salary_yen: WholeNumber = Field(
         ge=0, le=MAX_SALARY_YEN, description="年間の給与収入（税込み、円）"
     )

@@ -17,7 +17,7 @@ from flask import Response
 from pydantic import BaseModel, ConfigDict, Field, StrictInt
 
 from furusato.services import documents, onestop_export
-from furusato.web.api.core import ApiError, Call, operation
+from furusato.web.api.core import ApiError, ApiInput, Call, operation
 from furusato.web.numbers import FIRST_YEAR, LAST_YEAR, WholeNumber
 
 
@@ -40,7 +40,7 @@ def receipt_pdf(call: Call, donation_id: int) -> Response:
     )
 
 
-class ExportQuery(BaseModel):
+class ExportQuery(ApiInput):
     model_config = ConfigDict(extra="forbid")
 
     year: WholeNumber = Field(
@@ -49,8 +49,9 @@ class ExportQuery(BaseModel):
     format: Literal["zip", "json"] = "zip"
 
 
-class ExportRequest(BaseModel):
+class ExportRequest(ApiInput):
     model_config = ConfigDict(extra="forbid")
+    unchecked = frozenset({"password"})  # any printable ASCII; never stored
 
     year: StrictInt = Field(
         ge=FIRST_YEAR, le=LAST_YEAR, description="tax year (JST year of payment)"

@@ -19,7 +19,7 @@ from furusato.models import User
 from furusato.payments import get_gateway
 from furusato.services import charges, donations
 from furusato.services.errors import Conflict, NotFound, ServiceError
-from furusato.web.api.core import ANONYMOUS, Call, operation
+from furusato.web.api.core import ANONYMOUS, ApiInput, Call, operation
 from furusato.web.numbers import INT32_MAX
 
 TOKEN_HEADER = "X-Donation-Token"  # noqa: S105 - a header name
@@ -30,7 +30,7 @@ class PaymentDeclined(ServiceError):
     code = "card_declined"
 
 
-class DonorIn(BaseModel):
+class DonorIn(ApiInput):
     model_config = ConfigDict(extra="forbid")
 
     name: str = Field(min_length=1, max_length=100, description="氏名（漢字）")
@@ -43,7 +43,7 @@ class DonorIn(BaseModel):
     gender: Literal["male", "female"] | None = Field(None, description="required with onestop")
 
 
-class DonationCreate(BaseModel):
+class DonationCreate(ApiInput):
     model_config = ConfigDict(extra="forbid")
 
     tier_id: StrictInt | None = Field(None, ge=1, le=INT32_MAX)
@@ -57,7 +57,7 @@ class DonationCreate(BaseModel):
     )
 
 
-class PayRequest(BaseModel):
+class PayRequest(ApiInput):
     model_config = ConfigDict(extra="forbid")
 
     payment_method: str = Field(min_length=3, max_length=64, pattern=r"^pm_[A-Za-z0-9_]+$")

@@ -10,7 +10,7 @@ from pydantic import BaseModel, Field, StrictBool, StrictInt
 
 from furusato.services import payout_batches, payouts
 from furusato.services.projects import MAX_ELIGIBLE_COST_YEN
-from furusato.web.api.core import Call, operation
+from furusato.web.api.core import ApiInput, Call, operation
 
 STAFF = ("staff",)
 
@@ -49,7 +49,7 @@ class PayoutList(BaseModel):
     items: list[PayoutOut]
 
 
-class PrepareIn(BaseModel):
+class PrepareIn(ApiInput):
     confirmed_amount_yen: StrictInt = Field(
         ge=0, le=MAX_ELIGIBLE_COST_YEN, description="the amount the staff member checked"
     )
@@ -61,7 +61,7 @@ class PrepareIn(BaseModel):
     )
 
 
-class ExportIn(BaseModel):
+class ExportIn(ApiInput):
     transfer_date: date
 
 

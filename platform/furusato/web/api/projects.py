@@ -17,13 +17,14 @@ from furusato.models import Project, Tier, User
 from furusato.services import projects, review, tiers
 from furusato.services.projects import MAX_ELIGIBLE_COST_YEN, ComplianceFailed
 from furusato.services.tiers import STORABLE_MAX
-from furusato.web.api.core import PROBLEM_JSON, Call, Problem, operation
+from furusato.web.api.core import PROBLEM_JSON, ApiInput, Call, Problem, operation
 
 BUSINESS, STAFF, DONOR, ANON = "business", "staff", "donor", "anonymous"
 
 
-class TierIn(BaseModel):
+class TierIn(ApiInput):
     model_config = ConfigDict(extra="forbid")
+    multi_line = frozenset({"gift_description", "local_evidence"})
 
     amount_yen: StrictInt = Field(ge=1, le=STORABLE_MAX["amount_yen"])
     gift_name: str = Field("", max_length=120)
@@ -36,10 +37,11 @@ class TierIn(BaseModel):
     local_evidence: str = Field("", max_length=5_000)
 
 
-class ProjectPatch(BaseModel):
+class ProjectPatch(ApiInput):
     """Fields a business may set on its draft (target and cap are derived, never sent)."""
 
     model_config = ConfigDict(extra="forbid")
+    multi_line = frozenset(projects.MULTI_LINE)
 
     title: str | None = Field(None, min_length=1, max_length=120)
     summary: str | None = Field(None, max_length=400)
@@ -117,7 +119,7 @@ class ProjectList(BaseModel):
     items: list[ProjectOut]
 
 
-class ListQuery(BaseModel):
+class ListQuery(ApiInput):
     status: Literal[tuple(str(s) for s in CampaignStatus)] | None = None  # type: ignore[valid-type]
 
 
@@ -139,11 +141,15 @@ class TierCreated(TierOut):
     project_id: int
 
 
-class ApproveIn(BaseModel):
+class ApproveIn(ApiInput):
+    multi_line = frozenset({"note"})
+
     note: str = Field("", max_length=2_000)
 
 
-class RejectIn(BaseModel):
+class RejectIn(ApiInput):
+    multi_line = frozenset({"reason"})
+
     reason: str = Field(min_length=1, max_length=2_000)
 
 

@@ -7,7 +7,7 @@ from datetime import date, datetime
 from pydantic import BaseModel, ConfigDict, Field
 
 from furusato.services import shipments
-from furusato.web.api.core import Call, operation
+from furusato.web.api.core import ApiInput, Call, operation
 from furusato.web.numbers import INT32_MAX, WholeNumber
 
 
@@ -33,7 +33,7 @@ class ShipmentList(BaseModel):
     shipments: list[ShipmentOut]
 
 
-class ListQuery(BaseModel):
+class ListQuery(ApiInput):
     model_config = ConfigDict(extra="forbid")
 
     tier_id: WholeNumber | None = Field(None, ge=1, le=INT32_MAX)
@@ -42,7 +42,7 @@ class ListQuery(BaseModel):
     status: str | None = Field(None, pattern=r"^(scheduled|sent|canceled)$")
 
 
-class MarkSent(BaseModel):
+class MarkSent(ApiInput):
     model_config = ConfigDict(extra="forbid")
 
     status: str = Field("sent", pattern=r"^sent$")

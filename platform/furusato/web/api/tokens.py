@@ -7,10 +7,12 @@ from datetime import datetime
 from pydantic import BaseModel, Field
 
 from furusato.services import accounts
-from furusato.web.api.core import ApiError, Call, operation
+from furusato.web.api.core import ApiError, ApiInput, Call, operation
 
 
-class TokenRequest(BaseModel):
+class TokenRequest(ApiInput):
+    unchecked = frozenset({"password"})  # never shown or sent anywhere: only hashed
+
     email: str = Field(max_length=254)
     password: str = Field(max_length=200)
 
