@@ -11,4 +11,8 @@ BEAT_SCHEDULE: dict[str, dict[str, Any]] = {
     "sweep-receipts": {"task": "furusato.sweep_receipts", "schedule": 300.0},
     "onestop-withdraw-refunded": {"task": "furusato.onestop_withdraw_refunded", "schedule": 900.0},
     "mynumber-erase-due": {"task": "furusato.mynumber_erase_due", "schedule": 86400.0},
+    "forget-stale-login-failures": {
+        "task": "furusato.forget_stale_login_failures",
+        "schedule": 3600.0,
+    },
 }

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from furusato.services import mail, per_item
+from furusato.services import login_lockout, mail, per_item
 from worker.celeryapp import app
 
 
@@ -11,12 +11,9 @@ def ping() -> str:
     return "pong"
 
 
-@app.task(
-    name="furusato.send_email",
-    autoretry_for=(ConnectionError,),
-    retry_backoff=True,
-    max_retries=8,
-)
+# No Celery retry: a transient failure is kept in the outbox with its next attempt time
+# (services/mail.py), and the sweep sends it when it is due.
+@app.task(name="furusato.send_email")
 def send_email(email_id: int) -> None:
     mail.send(email_id)
 
@@ -24,3 +21,8 @@ def send_email(email_id: int) -> None:
 @app.task(name="furusato.sweep_mail")
 def sweep_mail() -> int:
     return per_item.each("mail: send queued", mail.queued_ids(), send_email.delay).done
+
+
+@app.task(name="furusato.forget_stale_login_failures")
+def forget_stale_login_failures() -> int:
+    return login_lockout.forget_stale()

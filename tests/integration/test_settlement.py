@@ -165,11 +165,12 @@ def test_lost_chunk_messages_are_sent_again_once_the_campaign_stalls(
     """Chunks whose messages were lost are re-sent by the sweep only after STALL_AFTER without
     progress; then they settle the campaign."""
     project = funded_project(db, [700_000, 700_000])
-    settlement.settle_due(NOW)
+    now = datetime.now(UTC)  # the stall is measured from the claim's own clock
+    settlement.settle_due(now)
     sent_tasks.sent.clear()  # the broker lost them
-    soon = settlement.settle_due(NOW + STALL_AFTER / 2)
+    soon = settlement.settle_due(now + STALL_AFTER / 2)
     assert soon.donations_sent == 0
-    later = settlement.settle_due(NOW + STALL_AFTER * 2)
+    later = settlement.settle_due(now + STALL_AFTER * 2)
     assert later.donations_sent == 2
     run_sent_chunks(sent_tasks)
     db.expire_all()

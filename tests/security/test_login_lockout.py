@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from furusato.domain.money import utcnow
 from furusato.models import LoginFailure, User
+from furusato.services import login_lockout
 from tests.factories import PASSWORD, make_user
 
 LOCKED = "ログインに続けて失敗したため"  # the refusal's opening words, on the page and in the API
@@ -134,3 +135,29 @@ def test_another_process_sees_the_lock(client: FlaskClient, committed: Engine) -
     )
     assert other.returncode == 0, other.stderr
     assert other.stdout.strip() == "locked 429"
+
+
+def test_counts_that_no_longer_lock_or_count_are_forgotten(db: Session) -> None:
+    """The hourly sweep deletes counts whose window and lock have run out, and keeps the ones
+    still counting or still locking (so unregistered addresses leave no lasting trace)."""
+    now = utcnow()
+    old = now - timedelta(hours=2)
+    db.add_all(
+        [
+            LoginFailure(account_key="stale", failures=3, window_started_at=old),
+            LoginFailure(
+                account_key="lock-over", failures=10, window_started_at=old, locked_until=old
+            ),
+            LoginFailure(
+                account_key="still-locked",
+                failures=10,
+                window_started_at=old,
+                locked_until=now + timedelta(minutes=5),
+            ),
+            LoginFailure(account_key="counting", failures=2, window_started_at=now),
+        ]
+    )
+    db.flush()
+    assert login_lockout.forget_stale(now) == 2
+    kept = set(db.scalars(select(LoginFailure.account_key)))
+    assert kept == {"still-locked", "counting"}

@@ -13,14 +13,16 @@ import hmac
 from datetime import datetime
 from typing import cast
 
-from sqlalchemy import Table, select
+from sqlalchemy import Table, delete, or_, select
 from sqlalchemy.orm import Session
 
 from furusato.config import get_settings
 from furusato.db import insert_or_skip
 from furusato.domain import login_lockout
+from furusato.domain.money import utcnow
 from furusato.models import LoginFailure
 from furusato.services.errors import ServiceError
+from furusato.services.uow import UnitOfWork
 
 _TABLE = cast(Table, LoginFailure.__table__)
 
@@ -76,3 +78,19 @@ def clear(session: Session, row: LoginFailure | None) -> None:
     """A right password: the account starts again from no failures."""
     if row is not None:
         session.delete(row)
+
+
+def forget_stale(now: datetime | None = None) -> int:
+    """Delete counts that no longer lock or count anything (their window and any lock have run
+    out): the table keeps only what the lockout still needs, not who tried to log in when.
+    One statement: a row is either stale or not, no item can fail alone."""
+    now = now or utcnow()
+    with UnitOfWork() as uow:
+        deleted = uow.session.execute(
+            delete(LoginFailure).where(
+                LoginFailure.window_started_at < now - login_lockout.WINDOW,
+                or_(LoginFailure.locked_until.is_(None), LoginFailure.locked_until <= now),
+            )
+        ).rowcount
+        uow.commit()
+    return int(deleted or 0)
