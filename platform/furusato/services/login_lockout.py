@@ -86,11 +86,11 @@ def forget_stale(now: datetime | None = None) -> int:
     One statement: a row is either stale or not, no item can fail alone."""
     now = now or utcnow()
     with UnitOfWork() as uow:
-        deleted = uow.session.execute(
+        result = uow.session.execute(
             delete(LoginFailure).where(
                 LoginFailure.window_started_at < now - login_lockout.WINDOW,
                 or_(LoginFailure.locked_until.is_(None), LoginFailure.locked_until <= now),
             )
-        ).rowcount
+        )
         uow.commit()
-    return int(deleted or 0)
+    return max(int(getattr(result, "rowcount", 0) or 0), 0)
