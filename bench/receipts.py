@@ -33,7 +33,7 @@ from sqlalchemy import create_engine, func, insert, select, text  # noqa: E402
 from furusato.db import get_engine  # noqa: E402
 from furusato.migrate import upgrade  # noqa: E402
 from furusato.models import Business, Donation, Project, Receipt, Tier  # noqa: E402
-from furusato.services import receipts  # noqa: E402
+from furusato.services.fulfilment import receipts  # noqa: E402
 from furusato.services.uow import UnitOfWork  # noqa: E402
 
 

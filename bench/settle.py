@@ -37,7 +37,8 @@ from sqlalchemy.orm import Session  # noqa: E402
 from furusato.db import get_engine  # noqa: E402
 from furusato.migrate import upgrade  # noqa: E402
 from furusato.models import LedgerEntry, Payout, Project, Shipment  # noqa: E402
-from furusato.services import dispatch, settlement  # noqa: E402
+from furusato.services import dispatch  # noqa: E402
+from furusato.services.settlement import closing  # noqa: E402
 from tests.support.database import drop_database, recreate_database  # noqa: E402
 from tests.support.settlement import seed_campaign  # noqa: E402
 from tests.support.worker import RunningWorker  # noqa: E402
@@ -64,7 +65,7 @@ def main() -> int:
     dispatch.install(worker.app.send_task)
     try:
         t0 = time.perf_counter()
-        report = settlement.settle_due(datetime.now(UTC))
+        report = closing.settle_due(datetime.now(UTC))
         t_sweep = time.perf_counter() - t0
         print(report.describe())
         last = None
@@ -73,7 +74,7 @@ def main() -> int:
                 status = s.scalar(select(Project.status).where(Project.id == project_id))
             if status == "settled":
                 break
-            progress = settlement.progress(project_id)
+            progress = closing.progress(project_id)
             if progress != last and progress.done % 10_000 < 500:
                 print(f"  {time.perf_counter() - t0:6.1f} s  done {progress.done:,}")
             last = progress

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 # Importing `documents` and `receipts` registers the mail outbox's attachment renderers
 # (`receipt:<id>`, `onestop_form:<id>`) in the worker process that sends the mail.
-from furusato.services import documents, mynumber_vault, onestop, receipts  # noqa: F401
+from furusato.services.fulfilment import documents, mynumber_vault, onestop, receipts  # noqa: F401
 from worker.celeryapp import app
 
 

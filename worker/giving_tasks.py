@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from furusato.services import reconcile
+from furusato.services.giving import reconcile
 from worker.celeryapp import app
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from celery import Task
 
 from furusato.payments import GatewayUnavailable
-from furusato.services import reports, settlement, settlement_work
+from furusato.services.settlement import closing, reports, work
 from worker.celeryapp import app
 
 MAX_RETRIES = 5
@@ -13,16 +13,16 @@ MAX_RETRIES = 5
 
 @app.task(name="furusato.settle_due_sweep")
 def settle_due_sweep() -> str:
-    return settlement.settle_due().describe()
+    return closing.settle_due().describe()
 
 
 @app.task(name="furusato.settle_chunk", bind=True, max_retries=MAX_RETRIES)
 def settle_chunk(self: Task, project_id: int, donation_ids: list[int]) -> None:
     try:
-        settlement_work.run_chunk(project_id, donation_ids)
-    except settlement_work.TRANSIENT_ERRORS as exc:
+        work.run_chunk(project_id, donation_ids)
+    except work.TRANSIENT_ERRORS as exc:
         if self.request.retries >= MAX_RETRIES:  # the sweep picks these up again later
-            settlement_work.mark_failed(project_id, donation_ids, _code(exc), str(exc))
+            work.mark_failed(project_id, donation_ids, _code(exc), str(exc))
             return
         raise self.retry(exc=exc, countdown=2 ** (self.request.retries + 1)) from exc
 

@@ -77,9 +77,9 @@ def _parse_as_of(value: str | None) -> datetime:
 @click.option("--as-of", "as_of", default=None, help="ISO-8601 time with offset (default: now)")
 def settle_due(as_of: str | None) -> None:
     """Settle every campaign due at AS_OF (what the beat sweep does each minute)."""
-    from furusato.services import settlement
+    from furusato.services.settlement import closing
 
-    report = settlement.settle_due(_parse_as_of(as_of))
+    report = closing.settle_due(_parse_as_of(as_of))
     click.echo(report.describe())
 
 
@@ -91,7 +91,7 @@ def mynumber() -> None:
 @mynumber.command("rotate")
 def mynumber_rotate() -> None:
     """Re-encrypt every stored My Number with the newest key in MYNUMBER_KEYS."""
-    from furusato.services import mynumber_vault
+    from furusato.services.fulfilment import mynumber_vault
 
     click.echo(f"re-encrypted {mynumber_vault.rotate_all()} stored numbers with the newest key")
 
@@ -99,7 +99,7 @@ def mynumber_rotate() -> None:
 @mynumber.command("erase-due")
 def mynumber_erase_due() -> None:
     """Erase numbers past the retention period (what the daily beat task does)."""
-    from furusato.services import mynumber_vault
+    from furusato.services.fulfilment import mynumber_vault
 
     click.echo(f"erased {mynumber_vault.erase_due()} numbers past retention")
 
@@ -107,9 +107,9 @@ def mynumber_erase_due() -> None:
 @main.command("seed-demo")
 def seed_demo() -> None:
     """Load demo businesses, campaigns, tiers and an account for each role."""
-    from furusato.services import demo
+    from furusato.demo import seed
 
-    for line in demo.seed():
+    for line in seed.seed():
         click.echo(line)
 
 

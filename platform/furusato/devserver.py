@@ -248,9 +248,9 @@ def _prepare_database(settings: Settings) -> tuple[list[str], list[str]]:
     Returns what seeding printed and the demo accounts (empty when the database holds other data).
     """
     from furusato.db import get_engine
+    from furusato.demo import seed
     from furusato.migrate import upgrade
     from furusato.models import User
-    from furusato.services import demo
     from furusato.services.uow import UnitOfWork
 
     upgrade()
@@ -258,12 +258,12 @@ def _prepare_database(settings: Settings) -> tuple[list[str], list[str]]:
     with UnitOfWork() as uow:
         users = uow.session.scalar(select(func.count(User.id))) or 0
         has_demo = (
-            uow.session.scalar(select(User.id).where(User.email == demo.ACCOUNTS[0].email))
+            uow.session.scalar(select(User.id).where(User.email == seed.ACCOUNTS[0].email))
             is not None
         )
-    seeded = demo.seed() if users == 0 else []
+    seeded = seed.seed() if users == 0 else []
     get_engine().dispose()
-    return seeded, demo.account_lines() if users == 0 or has_demo else []
+    return seeded, seed.account_lines() if users == 0 or has_demo else []
 
 
 def run(port: int = 5000, worker_timeout: float = DEFAULT_TIMEOUT) -> int:

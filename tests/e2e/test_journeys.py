@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from furusato.domain.money import JST
 from furusato.domain.zengin import RECORD_BYTES
 from furusato.models import Donation, Payout, Project, ProjectRevision, Receipt, User
-from furusato.services import settlement
+from furusato.services.settlement import closing
 from tests.e2e.conftest import (
     PASSWORD,
     PageOpener,
@@ -247,7 +247,7 @@ def test_donor_gives_and_downloads_the_receipt(
             text("UPDATE projects SET deadline = now() - interval '1 minute' WHERE id = :id"),
             {"id": project_id},
         )
-    report = settlement.settle_due(datetime.now(UTC))
+    report = closing.settle_due(datetime.now(UTC))
     assert (project_id, "funded") in [(pid, outcome) for pid, outcome, _ in report.decided]
 
     def receipts_issued() -> bool:
@@ -284,7 +284,7 @@ def test_staff_pay_the_subsidy_with_four_eyes(
     """After settlement one staff member prepares the subsidy payout, a second one approves it,
     and the exported Zengin transfer file is made of 120-byte records."""
     project_id = seed_campaign(committed, count=4, amount_yen=25_000)
-    settlement.settle_due(datetime.now(UTC))
+    closing.settle_due(datetime.now(UTC))
     with Session(committed) as s:
         payout = s.scalars(select(Payout).where(Payout.project_id == project_id)).one()
         payout_id, amount = payout.id, payout.amount_yen

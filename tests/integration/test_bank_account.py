@@ -9,9 +9,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from furusato.models import AuditLog, Business
-from furusato.services import bank
-from furusato.services.bank import BankAccount
 from furusato.services.errors import Forbidden, ValidationFailed
+from furusato.services.settlement import bank
+from furusato.services.settlement.bank import BankAccount
 from tests.factories import make_user
 
 GOOD = BankAccount(

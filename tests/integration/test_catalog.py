@@ -10,8 +10,8 @@ from sqlalchemy.orm import Session
 
 from furusato.domain.campaign import Phase
 from furusato.models import Project, ProjectImage
-from furusato.services import catalog
-from furusato.services.catalog import PER_PAGE, ListQuery, Sort
+from furusato.services.campaigns import catalog
+from furusato.services.campaigns.catalog import PER_PAGE, ListQuery, Sort
 from furusato.services.errors import NotFound
 from tests.factories import make_business, make_project, make_tier
 

@@ -12,11 +12,12 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from furusato.config import get_settings
+from furusato.demo import seed
+from furusato.demo.content import ACCOUNTS, DEMO_PASSWORD
 from furusato.domain.campaign import Phase, clock_of
 from furusato.domain.money import basis_points, utcnow
 from furusato.models import Donation, Project, Tier, User
-from furusato.services import accounts, demo
-from furusato.services.demo_content import ACCOUNTS, DEMO_PASSWORD
+from furusato.services import accounts
 
 
 def _projects(db: Session) -> list[Project]:
@@ -25,7 +26,7 @@ def _projects(db: Session) -> list[Project]:
 
 def test_seed_keeps_every_counter_consistent_with_the_donations(db: Session) -> None:
     """paid_total, paid_count, reserved_total, target_reached_at and tier stock match the rows."""
-    demo.seed()
+    seed.seed()
     for project in _projects(db):
         paid = sorted(
             db.scalars(
@@ -51,7 +52,7 @@ def test_seed_keeps_every_counter_consistent_with_the_donations(db: Session) -> 
 
 def test_seed_shows_each_stage_of_a_campaign(db: Session) -> None:
     """One live, one funded, one ending within hours, one scheduled and one in review."""
-    demo.seed()
+    seed.seed()
     now = utcnow()
     projects = _projects(db)
     phases = Counter(clock_of(p).phase(now) for p in projects)
@@ -67,7 +68,7 @@ def test_seed_shows_each_stage_of_a_campaign(db: Session) -> None:
 
 def test_seeded_gifts_keep_the_platform_rules(db: Session) -> None:
     """Gift ≤ 30 %, costs ≤ 50 %, a local category with evidence; residents get no gift."""
-    demo.seed()
+    seed.seed()
     city = get_settings().city
     tiers = list(db.scalars(select(Tier).where(Tier.gift_name != "")))
     assert tiers
@@ -92,7 +93,7 @@ def test_seeded_gifts_keep_the_platform_rules(db: Session) -> None:
 
 def test_every_printed_account_logs_in_with_the_printed_password(db: Session) -> None:
     """The console lines name each demo account, and each signs in with the demo password."""
-    lines = demo.seed()
+    lines = seed.seed()
     text = "\n".join(lines)
     assert DEMO_PASSWORD in text
     roles = Counter(a.role for a in ACCOUNTS)
@@ -112,9 +113,9 @@ def test_every_printed_account_logs_in_with_the_printed_password(db: Session) ->
 
 def test_seeding_twice_adds_nothing(db: Session) -> None:
     """A second run finds the demo and only prints the accounts again."""
-    demo.seed()
+    seed.seed()
     counts = (db.scalar(select(func.count(User.id))), db.scalar(select(func.count(Donation.id))))
-    lines = demo.seed()
+    lines = seed.seed()
     assert lines[0] == "demo data already loaded"
     assert (
         db.scalar(select(func.count(User.id))),
@@ -124,7 +125,7 @@ def test_seeding_twice_adds_nothing(db: Session) -> None:
 
 def test_each_demo_campaign_has_a_picture_that_passed_the_upload_checks(db: Session) -> None:
     """Every campaign shows a poster, stored as the image service renders uploads."""
-    demo.seed()
+    seed.seed()
     for project in _projects(db):
         assert len(project.images) == 1
         image = project.images[0]

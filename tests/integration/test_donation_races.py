@@ -11,8 +11,8 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
 from furusato.models import Donation, PaymentAttempt, Project, Tier
-from furusato.services import charges
 from furusato.services.errors import Conflict
+from furusato.services.giving import charges
 from tests.factories import make_project, make_tier
 from tests.support.giving import donor, pledge
 from tests.support.localstripe import TEST_CARDS, LocalStripe

@@ -11,8 +11,8 @@ from sqlalchemy.orm import Session
 from furusato.domain.money import tax_year, utcnow
 from furusato.models import Donation, OutboundEmail, PaymentAttempt, Project, Tier
 from furusato.payments import get_gateway
-from furusato.services import charges, donation_mail, donations, reconcile
 from furusato.services.errors import Conflict, ValidationFailed
+from furusato.services.giving import charges, donation_mail, donations, reconcile
 from tests.conftest import TaskRecorder
 from tests.factories import make_donation, make_project, make_tier
 from tests.support.giving import RESIDENT_POSTAL_CODE, donor, onestop_donor, pledge

@@ -9,7 +9,7 @@ import zlib
 import pytest
 from PIL import Image
 
-from furusato.services import images
+from furusato.services.campaigns import images
 from furusato.services.errors import ValidationFailed
 
 

@@ -19,8 +19,8 @@ from sqlalchemy.orm import Session
 from furusato.config import get_settings, reset_settings
 from furusato.domain.mynumber import MASK
 from furusato.models import AuditLog, Base, Donation, OnestopApplication, OutboundEmail
-from furusato.services import mynumber_vault, onestop, onestop_export, receipts
 from furusato.services.errors import Conflict, ValidationFailed
+from furusato.services.fulfilment import mynumber_vault, onestop, onestop_export, receipts
 from tests.factories import make_donation, make_project, make_user
 
 NUMBER = "123456789018"

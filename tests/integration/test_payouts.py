@@ -11,8 +11,8 @@ from sqlalchemy.orm import Session
 
 from furusato.domain import zengin
 from furusato.models import AuditLog, Payout, User
-from furusato.services import payout_batches, payouts
 from furusato.services.errors import Conflict, Forbidden, ValidationFailed
+from furusato.services.settlement import payout_batches, payouts
 from tests.factories import make_project, make_user
 
 

@@ -11,9 +11,9 @@ from sqlalchemy.orm import Session
 
 from furusato.domain.money import cap_yen, target_yen
 from furusato.models import AuditLog, OutboundEmail, Project, ProjectRevision, User
-from furusato.services import project_images, projects, review, tiers
+from furusato.services.campaigns import project_images, projects, review, tiers
+from furusato.services.campaigns.projects import ComplianceFailed
 from furusato.services.errors import Conflict, Forbidden, NotFound, ValidationFailed
-from furusato.services.projects import ComplianceFailed
 from tests.factories import make_business, make_project, make_user
 
 START = datetime.now(UTC).replace(microsecond=0) + timedelta(days=7)

@@ -14,8 +14,9 @@ from sqlalchemy.orm import Session
 
 from furusato.config import get_settings
 from furusato.models import AuditLog, OnestopApplication, OutboundEmail, Receipt
-from furusato.services import mail, receipts
+from furusato.services import mail
 from furusato.services.errors import Conflict
+from furusato.services.fulfilment import receipts
 from furusato.services.uow import UnitOfWork
 from tests.conftest import TaskRecorder
 from tests.factories import make_donation, make_project, make_user

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from furusato.domain.settlement import fiscal_year
 from furusato.models import AuditLog, LedgerEntry
 from furusato.payments import get_gateway
-from furusato.services import reports, settlement, settlement_work
+from furusato.services.settlement import closing, reports, work
 from tests.conftest import TaskRecorder, login
 from tests.factories import make_donation, make_project, make_user
 from tests.support.localstripe import LocalStripe
@@ -20,10 +20,10 @@ NOW = datetime.now(UTC)
 
 
 def settle(sent: TaskRecorder) -> None:
-    settlement.settle_due(NOW)
+    closing.settle_due(NOW)
     for name, args in list(sent.sent):
-        if name == settlement.CHUNK_TASK:
-            settlement_work.run_chunk(*args)
+        if name == closing.CHUNK_TASK:
+            work.run_chunk(*args)
 
 
 def test_campaign_figures_and_the_fifty_percent_rule(db: Session, sent_tasks: TaskRecorder) -> None:

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from furusato.domain.settlement import STALL_AFTER
 from furusato.models import AuditLog, Donation, LedgerEntry, Payout, Project, Shipment
-from furusato.services import ledger, settlement, settlement_work
+from furusato.services.settlement import closing, ledger, work
 from tests.conftest import TaskRecorder
 from tests.factories import make_donation, make_project
 
@@ -22,18 +22,18 @@ def run_sent_chunks(sent: TaskRecorder) -> int:
     """Run the chunk tasks the code under test sent (as the worker would), once each."""
     ran = 0
     while True:
-        chunks = [args for name, args in sent.sent if name == settlement.CHUNK_TASK]
-        sent.sent = [(n, a) for n, a in sent.sent if n != settlement.CHUNK_TASK]
+        chunks = [args for name, args in sent.sent if name == closing.CHUNK_TASK]
+        sent.sent = [(n, a) for n, a in sent.sent if n != closing.CHUNK_TASK]
         if not chunks:
             return ran
         for project_id, ids in chunks:
-            settlement_work.run_chunk(project_id, ids)
+            work.run_chunk(project_id, ids)
             ran += 1
 
 
 def receipt_ids(sent: TaskRecorder) -> list[int]:
     """Donations whose receipts the settlement asked for (one task per chunk)."""
-    return [i for n, a in sent.sent if n == settlement_work.RECEIPT_TASK for i in a[0]]
+    return [i for n, a in sent.sent if n == work.RECEIPT_TASK for i in a[0]]
 
 
 def funded_project(db: Session, amounts: list[int], **kw: object) -> Project:
@@ -52,7 +52,7 @@ def test_funded_campaign_settles_with_floored_subsidy(
 ) -> None:
     """A funded campaign gets a draft payout of floor(paid × 40 %), shipments, ledger, receipts."""
     project = funded_project(db, [1_000_000, 333_333])  # target 1,250,000
-    report = settlement.settle_due(NOW)
+    report = closing.settle_due(NOW)
     assert report.closed == [project.id]
     assert report.decided == [(project.id, "funded", "fulfil")]
     run_sent_chunks(sent_tasks)
@@ -79,7 +79,7 @@ def test_campaign_at_cap_closes_before_deadline_and_subsidy_is_the_eligible_cost
     make_donation(db, project, amount_yen=project.cap_yen)
     project.paid_total_yen = project.reserved_total_yen = project.cap_yen
     db.flush()
-    settlement.settle_due(NOW)
+    closing.settle_due(NOW)
     run_sent_chunks(sent_tasks)
     db.expire_all()
     assert project.status == "settled"
@@ -92,8 +92,8 @@ def test_second_sweep_and_repeated_chunks_book_nothing_twice(
 ) -> None:
     """Running the sweep again and every chunk twice adds no shipment, ledger row or payout."""
     funded_project(db, [700_000, 700_000])
-    settlement.settle_due(NOW)
-    chunk_args = [a for n, a in sent_tasks.sent if n == settlement.CHUNK_TASK]
+    closing.settle_due(NOW)
+    chunk_args = [a for n, a in sent_tasks.sent if n == closing.CHUNK_TASK]
     run_sent_chunks(sent_tasks)
     counts = (
         db.scalar(select(func.count(LedgerEntry.id))),
@@ -101,8 +101,8 @@ def test_second_sweep_and_repeated_chunks_book_nothing_twice(
         db.scalar(select(func.count(Payout.id))),
     )
     for project_id, ids in chunk_args:
-        settlement_work.run_chunk(project_id, ids)
-    again = settlement.settle_due(NOW + STALL_AFTER * 2)
+        work.run_chunk(project_id, ids)
+    again = closing.settle_due(NOW + STALL_AFTER * 2)
     assert again.closed == [] and again.decided == [] and again.donations_sent == 0
     assert counts == (
         db.scalar(select(func.count(LedgerEntry.id))),
@@ -122,11 +122,11 @@ def test_closing_campaign_waits_for_pending_payments(db: Session, sent_tasks: Ta
     project.reserved_total_yen += pending.amount_yen
     project.tiers[0].reserved_count += 1
     db.flush()
-    first = settlement.settle_due(NOW)
+    first = closing.settle_due(NOW)
     assert first.waiting == {project.id: 1}
     db.expire_all()
     assert project.status == "closing"
-    later = settlement.settle_due(NOW + timedelta(hours=1))
+    later = closing.settle_due(NOW + timedelta(hours=1))
     assert later.expired == 1 and later.decided == [(project.id, "funded", "fulfil")]
     db.expire_all()
     assert pending.status == "expired" and project.reserved_total_yen == 1_300_000
@@ -146,7 +146,7 @@ def test_missed_keep_campaign_keeps_donations_and_ships_only_if_promised(
     )
     for project in (silent, promised):
         make_donation(db, project)
-    settlement.settle_due(NOW)
+    closing.settle_due(NOW)
     run_sent_chunks(sent_tasks)
     db.expire_all()
     for project in (silent, promised):
@@ -166,11 +166,11 @@ def test_lost_chunk_messages_are_sent_again_once_the_campaign_stalls(
     progress; then they settle the campaign."""
     project = funded_project(db, [700_000, 700_000])
     now = datetime.now(UTC)  # the stall is measured from the claim's own clock
-    settlement.settle_due(now)
+    closing.settle_due(now)
     sent_tasks.sent.clear()  # the broker lost them
-    soon = settlement.settle_due(now + STALL_AFTER / 2)
+    soon = closing.settle_due(now + STALL_AFTER / 2)
     assert soon.donations_sent == 0
-    later = settlement.settle_due(now + STALL_AFTER * 2)
+    later = closing.settle_due(now + STALL_AFTER * 2)
     assert later.donations_sent == 2
     run_sent_chunks(sent_tasks)
     db.expire_all()

@@ -20,7 +20,7 @@ from furusato.models import (
 )
 from furusato.payments import GatewayUnavailable, get_gateway, set_gateway
 from furusato.payments.stripe_gateway import StripeGateway
-from furusato.services import settlement, settlement_refunds, settlement_work
+from furusato.services.settlement import closing, refunds, work
 from tests.conftest import TaskRecorder
 from tests.factories import make_donation, make_project, make_user
 from tests.support.localstripe import LocalStripe
@@ -59,9 +59,9 @@ def test_refunds_mail_donors_and_balance_the_ledger(
 ) -> None:
     """Each donor of a missed `refund` campaign is refunded, mailed once; no receipt task."""
     project, donations = missed(db, stripe_clean, [3_000, 4_000])
-    settlement.settle_due(NOW)
-    for _, (project_id, ids) in [t for t in sent_tasks.sent if t[0] == settlement.CHUNK_TASK]:
-        settlement_work.run_chunk(project_id, ids)
+    closing.settle_due(NOW)
+    for _, (project_id, ids) in [t for t in sent_tasks.sent if t[0] == closing.CHUNK_TASK]:
+        work.run_chunk(project_id, ids)
     db.expire_all()
     assert project.status == "settled" and project.outcome == "missed"
     for d in donations:
@@ -70,7 +70,7 @@ def test_refunds_mail_donors_and_balance_the_ledger(
         ) == [d.amount_yen]
     mails = db.scalars(select(OutboundEmail.key)).all()
     assert sorted(mails) == sorted(f"donation:{d.id}:refunded" for d in donations)
-    assert settlement_work.RECEIPT_TASK not in sent_tasks.names()
+    assert work.RECEIPT_TASK not in sent_tasks.names()
     assert db.scalar(select(func.count(Payout.id))) == 0
 
 
@@ -89,7 +89,7 @@ def test_started_attempt_left_by_a_crash_is_asked_about_not_refunded_again(
     get_gateway().refund(
         payment_intent_id=d.payment_intent_id or "", amount_yen=5_000, idempotency_key=key
     )
-    assert settlement_refunds.refund_one(project.id, d.id) == "refunded"
+    assert refunds.refund_one(project.id, d.id) == "refunded"
     assert refunded_amounts(stripe_clean, d.payment_intent_id or "") == [5_000]
     attempt = db.scalar(select(PaymentAttempt).where(PaymentAttempt.key == key))
     assert attempt is not None and attempt.status == "succeeded"
@@ -108,8 +108,8 @@ def test_started_attempt_whose_call_never_left_is_refunded_once(
         )
     )
     db.flush()
-    assert settlement_refunds.refund_one(project.id, d.id) == "refunded"
-    assert settlement_refunds.refund_one(project.id, d.id) == "skipped"
+    assert refunds.refund_one(project.id, d.id) == "refunded"
+    assert refunds.refund_one(project.id, d.id) == "skipped"
     assert refunded_amounts(stripe_clean, d.payment_intent_id or "") == [6_000]
     assert db.scalar(select(func.count(PaymentAttempt.id))) == 1
 
@@ -121,18 +121,18 @@ def test_refused_refund_is_held_for_staff_not_retried_by_the_sweep(
     a staff retry (audited) tries again under a new key."""
     project = make_project(db, deadline=NOW - timedelta(minutes=1), miss_policy="refund")
     d = make_donation(db, project, payment_intent_id="pi_does_not_exist")
-    settlement.settle_due(NOW)
-    for _, (project_id, ids) in [t for t in sent_tasks.sent if t[0] == settlement.CHUNK_TASK]:
-        settlement_work.run_chunk(project_id, ids)
+    closing.settle_due(NOW)
+    for _, (project_id, ids) in [t for t in sent_tasks.sent if t[0] == closing.CHUNK_TASK]:
+        work.run_chunk(project_id, ids)
     db.expire_all()
     assert d.settlement_state == "failed" and d.status == "paid" and project.status == "settling"
     sent_tasks.sent.clear()
-    later = settlement.settle_due(NOW + timedelta(hours=1))
+    later = closing.settle_due(NOW + timedelta(hours=1))
     assert later.donations_sent == 0 and project.id not in later.settled
     staff = make_user(db, "staff")
-    assert settlement.retry_failed(project.id, staff) == 1
-    assert sent_tasks.sent == [(settlement.CHUNK_TASK, (project.id, [d.id]))]
-    settlement_work.run_chunk(project.id, [d.id])
+    assert closing.retry_failed(project.id, staff) == 1
+    assert sent_tasks.sent == [(closing.CHUNK_TASK, (project.id, [d.id]))]
+    work.run_chunk(project.id, [d.id])
     keys = db.scalars(select(PaymentAttempt.key).order_by(PaymentAttempt.id)).all()
     assert keys == [f"donation:{d.id}:refund", f"donation:{d.id}:refund:2"]
     assert (
@@ -146,11 +146,11 @@ def test_two_concurrent_sweeps_settle_once(committed: Engine, sent_tasks: TaskRe
     both sweeps' chunks (twice over) books nothing twice."""
     project_id = seed_campaign(committed, count=1_200)
     barrier = threading.Barrier(2)
-    reports: list[settlement.SettleReport] = []
+    reports: list[closing.SettleReport] = []
 
     def sweep() -> None:
         barrier.wait()
-        reports.append(settlement.settle_due(datetime.now(UTC)))
+        reports.append(closing.settle_due(datetime.now(UTC)))
 
     threads = [threading.Thread(target=sweep) for _ in range(2)]
     for t in threads:
@@ -159,8 +159,8 @@ def test_two_concurrent_sweeps_settle_once(committed: Engine, sent_tasks: TaskRe
         t.join()
     assert sum(len(r.closed) for r in reports) == 1
     assert sum(len(r.decided) for r in reports) == 1
-    chunks = [args for name, args in sent_tasks.sent if name == settlement.CHUNK_TASK]
-    runners = [threading.Thread(target=settlement_work.run_chunk, args=args) for args in chunks * 2]
+    chunks = [args for name, args in sent_tasks.sent if name == closing.CHUNK_TASK]
+    runners = [threading.Thread(target=work.run_chunk, args=args) for args in chunks * 2]
     for t in runners:
         t.start()
     for t in runners:
@@ -169,7 +169,7 @@ def test_two_concurrent_sweeps_settle_once(committed: Engine, sent_tasks: TaskRe
         assert s.scalar(select(Project.status).where(Project.id == project_id)) == "settled"
         assert s.scalar(select(func.count(Payout.id))) == 1
         receipts = [
-            i for n, a in sent_tasks.sent if n == settlement_work.RECEIPT_TASK for i in a[0]
+            i for n, a in sent_tasks.sent if n == work.RECEIPT_TASK for i in a[0]
         ]
         assert len(receipts) == len(set(receipts)) == 1_200
         settled = s.scalar(
@@ -187,14 +187,14 @@ def test_gateway_outage_keeps_the_key_and_the_sweep_refunds_once_later(
     project_id = seed_campaign(
         committed, count=1, amounts=[8_000], funded=False, payment_intents=[pi]
     )
-    settlement.settle_due(datetime.now(UTC))
+    closing.settle_due(datetime.now(UTC))
     with Session(committed) as s:
         donation_id = s.scalar(select(Donation.id).where(Donation.project_id == project_id))
     assert donation_id is not None
     set_gateway(StripeGateway("sk_test_x", "pk_test_x", "whsec_x", api_base="http://127.0.0.1:9"))
     try:
         with pytest.raises(GatewayUnavailable):
-            settlement_work.run_chunk(project_id, [donation_id])
+            work.run_chunk(project_id, [donation_id])
     finally:
         set_gateway(None)
     with Session(committed) as s:
@@ -204,12 +204,12 @@ def test_gateway_outage_keeps_the_key_and_the_sweep_refunds_once_later(
             f"donation:{donation_id}:refund",
         )
     # The chunk task's retries are exhausted: it marks the donation failed (transient).
-    settlement_work.mark_failed(project_id, [donation_id], "gateway_unavailable", "down")
+    work.mark_failed(project_id, [donation_id], "gateway_unavailable", "down")
     sent_tasks.sent.clear()
-    again = settlement.settle_due(datetime.now(UTC))
-    assert sent_tasks.sent == [(settlement.CHUNK_TASK, (project_id, [donation_id]))]
+    again = closing.settle_due(datetime.now(UTC))
+    assert sent_tasks.sent == [(closing.CHUNK_TASK, (project_id, [donation_id]))]
     assert again.donations_sent == 1
-    settlement_work.run_chunk(project_id, [donation_id])
+    work.run_chunk(project_id, [donation_id])
     assert refunded_amounts(stripe_clean, pi) == [8_000]
     with Session(committed) as s:
         assert s.scalar(select(func.count(PaymentAttempt.id))) == 1
@@ -222,19 +222,19 @@ def test_payment_confirmed_after_settlement_is_refunded_too(
     """A pledge paid late (after its campaign settled as missed/refund) is refunded by the
     next sweep, and the city's share is rebalanced under a new key."""
     project, _ = missed(db, stripe_clean, [3_000])
-    settlement.settle_due(NOW)
-    for _, args in [t for t in sent_tasks.sent if t[0] == settlement.CHUNK_TASK]:
-        settlement_work.run_chunk(*args)
+    closing.settle_due(NOW)
+    for _, args in [t for t in sent_tasks.sent if t[0] == closing.CHUNK_TASK]:
+        work.run_chunk(*args)
     db.expire_all()
     assert project.status == "settled"
     late = make_donation(
         db, project, amount_yen=4_000, fee_yen=144, payment_intent_id=intent(stripe_clean, 4_000)
     )
     sent_tasks.sent.clear()
-    report = settlement.settle_due(NOW + timedelta(minutes=1))
+    report = closing.settle_due(NOW + timedelta(minutes=1))
     assert report.donations_sent == 1
-    for _, args in [t for t in sent_tasks.sent if t[0] == settlement.CHUNK_TASK]:
-        settlement_work.run_chunk(*args)
+    for _, args in [t for t in sent_tasks.sent if t[0] == closing.CHUNK_TASK]:
+        work.run_chunk(*args)
     db.expire_all()
     assert late.status == "refunded" and late.settlement_state == "done"
     assert refunded_amounts(stripe_clean, late.payment_intent_id or "") == [4_000]

@@ -11,8 +11,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from furusato.models import OutboundEmail, Project, Shipment
-from furusato.services import shipments, shipping_csv
 from furusato.services.errors import Conflict, Forbidden
+from furusato.services.fulfilment import shipments, shipping_csv
 from tests.factories import make_donation, make_project, make_user
 
 

@@ -18,7 +18,8 @@ from sqlalchemy.orm import Session
 
 from furusato.documents import csv_file
 from furusato.models import LedgerEntry, OnestopApplication, Payout, Shipment
-from furusato.services import onestop, payouts, receipts, shipments, shipping_csv
+from furusato.services.fulfilment import onestop, receipts, shipments, shipping_csv
+from furusato.services.settlement import payouts
 from tests.conftest import login
 from tests.factories import make_business, make_donation, make_project, make_user
 

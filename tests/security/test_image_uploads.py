@@ -19,7 +19,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from furusato.models import ProjectImage
-from furusato.services import images
+from furusato.services.campaigns import images
 from tests.conftest import login
 from tests.factories import make_project, make_user
 
@@ -107,7 +107,7 @@ _MEASURE = """
 import json, resource, sys, threading
 data = open(sys.argv[1], "rb").read()
 copies = int(sys.argv[2])
-from furusato.services import images
+from furusato.services.campaigns import images
 base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 results = []
 def upload():

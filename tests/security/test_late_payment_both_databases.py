@@ -16,7 +16,8 @@ from furusato.db import engine_for, use_session_factory
 from furusato.domain.money import utcnow
 from furusato.migrate import upgrade
 from furusato.models import Donation, Project, Receipt, Tier
-from furusato.services import charges, receipts, reconcile
+from furusato.services.fulfilment import receipts
+from furusato.services.giving import charges, reconcile
 from tests.factories import make_project, make_tier
 from tests.support.giving import pledge
 from tests.support.localstripe import TEST_CARDS, LocalStripe

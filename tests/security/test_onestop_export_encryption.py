@@ -15,7 +15,8 @@ from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from furusato.models import AuditLog, Base, OnestopApplication, User
-from furusato.services import accounts, onestop, receipts
+from furusato.services import accounts
+from furusato.services.fulfilment import onestop, receipts
 from tests.conftest import login
 from tests.factories import PASSWORD, make_donation, make_project, make_user
 

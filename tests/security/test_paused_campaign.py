@@ -11,8 +11,9 @@ from sqlalchemy.orm import Session
 from furusato.models import Donation, PaymentAttempt, Project, Tier, User
 from furusato.payments import set_gateway
 from furusato.payments.stripe_gateway import StripeGateway
-from furusato.services import charges, reconcile, review
+from furusato.services.campaigns import review
 from furusato.services.errors import Conflict
+from furusato.services.giving import charges, reconcile
 from tests.factories import make_project, make_tier, make_user
 from tests.support.giving import donor, pledge
 from tests.support.localstripe import TEST_CARDS, LocalStripe

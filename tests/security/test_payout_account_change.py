@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from furusato.domain import zengin
 from furusato.models import AuditLog, OutboundEmail, Payout, User
-from furusato.services import payout_batches, payouts
+from furusato.services.settlement import payout_batches, payouts
 from tests.conftest import login
 from tests.factories import PASSWORD, make_project, make_user
 

@@ -20,7 +20,7 @@ from wtforms import PasswordField, StringField, TextAreaField
 
 from furusato.domain.text import LINE_PROBLEM, TEXT_PROBLEM
 from furusato.models import Donation, Project, Shipment
-from furusato.services import shipments
+from furusato.services.fulfilment import shipments
 from furusato.web.api.core import REGISTRY, ApiInput
 from furusato.web.forms import Form
 from tests.conftest import login

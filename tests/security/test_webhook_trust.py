@@ -16,7 +16,7 @@ from furusato.config import get_settings
 from furusato.models import AuditLog, Donation, PaymentAttempt, Project, WebhookEvent
 from furusato.payments import set_gateway
 from furusato.payments.stripe_gateway import StripeGateway
-from furusato.services import charges
+from furusato.services.giving import charges
 from tests.factories import make_project
 from tests.support.gateway_events import (
     event_about,

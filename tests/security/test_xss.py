@@ -12,7 +12,8 @@ from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
 from furusato.models import Payout, Project
-from furusato.services import receipts, review
+from furusato.services.campaigns import review
+from furusato.services.fulfilment import receipts
 from tests.conftest import login
 from tests.security.matrix import access_roles, call, expected, routes
 from tests.security.rules import ANON, BUSINESS_A, DONOR_A, RULES, STAFF

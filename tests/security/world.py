@@ -35,7 +35,9 @@ from furusato.models import (
     Shipment,
     User,
 )
-from furusato.services import images, payouts, projects, receipts, tiers
+from furusato.services.campaigns import images, projects, tiers
+from furusato.services.fulfilment import receipts
+from furusato.services.settlement import payouts
 from tests.factories import make_business, make_donation, make_user
 
 # Private details of donor A: no response to anyone else may contain them.

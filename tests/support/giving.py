@@ -7,8 +7,8 @@ import secrets
 from datetime import date
 from typing import Any
 
-from furusato.services import donations
-from furusato.services.donations import DonorDetails, Pledge
+from furusato.services.giving import donations
+from furusato.services.giving.donations import DonorDetails, Pledge
 
 _seq = itertools.count(1)
 OUTSIDE_POSTAL_CODE = "1000001"  # 東京都千代田区: not a resident

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from furusato.models import Project
-from furusato.services.donation_mail import miss_policy_text
+from furusato.services.giving.donation_mail import miss_policy_text
 
 
 @pytest.mark.parametrize(

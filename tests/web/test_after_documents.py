@@ -10,7 +10,8 @@ from pypdf import PdfReader
 from sqlalchemy.orm import Session
 
 from furusato.models import Receipt
-from furusato.services import accounts, receipts
+from furusato.services import accounts
+from furusato.services.fulfilment import receipts
 from tests.conftest import login
 from tests.factories import PASSWORD, make_donation, make_project, make_user
 

@@ -11,7 +11,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from furusato.models import AuditLog, OnestopApplication
-from furusato.services import accounts, receipts
+from furusato.services import accounts
+from furusato.services.fulfilment import receipts
 from tests.conftest import login
 from tests.factories import PASSWORD, make_donation, make_project, make_user
 from tests.integration.test_shipments import make_shipment

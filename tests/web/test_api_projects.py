@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from furusato.models import AuditLog, User
-from furusato.services import project_images, tiers
+from furusato.services.campaigns import project_images, tiers
 from tests.factories import PASSWORD, make_project, make_user
 
 START = datetime.now(UTC).replace(microsecond=0) + timedelta(days=5)

@@ -14,7 +14,7 @@ from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
 from furusato.config import PROJECT_ROOT, get_settings
-from furusato.services import projects, tiers
+from furusato.services.campaigns import projects, tiers
 from tests.conftest import login
 from tests.factories import make_donation, make_project, make_user
 from tests.integration.test_shipments import make_shipment

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from furusato.domain import zengin
 from furusato.domain.settlement import fiscal_year
 from furusato.models import Payout, User
-from furusato.services import settlement, settlement_work
+from furusato.services.settlement import closing, work
 from tests.conftest import TaskRecorder, login
 from tests.factories import PASSWORD, make_donation, make_project, make_user
 
@@ -108,10 +108,10 @@ def test_settlement_and_report_pages_show_progress_chart_and_csv(
     """After a settlement, staff see its progress, the fiscal-year report with bars, and a CSV."""
     project = make_project(db, deadline=datetime.now(UTC) - timedelta(minutes=1))
     make_donation(db, project, amount_yen=1_300_000, fee_yen=46_800)
-    settlement.settle_due(datetime.now(UTC))
+    closing.settle_due(datetime.now(UTC))
     for name, (project_id, ids) in list(sent_tasks.sent):
-        if name == settlement.CHUNK_TASK:
-            settlement_work.run_chunk(project_id, ids)
+        if name == closing.CHUNK_TASK:
+            work.run_chunk(project_id, ids)
     login(client, make_user(db, "staff"))
     page = client.get("/staff/settlements").get_data(as_text=True)
     assert project.title in page and 'aria-valuenow="100"' in page

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from furusato.models import AuditLog, Project, User
-from furusato.services import projects, review, tiers
+from furusato.services.campaigns import projects, review, tiers
 from tests.conftest import login
 from tests.factories import make_project, make_user
 

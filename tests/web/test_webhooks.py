@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from furusato.domain.money import JST, tax_year
 from furusato.models import Donation, PaymentAttempt, Project, WebhookEvent
-from furusato.services import charges
+from furusato.services.giving import charges
 from tests.factories import make_project
 from tests.support.gateway_events import event_about, foreign_intent, intent_object, lost_charge
 from tests.support.giving import pledge

@@ -7,7 +7,8 @@ from sqlalchemy.orm import Session
 
 from furusato.domain.money import utcnow
 from furusato.models import Donation, OutboundEmail
-from furusato.services import donation_mail, mail
+from furusato.services import mail
+from furusato.services.giving import donation_mail
 from furusato.services.uow import UnitOfWork
 from tests.factories import make_donation, make_project
 from tests.support.mail import SmtpSink

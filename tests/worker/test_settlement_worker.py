@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from furusato.domain.settlement import STALL_AFTER
 from furusato.models import Donation, LedgerEntry, PaymentAttempt, Payout, Project, Shipment
-from furusato.services import settlement
+from furusato.services.settlement import closing
 from tests.support.localstripe import LocalStripe
 from tests.support.settlement import seed_campaign
 from tests.support.worker import RunningWorker
@@ -54,7 +54,7 @@ def refunds_per_intent(stripe: LocalStripe, intent_ids: list[str]) -> dict[str, 
 def test_worker_settles_a_funded_campaign(committed: Engine, worker: RunningWorker) -> None:
     """The sweep closes the campaign; the worker's chunks settle it with the right subsidy."""
     project_id = seed_campaign(committed, count=7, amounts=[10_000] * 6 + [3_333])
-    report = settlement.settle_due(datetime.now(UTC))
+    report = closing.settle_due(datetime.now(UTC))
     assert report.closed == [project_id] and report.chunks_sent == 1
     worker.wait_for(lambda: status_of(committed, project_id) == "settled", timeout=60)
     with Session(committed) as s:
@@ -72,11 +72,11 @@ def test_missed_refund_campaign_refunds_each_donation_once(
     project_id = seed_campaign(
         committed, count=3, amounts=amounts, funded=False, payment_intents=intents
     )
-    settlement.settle_due(datetime.now(UTC))
+    closing.settle_due(datetime.now(UTC))
     worker.wait_for(lambda: status_of(committed, project_id) == "settled", timeout=60)
     expected = {pi: [amount] for pi, amount in zip(intents, amounts, strict=True)}
     assert refunds_per_intent(stripe_clean, intents) == expected
-    again = settlement.settle_due(datetime.now(UTC) + STALL_AFTER * 3)
+    again = closing.settle_due(datetime.now(UTC) + STALL_AFTER * 3)
     assert again.donations_sent == 0
     assert refunds_per_intent(stripe_clean, intents) == expected
     with Session(committed) as s:
@@ -91,7 +91,7 @@ def test_missed_refund_campaign_refunds_each_donation_once(
 def test_missed_keep_campaign_keeps_donations(committed: Engine, worker: RunningWorker) -> None:
     """A missed `keep` campaign keeps every donation paid and final; nothing is refunded."""
     project_id = seed_campaign(committed, count=4, funded=False, miss_policy="keep")
-    settlement.settle_due(datetime.now(UTC))
+    closing.settle_due(datetime.now(UTC))
     worker.wait_for(lambda: status_of(committed, project_id) == "settled", timeout=60)
     with Session(committed) as s:
         donations = s.scalars(select(Donation).where(Donation.project_id == project_id)).all()
@@ -102,7 +102,7 @@ def test_missed_keep_campaign_keeps_donations(committed: Engine, worker: Running
 
 
 def _partial(engine: Engine, project_id: int) -> bool:
-    p = settlement.progress(project_id)
+    p = closing.progress(project_id)
     return 0 < p.done < p.total
 
 
@@ -123,9 +123,9 @@ def _mid_chunk(engine: Engine, project_id: int) -> bool:
 
 def _quiet(project_id: int, seconds: float = 2.0) -> bool:
     """No settlement progress for `seconds` (the queued chunks have all run)."""
-    before = settlement.progress(project_id)
+    before = closing.progress(project_id)
     time.sleep(seconds)
-    return settlement.progress(project_id) == before
+    return closing.progress(project_id) == before
 
 
 def _assert_nothing_twice(engine: Engine, project_id: int) -> None:
@@ -151,7 +151,7 @@ def test_worker_killed_mid_settlement_finishes_after_restart(
 ) -> None:
     """SIGKILL during a 3,000-donation settlement, restart, sweep: all settled, nothing twice."""
     project_id = seed_campaign(committed, count=3_000)
-    settlement.settle_due(datetime.now(UTC))
+    closing.settle_due(datetime.now(UTC))
     worker.wait_for(lambda: _mid_chunk(committed, project_id), timeout=60, every=0.01)
     worker.kill()
     assert status_of(committed, project_id) == "settling"
@@ -159,7 +159,7 @@ def test_worker_killed_mid_settlement_finishes_after_restart(
     # The killed worker's unacknowledged chunks come back only after the broker's visibility
     # timeout; the sweep finds their donations untouched for STALL_AFTER and sends them again.
     worker.wait_for(lambda: _quiet(project_id), timeout=60, every=0)
-    recovery = settlement.settle_due(datetime.now(UTC) + STALL_AFTER * 2)
+    recovery = closing.settle_due(datetime.now(UTC) + STALL_AFTER * 2)
     assert recovery.donations_sent > 0  # the killed worker's chunks were really lost
     worker.wait_for(lambda: status_of(committed, project_id) == "settled", timeout=120)
     _assert_nothing_twice(committed, project_id)
@@ -182,11 +182,11 @@ def test_worker_killed_mid_refunds_refunds_nobody_twice(
     project_id = seed_campaign(
         committed, count=len(amounts), amounts=amounts, funded=False, payment_intents=intents
     )
-    settlement.settle_due(datetime.now(UTC))
+    closing.settle_due(datetime.now(UTC))
     worker.wait_for(lambda: _mid_chunk(committed, project_id), timeout=60, every=0.01)
     worker.kill()
     worker.start(ping_task=False)  # the queue still holds chunks and receipt tasks
-    recovery = settlement.settle_due(datetime.now(UTC) + STALL_AFTER * 2)
+    recovery = closing.settle_due(datetime.now(UTC) + STALL_AFTER * 2)
     assert recovery.donations_sent > 0
     worker.wait_for(lambda: status_of(committed, project_id) == "settled", timeout=120)
     expected = {pi: [amount] for pi, amount in zip(intents, amounts, strict=True)}

@@ -12,7 +12,8 @@ from sqlalchemy.orm import Session
 
 from furusato.domain.money import utcnow
 from furusato.models import Donation, PaymentAttempt
-from furusato.services import charges, settlement
+from furusato.services.giving import charges
+from furusato.services.settlement import closing
 from tests.factories import make_donation, make_project
 from tests.support.gateway_events import foreign_intent
 from tests.support.giving import pledge
@@ -116,7 +117,7 @@ def test_a_refund_chunk_goes_on_past_a_payment_the_gateway_answers_404_for(
             )
         )
         s.commit()
-    settlement.settle_due(datetime.now(UTC))
+    closing.settle_due(datetime.now(UTC))
 
     def both_handled() -> bool:
         return _donation(committed, second).status == "refunded" and (

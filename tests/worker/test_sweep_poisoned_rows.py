@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from furusato.domain.money import utcnow
 from furusato.models import Donation, OnestopApplication, Project, Receipt
-from furusato.services import mynumber_vault, receipts
+from furusato.services.fulfilment import mynumber_vault, receipts
 from tests.factories import make_donation, make_project
 from tests.support.mail import SmtpSink
 from tests.support.worker import RunningWorker

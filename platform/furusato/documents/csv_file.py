@@ -11,7 +11,7 @@ would send other rows (My Numbers, bank accounts) to a stranger's server when cl
   text is neutralised; a number written as text ("-5000") is text and gets the apostrophe.
 - The encoding a city's Excel opens without asking: UTF-8 with a BOM and CRLF lines (the
   default), or Shift_JIS (CP932) for carriers' older label tools. CP932 cannot hold every
-  character: the caller makes text CP932-safe first (services/shipping_csv.py reports what it
+  character: the caller makes text CP932-safe first (services/fulfilment/shipping_csv.py reports what it
   replaced), and a character still left raises instead of being lost silently.
 
 A test (tests/security/test_csv_injection.py) reads the code of every module and fails when one

@@ -6,7 +6,7 @@ from flask import Blueprint, render_template
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
-from furusato.services import projects
+from furusato.services.campaigns import projects
 from furusato.web.guards import role_required
 
 bp = Blueprint("business", __name__, url_prefix="/business")

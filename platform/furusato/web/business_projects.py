@@ -16,9 +16,10 @@ from flask_wtf import FlaskForm
 
 from furusato.config import get_settings
 from furusato.domain.local_products import label as local_label
-from furusato.services import bank, images, project_images, projects, tiers
+from furusato.services.campaigns import images, project_images, projects, tiers
+from furusato.services.campaigns.projects import ComplianceFailed
 from furusato.services.errors import ServiceError
-from furusato.services.projects import ComplianceFailed
+from furusato.services.settlement import bank
 from furusato.web.business import bp
 from furusato.web.extensions import check_csrf, csrf, translated, translated_fields
 from furusato.web.guards import role_required

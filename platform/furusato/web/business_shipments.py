@@ -13,8 +13,8 @@ from flask_wtf.file import FileField, FileRequired
 from wtforms import StringField
 from wtforms.validators import DataRequired, Length
 
-from furusato.services import shipments, shipping_csv
 from furusato.services.errors import ValidationFailed
+from furusato.services.fulfilment import shipments, shipping_csv
 from furusato.web.business import bp
 from furusato.web.extensions import translated
 from furusato.web.forms import Form

@@ -6,7 +6,7 @@ from flask import Blueprint, render_template
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
-from furusato.services import donations
+from furusato.services.giving import donations
 from furusato.web.guards import role_required
 
 bp = Blueprint("donor", __name__)

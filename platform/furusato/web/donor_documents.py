@@ -11,7 +11,7 @@ from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
 from furusato.models import User
-from furusato.services import documents
+from furusato.services.fulfilment import documents
 from furusato.web.donor import bp
 from furusato.web.guards import public, role_required
 

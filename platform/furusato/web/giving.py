@@ -31,8 +31,8 @@ from furusato.domain.money import MIN_DONATION_YEN, utcnow
 from furusato.domain.pledge import MAX_DONATION_YEN
 from furusato.models import Donation
 from furusato.payments import get_gateway
-from furusato.services import charges, donation_mail, donations, reconcile
 from furusato.services.errors import ServiceError
+from furusato.services.giving import charges, donation_mail, donations, reconcile
 from furusato.web.extensions import limiter, translated, translated_fields
 from furusato.web.forms import Form
 from furusato.web.guards import public

@@ -21,7 +21,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 
 from furusato.domain.local_products import LOCAL_PRODUCT_CATEGORIES
 from furusato.domain.money import JST
-from furusato.services.bank import ACCOUNT_TYPES, BankAccount
+from furusato.services.settlement.bank import ACCOUNT_TYPES, BankAccount
 from furusato.web.forms import Form
 
 CATEGORIES = [

@@ -12,8 +12,8 @@ from markupsafe import Markup
 from wtforms import BooleanField, SearchField, SelectChoice, SelectField
 from wtforms.validators import Length, Optional
 
-from furusato.services import catalog
-from furusato.services.catalog import ListQuery, Sort
+from furusato.services.campaigns import catalog
+from furusato.services.campaigns.catalog import ListQuery, Sort
 from furusato.web.extensions import select_locale
 from furusato.web.forms import Form
 from furusato.web.guards import public

@@ -12,7 +12,7 @@ from flask import Response, abort, request
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
-from furusato.services import project_images
+from furusato.services.campaigns import project_images
 from furusato.services.errors import NotFound
 from furusato.web.guards import public
 from furusato.web.public import bp

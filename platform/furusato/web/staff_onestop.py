@@ -14,8 +14,8 @@ from wtforms.validators import DataRequired, Length, Optional
 
 from furusato.domain.money import to_jst, utcnow
 from furusato.domain.onestop import application_deadline, notification_deadline
-from furusato.services import onestop, onestop_export
 from furusato.services.errors import Conflict, ValidationFailed
+from furusato.services.fulfilment import onestop, onestop_export
 from furusato.web.extensions import translated
 from furusato.web.forms import Form
 from furusato.web.guards import role_required

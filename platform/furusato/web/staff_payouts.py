@@ -14,8 +14,8 @@ from wtforms import BooleanField, DateField, HiddenField, IntegerField
 from wtforms.validators import DataRequired, Optional
 
 from furusato.domain.money import to_jst, utcnow
-from furusato.services import payout_batches, payouts
 from furusato.services.errors import ServiceError
+from furusato.services.settlement import payout_batches, payouts
 from furusato.web.extensions import translated, translated_fields
 from furusato.web.forms import Form
 from furusato.web.guards import role_required

@@ -11,8 +11,8 @@ from wtforms import StringField
 from wtforms.validators import DataRequired, Length, Optional
 
 from furusato.models import Receipt
-from furusato.services import receipts
 from furusato.services.errors import NotFound, ServiceError
+from furusato.services.fulfilment import receipts
 from furusato.services.uow import UnitOfWork
 from furusato.web.extensions import translated
 from furusato.web.forms import Form

@@ -11,7 +11,7 @@ from flask_login import current_user
 from furusato.domain.campaign import clock_of
 from furusato.domain.local_products import label as local_label
 from furusato.domain.states import CampaignStatus
-from furusato.services import projects, review
+from furusato.services.campaigns import projects, review
 from furusato.services.errors import ServiceError
 from furusato.web.extensions import translated
 from furusato.web.guards import role_required

@@ -10,8 +10,8 @@ from flask_login import current_user
 
 from furusato.domain.money import to_jst, utcnow
 from furusato.domain.settlement import fiscal_year
-from furusato.services import reports, settlement, settlement_status
 from furusato.services.errors import ServiceError
+from furusato.services.settlement import closing, overview, reports
 from furusato.web.extensions import translated
 from furusato.web.forms import Form
 from furusato.web.guards import role_required
@@ -28,7 +28,7 @@ class ActionForm(Form):
 def settlements() -> ResponseReturnValue:
     return render_template(
         "staff/settlements.html",
-        campaigns=settlement_status.overview(),
+        campaigns=overview.overview(),
         reconciliations=reports.latest_reconciliations(),
         form=ActionForm(),
     )
@@ -39,7 +39,7 @@ def settlements() -> ResponseReturnValue:
 def settlement_retry(project_id: int) -> ResponseReturnValue:
     if ActionForm().validate_on_submit():
         try:
-            n = settlement.retry_failed(project_id, current_user, request.remote_addr or "")
+            n = closing.retry_failed(project_id, current_user, request.remote_addr or "")
         except ServiceError as exc:
             flash(translated(exc.message), "error")
         else:
@@ -52,7 +52,7 @@ def settlement_retry(project_id: int) -> ResponseReturnValue:
 def settlement_reconcile(project_id: int) -> ResponseReturnValue:
     if ActionForm().validate_on_submit():
         try:
-            queued = settlement_status.request_reconciliation(project_id, current_user.id)
+            queued = overview.request_reconciliation(project_id, current_user.id)
         except ServiceError as exc:
             flash(translated(exc.message), "error")
         else:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import render_template
 from flask.typing import ResponseReturnValue
 
-from furusato.services import shipments
+from furusato.services.fulfilment import shipments
 from furusato.web.guards import role_required
 from furusato.web.staff import bp
 

@@ -8,8 +8,8 @@ from flask import Blueprint, request
 from flask.typing import ResponseReturnValue
 
 from furusato.payments import get_gateway
-from furusato.services import gateway_events
 from furusato.services.errors import ServiceError
+from furusato.services.giving import gateway_events
 from furusato.web.guards import public
 
 bp = Blueprint("webhooks", __name__, url_prefix="/webhooks")

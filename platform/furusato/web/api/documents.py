@@ -16,7 +16,7 @@ from typing import Literal
 from flask import Response
 from pydantic import BaseModel, ConfigDict, Field, StrictInt
 
-from furusato.services import documents, onestop_export
+from furusato.services.fulfilment import documents, onestop_export
 from furusato.web.api.core import ApiError, ApiInput, Call, operation
 from furusato.web.numbers import FIRST_YEAR, LAST_YEAR, WholeNumber
 

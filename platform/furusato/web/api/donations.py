@@ -17,8 +17,8 @@ from furusato.domain.pledge import MAX_DONATION_YEN
 from furusato.domain.states import Role
 from furusato.models import User
 from furusato.payments import get_gateway
-from furusato.services import charges, donations
 from furusato.services.errors import Conflict, NotFound, ServiceError
+from furusato.services.giving import charges, donations
 from furusato.web.api.core import ANONYMOUS, ApiInput, Call, operation
 from furusato.web.numbers import INT32_MAX
 

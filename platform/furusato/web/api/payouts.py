@@ -8,8 +8,8 @@ from datetime import date, datetime
 from flask import Response, url_for
 from pydantic import BaseModel, Field, StrictBool, StrictInt
 
-from furusato.services import payout_batches, payouts
-from furusato.services.projects import MAX_ELIGIBLE_COST_YEN
+from furusato.services.campaigns.projects import MAX_ELIGIBLE_COST_YEN
+from furusato.services.settlement import payout_batches, payouts
 from furusato.web.api.core import ApiInput, Call, operation
 
 STAFF = ("staff",)

@@ -14,9 +14,9 @@ from furusato.domain.campaign import clock_of
 from furusato.domain.local_products import label as local_label
 from furusato.domain.states import CampaignStatus
 from furusato.models import Project, Tier, User
-from furusato.services import projects, review, tiers
-from furusato.services.projects import MAX_ELIGIBLE_COST_YEN, ComplianceFailed
-from furusato.services.tiers import STORABLE_MAX
+from furusato.services.campaigns import projects, review, tiers
+from furusato.services.campaigns.projects import MAX_ELIGIBLE_COST_YEN, ComplianceFailed
+from furusato.services.campaigns.tiers import STORABLE_MAX
 from furusato.web.api.core import PROBLEM_JSON, ApiInput, Call, Problem, operation
 
 BUSINESS, STAFF, DONOR, ANON = "business", "staff", "donor", "anonymous"

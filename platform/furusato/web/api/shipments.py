@@ -6,7 +6,7 @@ from datetime import date, datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from furusato.services import shipments
+from furusato.services.fulfilment import shipments
 from furusato.web.api.core import ApiInput, Call, operation
 from furusato.web.numbers import INT32_MAX, WholeNumber
 

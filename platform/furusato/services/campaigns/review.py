@@ -20,6 +20,7 @@ from furusato.domain.revisions import Change, diff
 from furusato.domain.states import CAMPAIGN, CampaignStatus, IllegalTransition
 from furusato.models import Project, ProjectRevision, User
 from furusato.services import audit, mail
+from furusato.services.campaigns.projects import derive_amounts, detached, now, project_query, rules
 from furusato.services.errors import (
     N_,
     Conflict,
@@ -28,7 +29,6 @@ from furusato.services.errors import (
     ValidationFailed,
     refuse_control_characters,
 )
-from furusato.services.projects import derive_amounts, detached, now, project_query, rules
 from furusato.services.uow import UnitOfWork
 
 

@@ -20,7 +20,7 @@ from furusato.domain.campaign import clock_of, days_left
 from furusato.domain.money import utcnow
 from furusato.domain.states import CampaignStatus, MissPolicy
 from furusato.models import Business, Project, ProjectImage, Tier
-from furusato.services.catalog_types import (
+from furusato.services.campaigns.catalog_types import (
     PER_PAGE,
     CatalogPage,
     HomeData,

@@ -22,7 +22,7 @@ from furusato.domain.money import to_jst, utcnow
 from furusato.domain.onestop import application_deadline, is_on_time
 from furusato.domain.states import ONESTOP, DonationStatus, OnestopStatus
 from furusato.models import Donation, OnestopApplication, User
-from furusato.services import audit, mail, mynumber_vault, per_item
+from furusato.services import audit, mail, per_item
 from furusato.services.errors import (
     N_,
     Conflict,
@@ -30,6 +30,7 @@ from furusato.services.errors import (
     ValidationFailed,
     refuse_control_characters,
 )
+from furusato.services.fulfilment import mynumber_vault
 from furusato.services.uow import UnitOfWork
 
 MASKED = mynumber.MASK

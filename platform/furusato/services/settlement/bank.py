@@ -18,7 +18,7 @@ from sqlalchemy import select
 from furusato.domain.bank_account import FIELDS
 from furusato.domain.bank_account import BankAccount as BankAccount
 from furusato.models import Business, User
-from furusato.services import audit, payout_account
+from furusato.services import audit
 from furusato.services.errors import (
     N_,
     Forbidden,
@@ -26,6 +26,7 @@ from furusato.services.errors import (
     ValidationFailed,
     refuse_control_characters,
 )
+from furusato.services.settlement import payout_account
 from furusato.services.uow import UnitOfWork
 
 ACCOUNT_TYPES = {"1": N_("普通"), "2": N_("当座"), "4": N_("貯蓄")}  # Zengin codes

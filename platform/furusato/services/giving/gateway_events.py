@@ -22,9 +22,9 @@ from sqlalchemy.orm import Session
 
 from furusato.models import Donation, PaymentAttempt, WebhookEvent
 from furusato.payments import ChargeResult, GatewayUnavailable, PaymentNotFound, get_gateway
-from furusato.services import payment_results
-from furusato.services.donations import GatewayDown
 from furusato.services.errors import N_, ServiceError
+from furusato.services.giving import payment_results
+from furusato.services.giving.donations import GatewayDown
 from furusato.services.uow import UnitOfWork
 
 HANDLED = ("payment_intent.succeeded", "payment_intent.payment_failed")

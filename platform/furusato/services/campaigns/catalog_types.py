@@ -138,7 +138,7 @@ class ProjectDetail:
     id: int
     title: str
     summary: str
-    story_html: str  # sanitised when written (services/story.py); rendered as is
+    story_html: str  # sanitised when written (services/campaigns/story.py); rendered as is
     category: str
     business_name: str
     images: tuple[ImageView, ...]

@@ -4,7 +4,7 @@ Exactly once: `creation_key` is unique, so a retried create (same Idempotency-Ke
 returns the donation the first try made. Reservations are conditional UPDATEs in the creating
 transaction (the claim is the update, not a read before it). The gateway is called only after
 that transaction has committed; its ids are stored in a second short one.
-Paying is in services/charges.py.
+Paying is in services/giving/charges.py.
 """
 
 from __future__ import annotations

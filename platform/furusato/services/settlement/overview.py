@@ -17,8 +17,9 @@ from furusato.domain.settlement import (
 )
 from furusato.domain.states import CampaignStatus, DonationStatus
 from furusato.models import Donation, Project
-from furusato.services import dispatch, reports
+from furusato.services import dispatch
 from furusato.services.errors import NotFound
+from furusato.services.settlement import reports
 from furusato.services.uow import UnitOfWork
 
 SHOWN_FAILURES = 50

@@ -4,9 +4,9 @@
 attempt's key, then records the answer: one live charge per donation is guaranteed by our
 database (the partial unique index), so a double click finds the existing attempt and returns
 its state instead of charging again. An attempt whose answer was lost (`unknown`) is never
-followed by another charge until reconciliation (services/reconcile.py) has settled it.
+followed by another charge until reconciliation (services/giving/reconcile.py) has settled it.
 
-`record` applies the gateway's answer (services/payment_results.py, shared with the webhook)
+`record` applies the gateway's answer (services/giving/payment_results.py, shared with the webhook)
 in a unit of work of its own; the pay call and the reconciliation sweep use it.
 """
 
@@ -27,9 +27,9 @@ from furusato.domain.money import utcnow
 from furusato.domain.states import AttemptKind, AttemptStatus, DonationStatus
 from furusato.models import Donation, PaymentAttempt, Project
 from furusato.payments import ChargeResult, GatewayUnavailable, get_gateway
-from furusato.services import payment_results
-from furusato.services.donations import DonationView
 from furusato.services.errors import N_, Conflict, NotFound
+from furusato.services.giving import payment_results
+from furusato.services.giving.donations import DonationView
 from furusato.services.uow import UnitOfWork
 
 log = logging.getLogger(__name__)

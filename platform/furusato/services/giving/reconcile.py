@@ -19,7 +19,8 @@ from furusato.domain.money import utcnow
 from furusato.domain.states import AttemptKind, DonationStatus
 from furusato.models import Donation, PaymentAttempt
 from furusato.payments import ChargeResult, GatewayUnavailable, PaymentNotFound, get_gateway
-from furusato.services import charges, per_item, reservations
+from furusato.services import per_item
+from furusato.services.giving import charges, reservations
 from furusato.services.uow import UnitOfWork
 
 log = logging.getLogger(__name__)

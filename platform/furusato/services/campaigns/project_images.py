@@ -2,7 +2,7 @@
 
 Who uploads is checked before anything of the upload is read: a business that does not own
 the draft, or a draft with no room left, is refused without the image being looked at. The
-bytes are then checked and resized by services/images.py with no row locked, and the row is
+bytes are then checked and resized by services/campaigns/images.py with no row locked, and the row is
 written under the project's lock, checked again (it may have been submitted meanwhile).
 """
 
@@ -12,9 +12,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from furusato.models import Project, ProjectImage, User
-from furusato.services import images
+from furusato.services.campaigns import images
+from furusato.services.campaigns.projects import can_view, for_edit, is_public
 from furusato.services.errors import N_, NotFound, ValidationFailed, refuse_control_characters
-from furusato.services.projects import can_view, for_edit, is_public
 from furusato.services.uow import UnitOfWork
 
 

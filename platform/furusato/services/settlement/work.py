@@ -40,7 +40,8 @@ from furusato.models import (
     Tier,
 )
 from furusato.payments import GatewayUnavailable
-from furusato.services import audit, ledger, mail, per_item, settlement_refunds
+from furusato.services import audit, mail, per_item
+from furusato.services.settlement import ledger, refunds
 from furusato.services.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -74,7 +75,7 @@ def run_chunk(project_id: int, donation_ids: Sequence[int]) -> None:
         per_item.each(
             f"settlement: refunds of project {project_id}",
             donation_ids,
-            lambda donation_id: settlement_refunds.refund_one(project_id, donation_id),
+            lambda donation_id: refunds.refund_one(project_id, donation_id),
             reraise=TRANSIENT_ERRORS,  # the task retries the chunk later, with the same keys
             on_failure=lambda donation_id, exc: mark_failed(
                 project_id, [donation_id], "error", f"{type(exc).__name__}: {exc}"

@@ -28,7 +28,8 @@ from furusato.domain.states import (
     MissPolicy,
 )
 from furusato.models import Business, Project, ProjectImage, ProjectRevision, User
-from furusato.services import audit, story
+from furusato.services import audit
+from furusato.services.campaigns import story
 from furusato.services.errors import N_, Conflict, Forbidden, NotFound, ValidationFailed
 from furusato.services.uow import UnitOfWork
 

@@ -20,8 +20,9 @@ from furusato.config import get_settings
 from furusato.domain import zengin
 from furusato.domain.states import PayoutStatus
 from furusato.models import Business, Payout, PayoutBatch, Project, User
-from furusato.services import audit, bank, payout_account
+from furusato.services import audit
 from furusato.services.errors import N_, Conflict, Forbidden, NotFound, ValidationFailed
+from furusato.services.settlement import bank, payout_account
 from furusato.services.uow import UnitOfWork
 
 

@@ -19,8 +19,8 @@ from furusato.domain.compliance import check_tier
 from furusato.domain.local_products import is_category
 from furusato.domain.pledge import MAX_DONATION_YEN
 from furusato.models import Project, Tier, User
+from furusato.services.campaigns.projects import MAX_LENGTHS, TIER_FIELDS, for_edit, rules
 from furusato.services.errors import N_, NotFound, ValidationFailed
-from furusato.services.projects import MAX_LENGTHS, TIER_FIELDS, for_edit, rules
 from furusato.services.uow import UnitOfWork
 
 # Tier problems the database cannot even store; the rest wait for the submission check.

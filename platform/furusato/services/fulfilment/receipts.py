@@ -24,13 +24,14 @@ from furusato.documents import receipt_pdf
 from furusato.domain.money import tax_year, to_jst, utcnow
 from furusato.domain.states import DonationStatus
 from furusato.models import Donation, OutboundEmail, Receipt, User
-from furusato.services import audit, dispatch, mail, onestop, per_item
+from furusato.services import audit, dispatch, mail, per_item
 from furusato.services.errors import (
     Conflict,
     NotFound,
     ValidationFailed,
     refuse_control_characters,
 )
+from furusato.services.fulfilment import onestop
 from furusato.services.uow import UnitOfWork
 
 log = logging.getLogger(__name__)

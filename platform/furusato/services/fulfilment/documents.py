@@ -21,8 +21,9 @@ from furusato.domain.money import to_jst, utcnow
 from furusato.domain.onestop import application_deadline
 from furusato.domain.states import DonationStatus, Role
 from furusato.models import Donation, Project, Receipt, User
-from furusato.services import mail, receipts
+from furusato.services import mail
 from furusato.services.errors import N_, Forbidden, NotFound
+from furusato.services.fulfilment import receipts
 from furusato.services.uow import UnitOfWork
 
 

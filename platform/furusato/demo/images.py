@@ -12,7 +12,7 @@ from functools import lru_cache
 from PIL import Image, ImageDraw, ImageFont
 
 from furusato.documents.layout import font_path
-from furusato.services.images import ProcessedImage, process
+from furusato.services.campaigns.images import ProcessedImage, process
 
 SIZE = (1200, 800)
 

@@ -40,8 +40,10 @@ from furusato.domain.states import (
     SettlementState,
 )
 from furusato.models import Donation, Payout, Project, User
-from furusato.services import audit, dispatch, ledger, per_item, reservations, settlement_work
+from furusato.services import audit, dispatch, per_item
 from furusato.services.errors import Conflict, NotFound
+from furusato.services.giving import reservations
+from furusato.services.settlement import ledger, work
 from furusato.services.uow import UnitOfWork
 
 PENDING, DONE, FAILED = (str(s) for s in SettlementState)
@@ -293,7 +295,7 @@ def advance_closing(project_id: int, as_of: datetime, report: SettleReport) -> b
         uow.commit()
     report.decided.append((project_id, decision.outcome, decision.action))
     _send(project_id, ids, report)
-    if not ids and settlement_work.finish(project_id):
+    if not ids and work.finish(project_id):
         report.settled.append(project_id)
     return True
 
@@ -339,7 +341,7 @@ def resume(project_id: int, as_of: datetime, report: SettleReport) -> None:
         uow.commit()
     ids = sorted({*retry, *stale})
     _send(project_id, ids, report)
-    if settlement_work.finish(project_id):
+    if work.finish(project_id):
         report.settled.append(project_id)
 
 
@@ -348,7 +350,7 @@ def _send(project_id: int, ids: Sequence[int], report: SettleReport) -> None:
         report.chunks_sent += 1
         report.donations_sent += len(chunk)
         if report.inline:
-            settlement_work.run_chunk(project_id, chunk)  # finishes the campaign after the last
+            work.run_chunk(project_id, chunk)  # finishes the campaign after the last
         else:
             dispatch.send(CHUNK_TASK, project_id, chunk)
     if report.inline and ids and project_id not in report.settled:

@@ -11,8 +11,8 @@ from sqlalchemy.orm import aliased
 
 from furusato.documents import csv_file
 from furusato.models import Payout, PayoutBatch, User
-from furusato.services import bank, payouts
 from furusato.services.errors import NotFound
+from furusato.services.settlement import bank, payouts
 from furusato.services.uow import UnitOfWork
 
 

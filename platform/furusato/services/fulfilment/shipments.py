@@ -20,8 +20,9 @@ from furusato.domain import text
 from furusato.domain.money import to_jst, utcnow
 from furusato.domain.states import SHIPMENT, Role, ShipmentStatus
 from furusato.models import Business, Project, Shipment, Tier, User
-from furusato.services import audit, mail, shipping_csv
+from furusato.services import audit, mail
 from furusato.services.errors import N_, Conflict, Forbidden, NotFound, ValidationFailed
+from furusato.services.fulfilment import shipping_csv
 from furusato.services.uow import UnitOfWork
 
 TRACKING = re.compile(r"^[0-9A-Za-z-]{4,40}$")

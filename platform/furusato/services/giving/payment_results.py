@@ -25,8 +25,9 @@ from furusato.domain.money import basis_points, tax_year, utcnow
 from furusato.domain.states import ATTEMPT, DONATION, AttemptStatus, DonationStatus
 from furusato.models import Donation, PaymentAttempt, Project
 from furusato.payments import ChargeResult
-from furusato.services import audit, donation_mail
-from furusato.services.donations import TAKE_UNIT
+from furusato.services import audit
+from furusato.services.giving import donation_mail
+from furusato.services.giving.donations import TAKE_UNIT
 from furusato.services.uow import UnitOfWork
 
 log = logging.getLogger(__name__)

@@ -27,8 +27,9 @@ from furusato.documents import csv_file, notification_pdf
 from furusato.domain.money import to_jst, utcnow
 from furusato.domain.states import OnestopStatus
 from furusato.models import Donation, OnestopApplication, User
-from furusato.services import audit, mynumber_vault
+from furusato.services import audit
 from furusato.services.errors import N_, ValidationFailed
+from furusato.services.fulfilment import mynumber_vault
 from furusato.services.uow import UnitOfWork
 
 MIN_PASSWORD_LENGTH = 12

@@ -20,7 +20,8 @@ from furusato.domain.settlement import Account, donation_key, error_text, refund
 from furusato.domain.states import AttemptKind, AttemptStatus, DonationStatus, SettlementState
 from furusato.models import Donation, PaymentAttempt
 from furusato.payments import GatewayUnavailable, get_gateway
-from furusato.services import ledger, mail
+from furusato.services import mail
+from furusato.services.settlement import ledger
 from furusato.services.uow import UnitOfWork
 
 PENDING, DONE, FAILED = (str(s) for s in SettlementState)

@@ -19,6 +19,15 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from furusato.config import get_settings
+from furusato.demo.content import (
+    ACCOUNTS,
+    BUSINESSES,
+    CAMPAIGNS,
+    DEMO_PASSWORD,
+    DONORS,
+    DemoCampaign,
+)
+from furusato.demo.images import POSTERS, poster
 from furusato.domain.money import basis_points, cap_yen, target_yen, tax_year, utcnow
 from furusato.domain.states import CampaignStatus
 from furusato.models import (
@@ -32,15 +41,6 @@ from furusato.models import (
 )
 from furusato.services import audit
 from furusato.services.accounts import hash_password
-from furusato.services.demo_content import (
-    ACCOUNTS,
-    BUSINESSES,
-    CAMPAIGNS,
-    DEMO_PASSWORD,
-    DONORS,
-    DemoCampaign,
-)
-from furusato.services.demo_images import POSTERS, poster
 from furusato.services.uow import UnitOfWork
 
 SEED = 20261231

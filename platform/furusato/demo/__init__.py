@@ -1,0 +1,1 @@
+"""The demo data for the embedded default (`furusato seed-demo`, `furusato dev`)."""

@@ -1,0 +1,1 @@
+"""Campaigns: projects, tiers, review, stories, images and the public catalog."""

@@ -1,0 +1,1 @@
+"""Fulfilment: receipts, documents, the one-stop exception, My Number, shipments."""

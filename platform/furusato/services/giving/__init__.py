@@ -1,0 +1,1 @@
+"""Giving: pledges, payments, gateway events, reconciliation, reservations."""

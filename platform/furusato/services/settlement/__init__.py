@@ -1,0 +1,1 @@
+"""Settlement: closing campaigns, refunds, the ledger, payouts, bank accounts, reports."""
