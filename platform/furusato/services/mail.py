@@ -2,6 +2,8 @@
 
 `queue` adds an OutboundEmail row (its `key` makes a second queueing of the same mail a no-op)
 and asks for `furusato.send_email` after commit; `send` delivers one row over SMTP and marks it.
+A mail's subject and body are a template under templates/mail/, written by
+`mail_texts.render`; no service writes them itself (tests/unit/test_mail_call_sites.py).
 Attachments are rendered at send time from `attachment_ref` ("receipt:15"), by a renderer the
 owning module registers, so a queued mail stays small. So may the whole message be
 (`message_ref`, "donation_confirmation:7"): the request that queues it only writes the row, and

@@ -13,13 +13,11 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from furusato.config import get_settings
 from furusato.domain.compliance import Violation, check_project
-from furusato.domain.money import to_jst
 from furusato.domain.revisions import Change, diff
 from furusato.domain.states import CAMPAIGN, CampaignStatus, IllegalTransition
 from furusato.models import Project, ProjectRevision, User
-from furusato.services import audit, mail
+from furusato.services import audit, mail, mail_texts
 from furusato.services.campaigns.projects import derive_amounts, detached, now, project_query, rules
 from furusato.services.errors import (
     N_,
@@ -75,14 +73,14 @@ def _latest_revision(session: Session, project_id: int) -> ProjectRevision | Non
     )
 
 
-def _notify(uow: UnitOfWork, project: Project, event: str, subject: str, body: str) -> None:
+def _notify(uow: UnitOfWork, project: Project, event: str, text: mail_texts.MailText) -> None:
     for user in project.business.users:
         mail.queue(
             uow,
             key=f"project:{project.id}:{event}:{user.id}",
             to=user.email,
-            subject=f"[{get_settings().city.name}] {subject}",
-            body=body,
+            subject=text.subject,
+            body=text.body,
         )
 
 
@@ -181,13 +179,7 @@ def approve(actor: User, project_id: int, note: str = "", ip_address: str = "") 
             note=note,
             ip_address=ip_address,
         )
-        _notify(
-            uow,
-            project,
-            "approved",
-            "プロジェクトが採択されました",
-            f"「{project.title}」は採択されました。{_jst(project.starts_at)}に公開されます。",
-        )
+        _notify(uow, project, "approved", mail_texts.render("project_approved", project=project))
         uow.commit()
 
 
@@ -224,8 +216,7 @@ def reject(actor: User, project_id: int, reason: str, ip_address: str = "") -> N
             uow,
             project,
             f"rejected:{project.submitted_at.isoformat() if project.submitted_at else ''}",
-            "プロジェクトが差し戻されました",
-            f"「{project.title}」は差し戻されました。\n\n理由:\n{reason}\n\n修正して再提出してください。",
+            mail_texts.render("project_rejected", project=project, reason=reason),
         )
         uow.commit()
 
@@ -318,10 +309,3 @@ def set_subsidy_rate(actor: User, project_id: int, rate: int, ip_address: str = 
 
 def _iso(value: Any) -> str | None:
     return value.isoformat() if value is not None else None
-
-
-def _jst(value: Any) -> str:
-    if value is None:
-        return "開始日時"
-    local = to_jst(value)
-    return f"{local.year}年{local.month}月{local.day}日 {local:%H:%M}"

@@ -15,14 +15,13 @@ from typing import Any
 
 from sqlalchemy import select, update
 
-from furusato.config import get_settings
 from furusato.db import insert_or_skip
 from furusato.domain import mynumber
 from furusato.domain.money import to_jst, utcnow
 from furusato.domain.onestop import application_deadline, is_on_time
 from furusato.domain.states import ONESTOP, DonationStatus, OnestopStatus
 from furusato.models import Donation, OnestopApplication, User
-from furusato.services import audit, mail, per_item
+from furusato.services import audit, mail, mail_texts, per_item
 from furusato.services.errors import (
     N_,
     Conflict,
@@ -60,20 +59,15 @@ def open_for_donation(uow: UnitOfWork, donation: Donation) -> None:
     created = uow.session.execute(stmt, values).scalar_one_or_none()
     if created is None or donation.tax_year is None:
         return
-    settings = get_settings()
-    deadline = application_deadline(donation.tax_year)
+    text = mail_texts.render(
+        "onestop_form", donation=donation, deadline=application_deadline(donation.tax_year)
+    )
     mail.queue(
         uow,
         key=f"donation:{donation.id}:onestop_form",
         to=donation.email,
-        subject=f"【{settings.city.name}】ワンストップ特例申請書のご案内",
-        body=(
-            f"{donation.donor_name} 様\n\n"
-            "ワンストップ特例の申請書（記入済み）を添付します。個人番号をご記入のうえ署名し、"
-            "個人番号確認書類と本人確認書類の写しを添えて郵送してください。\n"
-            f"送付先: 〒{settings.city.postal_code} {settings.city.address} {settings.city.name}\n"
-            f"必着期限: {deadline.year}年{deadline.month}月{deadline.day}日\n"
-        ),
+        subject=text.subject,
+        body=text.body,
         attachment_ref=f"onestop_form:{donation.id}",
     )
 
@@ -196,19 +190,13 @@ def record_form(
 
 
 def _queue_late_notice(uow: UnitOfWork, row: OnestopApplication, deadline: date) -> None:
-    city = get_settings().city
-    donation = row.donation
+    text = mail_texts.render("onestop_late", application=row, deadline=deadline)
     mail.queue(
         uow,
         key=f"onestop:{row.id}:late",
-        to=donation.email,
-        subject=f"【{city.name}】ワンストップ特例申請書の受付について",
-        body=(
-            f"{row.name} 様\n\n"
-            f"{row.tax_year}年分のワンストップ特例申請書は、期限（{deadline.year}年"
-            f"{deadline.month}月{deadline.day}日必着）を過ぎて届いたため、特例を適用できません。\n"
-            "寄附金控除を受けるには、お送りした寄附金受領証明書を添えて確定申告をしてください。\n"
-        ),
+        to=row.donation.email,
+        subject=text.subject,
+        body=text.body,
     )
 
 

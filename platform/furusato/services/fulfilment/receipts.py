@@ -24,7 +24,7 @@ from furusato.documents import receipt_pdf
 from furusato.domain.money import tax_year, to_jst, utcnow
 from furusato.domain.states import DonationStatus
 from furusato.models import Donation, OutboundEmail, Receipt, User
-from furusato.services import audit, dispatch, mail, per_item
+from furusato.services import audit, dispatch, mail, mail_texts, per_item
 from furusato.services.errors import (
     Conflict,
     NotFound,
@@ -116,19 +116,12 @@ def _new_receipt(
 
 
 def _mail_values(receipt: Receipt, donation: Donation, now: datetime) -> dict[str, Any]:
-    settings = get_settings()
-    link = f"{settings.base_url}/donations/{donation.id}/receipt.pdf?t={donation.access_token}"
+    text = mail_texts.render("receipt_issued", receipt=receipt, donation=donation)
     return {
         "key": f"receipt:{receipt.id}:email",
         "to_address": donation.email,
-        "subject": f"【{settings.city.name}】寄附金受領証明書（{receipt.number}）",
-        "body_text": (
-            f"{donation.donor_name} 様\n\n"
-            f"{settings.city.name}へのご寄附をありがとうございました。\n"
-            f"寄附金受領証明書（証明書番号 {receipt.number}）を添付します。"
-            "確定申告の際にお使いください。\n\n"
-            f"いつでも次のリンクから再ダウンロードできます:\n{link}\n"
-        ),
+        "subject": text.subject,
+        "body_text": text.body,
         "attachment_ref": f"receipt:{receipt.id}",
         "status": "queued",
         "attempts": 0,

@@ -14,13 +14,12 @@ from datetime import date, datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from furusato.config import get_settings
 from furusato.documents import csv_file
 from furusato.domain import text
 from furusato.domain.money import to_jst, utcnow
 from furusato.domain.states import SHIPMENT, Role, ShipmentStatus
 from furusato.models import Business, Project, Shipment, Tier, User
-from furusato.services import audit, mail
+from furusato.services import audit, mail, mail_texts
 from furusato.services.errors import N_, Conflict, Forbidden, NotFound, ValidationFailed
 from furusato.services.fulfilment import shipping_csv
 from furusato.services.uow import UnitOfWork
@@ -178,18 +177,20 @@ def _apply_sent(
     shipment.carrier = carrier
     shipment.tracking_number = tracking
     shipment.sent_at = utcnow()
-    city = get_settings().city
     donation = shipment.donation
+    text = mail_texts.render(
+        "shipment_sent",
+        donation=donation,
+        gift_name=shipment.tier.gift_name,
+        carrier=carrier,
+        tracking_number=tracking,
+    )
     mail.queue(
         uow,
         key=f"shipment:{shipment.id}:sent",
         to=donation.email,
-        subject=f"【{city.name}】お礼の品を発送しました",
-        body=(
-            f"{donation.donor_name} 様\n\n"
-            f"{city.name}へのご寄附のお礼の品（{shipment.tier.gift_name}）を発送しました。\n"
-            f"運送会社: {carrier}\n伝票番号: {tracking}\n"
-        ),
+        subject=text.subject,
+        body=text.body,
     )
     audit.record(
         uow.session,

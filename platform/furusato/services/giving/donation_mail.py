@@ -1,26 +1,24 @@
-"""The confirmation mail a donor receives once the payment is recorded."""
+"""The confirmation mail a donor receives once the payment is recorded.
+
+Its words are templates/mail/donation_confirmation.txt; the worker writes it when it sends it.
+The miss-policy sentence and the one-stop form's link are the give page's too.
+"""
 
 from __future__ import annotations
 
 from sqlalchemy.orm import load_only
 
-from furusato.config import get_settings
 from furusato.domain.messages import N_
-from furusato.domain.money import to_jst
 from furusato.domain.states import MissPolicy
 from furusato.models import Donation, Project, Tier
-from furusato.services import mail
+from furusato.services import mail, mail_texts
 from furusato.services.uow import UnitOfWork
 
 
 def onestop_form_url(donation: Donation) -> str:
     """Where the donor prints the one-stop application (the receipts area serves it)."""
-    base = get_settings().base_url.rstrip("/")
+    base = mail_texts.base_url()
     return f"{base}/donations/{donation.id}/onestop-form.pdf?t={donation.access_token}"
-
-
-def donation_page_url(donation: Donation) -> str:
-    return f"{get_settings().base_url.rstrip('/')}/donations/{donation.access_token}"
 
 
 def miss_policy_text(project: Project) -> str:
@@ -42,57 +40,6 @@ def miss_policy_text(project: Project) -> str:
     return N_("寄附は全額返金され、受領証明書と返礼品はありません。")
 
 
-def confirmation_body(donation: Donation, project: Project, tier: Tier | None) -> str:
-    city = get_settings().city
-    paid = to_jst(donation.paid_at) if donation.paid_at else None
-    lines = [
-        f"{donation.donor_name} 様",
-        "",
-        f"{city.name}へのご寄附をありがとうございました。決済が完了しました。",
-        "",
-        f"プロジェクト: {project.title}",
-        f"寄附金額: {donation.amount_yen:,}円",
-        f"決済完了日時: {paid:%Y年%m月%d日 %H:%M:%S}（日本時間）" if paid else "",
-        f"税控除の対象年: {donation.tax_year}年分（決済が完了した日の日本時間で決まります）",
-        "",
-        "【今後の流れ】",
-    ]
-    if donation.final_at is not None:
-        lines.append("・寄附は確定しました。寄附金受領証明書を発行し、メールでお送りします。")
-    else:
-        lines.append(
-            "・プロジェクトが目標に届いた時点で寄附が確定し、寄附金受領証明書をお送りします。"
-        )
-    if donation.resident:
-        lines.append(
-            f"・{city.name}にお住まいの方には返礼品をお送りできません（寄附は控除の対象です）。"
-        )
-    elif donation.gift and tier is not None:
-        month = (
-            f"{tier.delivery_month.year}年{tier.delivery_month.month}月"
-            if tier.delivery_month
-            else "プロジェクトページ記載の時期"
-        )
-        lines.append(f"・返礼品「{tier.gift_name}」は{month}ごろお届けの予定です。")
-    lines += ["", "【目標に届かなかった場合】", miss_policy_text(project)]
-    if donation.onestop_requested:
-        lines += [
-            "",
-            "【ワンストップ特例の申請】",
-            "下記から申請書を印刷し、必要事項（マイナンバー等）を記入のうえ、本人確認書類の写しを添えて",
-            f"寄附の翌年1月10日（必着）までに{city.name}へお送りください。",
-            onestop_form_url(donation),
-        ]
-    lines += [
-        "",
-        "ご寄附の状況はこちらから確認できます:",
-        donation_page_url(donation),
-        "",
-        f"{city.name} {city.address} 電話 {city.phone}",
-    ]
-    return "\n".join(line for line in lines if line is not None)
-
-
 def queue_confirmation(uow: UnitOfWork, donation: Donation) -> None:
     """Queue the mail in the payment's unit of work; it is written when sent (`render`), so
     the request that records the payment reads nothing more for it."""
@@ -104,7 +51,7 @@ def queue_confirmation(uow: UnitOfWork, donation: Donation) -> None:
     )
 
 
-def render_confirmation(donation_id: int) -> tuple[str, str]:
+def render_confirmation(donation_id: int) -> mail_texts.MailText:
     """The confirmation's subject and body, as the donation stands now."""
     with UnitOfWork() as uow:
         donation = uow.session.get(Donation, donation_id)
@@ -130,11 +77,14 @@ def render_confirmation(donation_id: int) -> tuple[str, str]:
             if donation.tier_id is not None and donation.gift
             else None
         )
-        subject = (
-            f"【{get_settings().city.name}】ご寄附ありがとうございました"
-            f"（{donation.amount_yen:,}円）"
+        return mail_texts.render(
+            "donation_confirmation",
+            donation=donation,
+            project=project,
+            tier=tier,
+            miss_policy=miss_policy_text(project),
+            onestop_url=onestop_form_url(donation),
         )
-        return subject, confirmation_body(donation, project, tier)
 
 
 mail.register_message("donation_confirmation", render_confirmation)

@@ -14,11 +14,10 @@ from datetime import UTC, datetime
 
 from sqlalchemy import select, update
 
-from furusato.config import get_settings
 from furusato.domain.bank_account import FIELDS, BankAccount, must_recheck
 from furusato.domain.states import PAYOUT, PayoutStatus, Role
 from furusato.models import Business, Payout, Project, User
-from furusato.services import audit, mail
+from furusato.services import audit, mail, mail_texts
 from furusato.services.uow import UnitOfWork
 
 _CLEARED = {name: None for name in FIELDS}
@@ -113,25 +112,18 @@ def _tell_staff(
     new: BankAccount,
     when: datetime,
 ) -> None:
-    settings = get_settings()
     title = uow.session.scalar(select(Project.title).where(Project.id == payout.project_id))
     staff = uow.session.scalars(
         select(User).where(User.role == Role.STAFF, User.is_active.is_(True)).order_by(User.id)
     ).all()
-    old_text = _describe(old) if old else "（なし）"
-    body = "\n".join(
-        [
-            f"事業者「{business.name}」が振込先口座を変更したため、支払い {payout.id}"
-            f"（{title}、{payout.amount_yen:,}円）を「{_STATUS.get(was, was)}」から下書きに"
-            "戻しました。この支払いは振込データに入りません。",
-            "",
-            f"変更前: {old_text}",
-            f"変更後: {_describe(new)}",
-            "",
-            "新しい口座を確認して、もう一度準備と承認をしてください。"
-            "心当たりのない変更であれば、事業者に確認してください。",
-            f"{settings.base_url}/staff/payouts/{payout.id}",
-        ]
+    text = mail_texts.render(
+        "payout_returned",
+        payout=payout,
+        business=business,
+        title=title,
+        was=was,
+        before=old.masked() if old else None,
+        after=new.masked(),
     )
     stamp = int(when.timestamp() * 1_000_000)
     for user in staff:
@@ -139,17 +131,6 @@ def _tell_staff(
             uow,
             key=f"payout:{payout.id}:returned:{stamp}:{user.id}",
             to=user.email,
-            subject=f"[{settings.city.name}] 支払い {payout.id} を下書きに戻しました（口座変更）",
-            body=body,
+            subject=text.subject,
+            body=text.body,
         )
-
-
-_STATUS: dict[str, str] = {PayoutStatus.PREPARED: "準備済み", PayoutStatus.APPROVED: "承認済み"}
-
-
-def _describe(account: BankAccount) -> str:
-    m = account.masked()
-    return (
-        f"{m['bank_code']} {m['bank_name_kana']} / {m['branch_code']} {m['branch_name_kana']} / "
-        f"{m['account_number']} {m['account_holder_kana']}"
-    )

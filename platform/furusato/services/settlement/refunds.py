@@ -20,7 +20,7 @@ from furusato.domain.settlement import Account, donation_key, error_text, refund
 from furusato.domain.states import AttemptKind, AttemptStatus, DonationStatus, SettlementState
 from furusato.models import Donation, PaymentAttempt
 from furusato.payments import GatewayUnavailable, get_gateway
-from furusato.services import mail
+from furusato.services import mail, mail_texts
 from furusato.services.settlement import ledger
 from furusato.services.uow import UnitOfWork
 
@@ -169,17 +169,13 @@ def refund_one(project_id: int, donation_id: int) -> str:
         ledger.book(s, entries)
         # Its one-stop application (if any) is withdrawn, and the number erased, by the
         # one-stop sweep (furusato.onestop_withdraw_refunded), which owns that rule.
+        text = mail_texts.render("missed_refunded", donation=d, project=d.project)
         mail.queue(
             uow,
             key=donation_key(d.id, "refunded"),
             to=d.email,
-            subject=f"【{d.project.title}】目標に届かなかったため返金しました",
-            body=(
-                f"{d.donor_name} 様\n\n「{d.project.title}」は目標額に届きませんでした。\n"
-                f"募集時にお知らせしたとおり、ご寄附 {d.amount_yen:,}円 を全額返金しました。\n"
-                "返金のため、寄附金受領証明書は発行されず、返礼品もお送りしません。\n"
-                "カード会社の処理により、ご利用明細への反映には時間がかかる場合があります。"
-            ),
+            subject=text.subject,
+            body=text.body,
         )
         uow.commit()
         return "refunded"

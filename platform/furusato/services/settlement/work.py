@@ -40,7 +40,7 @@ from furusato.models import (
     Tier,
 )
 from furusato.payments import GatewayUnavailable
-from furusato.services import audit, mail, per_item
+from furusato.services import audit, mail, mail_texts, per_item
 from furusato.services.settlement import ledger, refunds
 from furusato.services.uow import UnitOfWork
 
@@ -228,18 +228,9 @@ def _queue_kept_mail(
 ) -> None:
     project = uow.session.get(Project, project_id)
     assert project is not None
+    text = mail_texts.render("missed_kept", project=project, amount_yen=amount)
     mail.queue(
-        uow,
-        key=donation_key(donation_id, "kept"),
-        to=to,
-        subject=f"【{project.title}】目標に届きませんでした（寄附は活用されます）",
-        body=(
-            f"「{project.title}」は目標額に届きませんでした。\n"
-            f"ご寄附（{amount:,}円）は、募集時にお知らせしたとおり次の目的に活用します。\n\n"
-            f"{project.fallback_purpose}\n\n"
-            f"返礼品: {project.fallback_gift_note or 'ありません'}\n"
-            "寄附金受領証明書は別途お送りします。"
-        ),
+        uow, key=donation_key(donation_id, "kept"), to=to, subject=text.subject, body=text.body
     )
 
 

@@ -1,0 +1,241 @@
+"""Every mail's template renders with the facts it is given, the city's and BASE_URL's."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, date, datetime
+from typing import Any
+
+import jinja2
+import pytest
+
+from furusato.config import get_settings, reset_settings
+from furusato.domain.bank_account import BankAccount
+from furusato.models import Business, Donation, OnestopApplication, Payout, Project, Receipt, Tier
+from furusato.services import mail_texts
+
+BASE = "https://furusato.example-city.jp"  # BASE_URL is set with a trailing slash below
+
+
+@pytest.fixture
+def city(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """A city and BASE_URL of its own, set the way production sets them: in the environment."""
+    monkeypatch.setenv("BASE_URL", BASE + "/")
+    monkeypatch.setenv("CITY_NAME", "架空市")
+    monkeypatch.setenv("CITY_ADDRESS", "架空県架空市本町1番1号")
+    monkeypatch.setenv("CITY_POSTAL_CODE", "999-0001")
+    monkeypatch.setenv("CITY_PHONE", "099-111-2222")
+    reset_settings()
+    yield
+    monkeypatch.undo()
+    reset_settings()
+
+
+def _donation(**changes: Any) -> Donation:
+    values: dict[str, Any] = {
+        "id": 7,
+        "donor_name": "山田 花子",
+        "email": "hanako@example.jp",
+        "amount_yen": 12_000,
+        "paid_at": datetime(2026, 12, 31, 14, 59, 59, tzinfo=UTC),  # 23:59:59 JST
+        "tax_year": 2026,
+        "final_at": None,
+        "resident": False,
+        "gift": True,
+        "onestop_requested": True,
+        "access_token": "tok-Abc_123",
+    }
+    return Donation(**(values | changes))
+
+
+def _project(**changes: Any) -> Project:
+    values: dict[str, Any] = {
+        "id": 3,
+        "title": "泉州タオルの新作",
+        "miss_policy": "keep",
+        "fallback_purpose": "市の地場産業振興",
+        "fallback_gift_note": "タオルハンカチ1枚",
+        "starts_at": datetime(2026, 4, 1, 0, 0, tzinfo=UTC),  # 09:00 JST
+    }
+    return Project(**(values | changes))
+
+
+def _account(number: str, holder: str) -> dict[str, str]:
+    return BankAccount(
+        bank_code="0179",
+        bank_name_kana="ｲｽﾞﾐｻﾉｼﾝｷﾝ",
+        branch_code="001",
+        branch_name_kana="ﾎﾝﾃﾝ",
+        account_type="1",
+        account_number=number,
+        account_holder_kana=holder,
+    ).masked()
+
+
+def samples() -> dict[str, tuple[dict[str, Any], list[str]]]:
+    """Per template: the values a service gives it, and the facts its subject or body must
+    carry. A new template needs its line here."""
+    donation, project = _donation(), _project()
+    return {
+        "donation_confirmation": (
+            {
+                "donation": donation,
+                "project": project,
+                "tier": Tier(gift_name="厚手バスタオル", delivery_month=date(2027, 3, 1)),
+                "miss_policy": "寄附は返金されず、次の目的に使われます: 市の地場産業振興。",
+                "onestop_url": f"{BASE}/donations/7/onestop-form.pdf?t=tok-Abc_123",
+            },
+            [
+                "【架空市】ご寄附ありがとうございました（12,000円）",
+                "山田 花子 様",
+                "寄附金額: 12,000円",
+                "決済完了日時: 2026年12月31日 23:59:59（日本時間）",
+                "税控除の対象年: 2026年分",
+                "返礼品「厚手バスタオル」は2027年3月ごろ",
+                "次の目的に使われます: 市の地場産業振興",
+                f"{BASE}/donations/7/onestop-form.pdf?t=tok-Abc_123",
+                f"{BASE}/donations/tok-Abc_123\n",
+                "架空市 架空県架空市本町1番1号 電話 099-111-2222",
+            ],
+        ),
+        "receipt_issued": (
+            {"donation": donation, "receipt": Receipt(id=15, number="2026-000123")},
+            [
+                "【架空市】寄附金受領証明書（2026-000123）",
+                "山田 花子 様",
+                "証明書番号 2026-000123",
+                f"{BASE}/donations/7/receipt.pdf?t=tok-Abc_123",
+            ],
+        ),
+        "onestop_form": (
+            {"donation": donation, "deadline": date(2027, 1, 12)},
+            [
+                "【架空市】ワンストップ特例申請書のご案内",
+                "山田 花子 様",
+                "送付先: 〒999-0001 架空県架空市本町1番1号 架空市",
+                "必着期限: 2027年1月12日",
+            ],
+        ),
+        "onestop_late": (
+            {
+                "application": OnestopApplication(name="山田 花子", tax_year=2026),
+                "deadline": date(2027, 1, 12),
+            },
+            ["【架空市】", "山田 花子 様", "2026年分", "期限（2027年1月12日必着）"],
+        ),
+        "shipment_sent": (
+            {
+                "donation": donation,
+                "gift_name": "厚手バスタオル",
+                "carrier": "ヤマト運輸",
+                "tracking_number": "1234-5678-9012",
+            },
+            [
+                "【架空市】お礼の品を発送しました",
+                "山田 花子 様",
+                "お礼の品（厚手バスタオル）",
+                "運送会社: ヤマト運輸",
+                "伝票番号: 1234-5678-9012",
+            ],
+        ),
+        "missed_kept": (
+            {"project": project, "amount_yen": 1_234_567},
+            [
+                "【泉州タオルの新作】目標に届きませんでした",
+                "ご寄附（1,234,567円）",
+                "\n市の地場産業振興\n",
+                "返礼品: タオルハンカチ1枚",
+            ],
+        ),
+        "missed_refunded": (
+            {"donation": donation, "project": project},
+            [
+                "【泉州タオルの新作】目標に届かなかったため返金しました",
+                "山田 花子 様",
+                "ご寄附 12,000円 を全額返金しました",
+            ],
+        ),
+        "payout_returned": (
+            {
+                "payout": Payout(id=42, amount_yen=700_000),
+                "business": Business(name="泉州タオル株式会社"),
+                "title": "泉州タオルの新作",
+                "was": "approved",
+                "before": _account("1234111", "ｲｽﾞﾐﾀｵﾙ"),
+                "after": _account("7654321", "ｲｽﾞﾐﾀｵﾙ"),
+            },
+            [
+                "[架空市] 支払い 42 を下書きに戻しました（口座変更）",
+                "事業者「泉州タオル株式会社」",
+                "（泉州タオルの新作、700,000円）を「承認済み」から下書きに戻しました",
+                "変更前: 0179 ｲｽﾞﾐｻﾉｼﾝｷﾝ / 001 ﾎﾝﾃﾝ / ****111 ｲｽﾞﾐﾀｵﾙ",
+                "変更後: 0179 ｲｽﾞﾐｻﾉｼﾝｷﾝ / 001 ﾎﾝﾃﾝ / ****321 ｲｽﾞﾐﾀｵﾙ",
+                f"{BASE}/staff/payouts/42",
+            ],
+        ),
+        "project_approved": (
+            {"project": project},
+            [
+                "[架空市] プロジェクトが採択されました",
+                "「泉州タオルの新作」は採択されました。2026年4月1日 09:00に公開されます。",
+            ],
+        ),
+        "project_rejected": (
+            {"project": project, "reason": "送料の根拠を示してください。"},
+            [
+                "[架空市] プロジェクトが差し戻されました",
+                "「泉州タオルの新作」は差し戻されました。",
+                "理由:\n送料の根拠を示してください。\n",
+            ],
+        ),
+    }
+
+
+TEMPLATES = sorted(path.stem for path in mail_texts.TEMPLATES.glob("*.txt"))
+
+
+def test_every_mail_has_its_template() -> None:
+    """The ten mails the platform sends are the ten templates, each with a sample below."""
+    assert TEMPLATES == sorted(samples())
+    assert len(TEMPLATES) == 10
+
+
+@pytest.mark.parametrize("name", TEMPLATES)
+def test_a_mail_carries_its_facts_the_city_and_links_from_base_url(city: None, name: str) -> None:
+    """Rendered under StrictUndefined with a sample, the mail states its key facts (amount,
+    name, date in JST, link); its links start from BASE_URL (one slash), its subject is one
+    line, and nothing is left unfilled."""
+    values, facts = samples()[name]
+    subject, body = mail_texts.render(name, **values)
+    text = f"{subject}\n{body}"
+    missing = [fact for fact in facts if fact not in text]
+    assert not missing, f"{name}: {missing}\n{text}"
+    assert subject and "\n" not in subject
+    assert body.endswith("\n") and not body.startswith("\n")
+    assert "None" not in text and "{{" not in text and "{%" not in text
+    assert "//staff" not in text and "//donations" not in text
+    assert get_settings().city.name in text or name.startswith("missed_")
+
+
+def test_a_value_the_service_did_not_give_is_an_error_not_a_gap() -> None:
+    """A template naming a value its service left out refuses to render (StrictUndefined)."""
+    with pytest.raises(jinja2.UndefinedError):
+        mail_texts.render("shipment_sent", donation=_donation(), gift_name="バスタオル")
+
+
+def test_the_confirmation_follows_the_donation_as_it_stands() -> None:
+    """Final or not, resident or not, with or without one-stop: the lines that apply, and
+    the empty lines between sections where they were."""
+    values, _ = samples()["donation_confirmation"]
+    pending = mail_texts.render("donation_confirmation", **values).body
+    assert "・プロジェクトが目標に届いた時点で寄附が確定し" in pending
+    assert "【目標に届かなかった場合】\n寄附は返金されず" in pending
+    assert "。\n\n【ワンストップ特例の申請】\n" in pending
+    resident = _donation(
+        final_at=datetime(2027, 1, 5, tzinfo=UTC), resident=True, onestop_requested=False
+    )
+    body = mail_texts.render("donation_confirmation", **(values | {"donation": resident})).body
+    assert "【今後の流れ】\n・寄附は確定しました。" in body
+    assert f"・{get_settings().city.name}にお住まいの方には返礼品をお送りできません" in body
+    assert "返礼品「" not in body and "ワンストップ特例" not in body
+    assert "。\n\nご寄附の状況はこちらから確認できます:\n" in body
