@@ -143,7 +143,7 @@ class Tier(Base):
     procurement_cost_yen: Mapped[int] = mapped_column(Yen, default=0)
     shipping_cost_yen: Mapped[int] = mapped_column(Yen, default=0)
     quantity_limit: Mapped[int | None] = mapped_column(Integer)
-    # Units taken (pending + paid) of a limited tier; an unlimited one keeps 0 (TAKE_UNIT).
+    # Units taken (pending + paid) of a limited tier; an unlimited one keeps 0 (reservations.take_unit).
     reserved_count: Mapped[int] = mapped_column(Integer, default=0)
     delivery_month: Mapped[date | None]  # first day of the promised month
     local_category: Mapped[int | None] = mapped_column(Integer)  # 地場産品基準 1..9

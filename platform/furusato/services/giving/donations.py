@@ -14,7 +14,7 @@ from dataclasses import dataclass, fields
 from datetime import date, datetime, timedelta
 from typing import NamedTuple, cast
 
-from sqlalchemy import Table, bindparam, select, text, update
+from sqlalchemy import Table, bindparam, select, update
 from sqlalchemy.orm import Session
 
 from furusato.config import get_settings
@@ -29,6 +29,7 @@ from furusato.payments import GatewayUnavailable, get_gateway
 from furusato.services import addresses
 from furusato.services.accounts import normalise_email
 from furusato.services.errors import N_, Conflict, NotFound, ServiceError, ValidationFailed
+from furusato.services.giving import reservations
 from furusato.services.uow import UnitOfWork
 
 
@@ -220,56 +221,10 @@ def _created_before(
     return found, row.email, row.donor_name
 
 
-# One unit of a tier, if it has one left. An unlimited tier keeps no count (none is needed to
-# refuse nobody, and its row would be a lock every donor of the course waits for): its
-# `reserved_count` stays 0 and this leaves it so, taking no unit.
-TAKE_UNIT = text(
-    "UPDATE tiers SET reserved_count = reserved_count"
-    " + CASE WHEN quantity_limit IS NULL THEN 0 ELSE 1 END WHERE id = :id"
-    " AND (quantity_limit IS NULL OR reserved_count < quantity_limit)"
-)
-
-
-def _reserve(
-    session: Session, project_id: int, amount_yen: int, limited_tier_id: int | None
-) -> None:
-    """Take one unit of a limited tier and the amount from the cap room, or refuse.
-
-    The tier's and the campaign's rows are the hot ones (every donor of the campaign updates
-    them). They are updated before the donation is inserted: the insert's foreign-key checks
-    then find the rows already locked by this transaction and add no lock of their own. In the
-    other order each check takes a KEY SHARE lock beside the other donors' update locks, and
-    PostgreSQL keeps such a crowd of lockers as a multixact that every locker rewrites and
-    reads again (GetMultiXactIdMembers took a quarter of the database's CPU at 200 donors)."""
-    if limited_tier_id is not None:
-        taken = session.execute(TAKE_UNIT, {"id": limited_tier_id})
-        if taken.rowcount != 1:  # type: ignore[attr-defined]
-            raise Conflict(
-                "申し訳ありません。このコースは受付数の上限に達しました。",
-                code="sold_out",
-                fields={"tier_id": N_("受付終了")},
-            )
-    room = session.execute(
-        text(
-            "UPDATE projects SET reserved_total_yen = reserved_total_yen + :amount"
-            " WHERE id = :id AND status = 'approved' AND starts_at <= :now AND deadline > :now"
-            " AND reserved_total_yen + :amount <= cap_yen"
-        ),
-        {"id": project_id, "amount": amount_yen, "now": utcnow()},
-    )
-    if room.rowcount != 1:  # type: ignore[attr-defined]
-        raise Conflict(
-            "このプロジェクトは現在寄附を受け付けていないか、目標上限に達しました。"
-            "金額を減らすか、別のプロジェクトをご検討ください。",
-            code="not_accepting",
-            fields={"amount_yen": N_("受付可能額を超えています。")},
-        )
-
-
 class ChosenTier(NamedTuple):
     amount_yen: int
     has_gift: bool
-    limited: bool  # has a quantity limit: its units are counted (TAKE_UNIT)
+    limited: bool  # has a quantity limit: its units are counted (reservations.take_unit)
 
 
 _PROJECTS, _TIERS = cast(Table, Project.__table__), cast(Table, Tier.__table__)
@@ -358,7 +313,7 @@ def create(
         refused: Conflict | None = None
         try:
             limited = reserved_tier if tier and tier.limited else None
-            _reserve(session, project_id, amount_yen, limited)
+            reservations.reserve(session, project_id, amount_yen, limited)
         except Conflict as exc:  # unless this key's donation was made already (below)
             refused = exc
         else:
