@@ -28,7 +28,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 
 from furusato.domain.campaign import clock_of
 from furusato.domain.money import MIN_DONATION_YEN, utcnow
-from furusato.domain.pledge import MAX_DONATION_YEN
+from furusato.domain.pledge import MAX_DONATION_YEN, DonorDetails
 from furusato.models import Donation
 from furusato.payments import get_gateway
 from furusato.services.errors import ServiceError
@@ -110,7 +110,7 @@ def give(project_id: int) -> ResponseReturnValue:
                 project_id=project_id,
                 tier_id=tier_id,
                 amount_yen=int(form.amount_yen.data or 0),
-                donor=donations.DonorDetails(
+                donor=DonorDetails(
                     name=form.name.data or "",
                     name_kana=form.name_kana.data or "",
                     email=form.email.data or "",

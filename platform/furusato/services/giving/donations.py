@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass, fields
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import NamedTuple, cast
 
 from sqlalchemy import Table, bindparam, select, update
@@ -19,10 +19,9 @@ from sqlalchemy.orm import Session
 
 from furusato.config import get_settings
 from furusato.db import insert_or_skip
-from furusato.domain import text as text_rules
 from furusato.domain.campaign import PAYMENTS_PAUSED, takes_payments
-from furusato.domain.money import utcnow
-from furusato.domain.pledge import amount_problem
+from furusato.domain.money import to_jst, utcnow
+from furusato.domain.pledge import DonorDetails, amount_problem, cleaned, donor_problems, pledged
 from furusato.domain.states import DonationStatus
 from furusato.models import Donation, Project, Receipt, Shipment, Tier
 from furusato.payments import GatewayUnavailable, get_gateway
@@ -38,18 +37,6 @@ class GatewayDown(ServiceError):
 
     status = 503
     code = "gateway_unavailable"
-
-
-@dataclass(frozen=True)
-class DonorDetails:
-    name: str
-    name_kana: str
-    email: str
-    phone: str
-    postal_code: str
-    address: str
-    birth_date: date | None = None
-    gender: str | None = None
 
 
 @dataclass(frozen=True)
@@ -90,63 +77,29 @@ class Pledge:
 
 
 def _check_details(donor: DonorDetails, onestop: bool) -> tuple[DonorDetails, addresses.Address]:
-    fields: dict[str, str] = {}
-    required = {
-        "name": donor.name,
-        "name_kana": donor.name_kana,
-        "phone": donor.phone,
-        "address": donor.address,
-    }
-    for name, value in required.items():
-        if not (value or "").strip():
-            fields[name] = N_("入力してください。")
-    email = ""
+    """The details cleaned and the address their postal code stands for, or ValidationFailed
+    naming each field refused (the rules are domain.pledge's)."""
+    email, email_problem = "", None
     try:
         email = normalise_email(donor.email or "")
     except ValidationFailed:
-        fields["email"] = N_("メールアドレスの形式が正しくありません。")
-    phone_digits = "".join(c for c in donor.phone or "" if c.isdigit())
-    if donor.phone and not 10 <= len(phone_digits) <= 11:
-        fields["phone"] = N_("電話番号は10〜11桁で入力してください。")
+        email_problem = N_("メールアドレスの形式が正しくありません。")
     place: addresses.Address | None = None
+    postal_code_problems: dict[str, str] = {}
     try:
         place = addresses.lookup(donor.postal_code)
     except ValidationFailed as exc:
-        fields.update(exc.fields)
-    if onestop:
-        if donor.birth_date is None:
-            fields["birth_date"] = N_("ワンストップ特例の申請には生年月日が必要です。")
-        elif donor.birth_date >= date.today():
-            fields["birth_date"] = N_("生年月日が正しくありません。")
-        if donor.gender not in ("male", "female"):
-            fields["gender"] = N_("ワンストップ特例の申請には性別の選択が必要です。")
-    elif donor.gender not in (None, "", "male", "female"):
-        fields["gender"] = N_("性別の値が正しくありません。")
-    fields.update(
-        text_rules.problems(
-            {
-                "name": donor.name,
-                "name_kana": donor.name_kana,
-                "email": donor.email,
-                "phone": donor.phone,
-                "postal_code": donor.postal_code,
-                "address": donor.address,
-            }
-        )
+        postal_code_problems = exc.fields
+    fields = donor_problems(
+        donor,
+        onestop=onestop,
+        today=to_jst(utcnow()).date(),
+        email_problem=email_problem,
+        postal_code_problems=postal_code_problems,
     )
     if fields or place is None:
         raise ValidationFailed("入力内容をご確認ください。", fields=fields)
-    clean = DonorDetails(
-        name=donor.name.strip()[:100],
-        name_kana=donor.name_kana.strip()[:100],
-        email=email,
-        phone=donor.phone.strip()[:30],
-        postal_code=place.postal_code,
-        address=donor.address.strip()[:300],
-        birth_date=donor.birth_date if onestop else None,
-        gender=(donor.gender or None) if onestop else None,
-    )
-    return clean, place
+    return cleaned(donor, onestop=onestop, email=email, postal_code=place.postal_code), place
 
 
 @dataclass(frozen=True)
@@ -286,16 +239,15 @@ def create(
         if problem:
             raise ValidationFailed(problem, fields={"amount_yen": problem})
         resident = place.resident
-        # A resident gets no gift, so takes no unit of a gift's stock: the pledge is a plain gift.
-        reserved_tier = None if resident else tier_id
+        takes = pledged(tier_id, bool(tier and tier.has_gift), resident)
         values = dict(
             project_id=project_id,
-            tier_id=reserved_tier,
+            tier_id=takes.tier_id,
             user_id=user_id,
             creation_key=creation_key,
             access_token=secrets.token_urlsafe(32),
             amount_yen=amount_yen,
-            gift=bool(tier and tier.has_gift and not resident),
+            gift=takes.gift,
             resident=resident,
             status=DonationStatus.PENDING_PAYMENT,
             donor_name=clean.name,
@@ -312,7 +264,7 @@ def create(
         )
         refused: Conflict | None = None
         try:
-            limited = reserved_tier if tier and tier.limited else None
+            limited = takes.tier_id if tier and tier.limited else None
             reservations.reserve(session, project_id, amount_yen, limited)
         except Conflict as exc:  # unless this key's donation was made already (below)
             refused = exc

@@ -13,7 +13,7 @@ from typing import Literal
 from flask import request
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt
 
-from furusato.domain.pledge import MAX_DONATION_YEN
+from furusato.domain.pledge import MAX_DONATION_YEN, DonorDetails
 from furusato.domain.states import Role
 from furusato.models import User
 from furusato.payments import get_gateway
@@ -165,7 +165,7 @@ def create_donation(call: Call, project_id: int) -> DonationOut:
         project_id=project_id,
         tier_id=body.tier_id,
         amount_yen=body.amount_yen,
-        donor=donations.DonorDetails(**body.donor.model_dump()),
+        donor=DonorDetails(**body.donor.model_dump()),
         onestop=body.onestop,
         creation_key=creation_key,
         user_id=user.id if user is not None and user.role == Role.DONOR else None,
