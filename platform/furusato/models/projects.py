@@ -17,8 +17,9 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from furusato.domain.money import utcnow
 from furusato.domain.states import CampaignOutcome, CampaignStatus, MissPolicy
-from furusato.models.base import Base, Yen, created_at_column, state_check, state_column, utcnow
+from furusato.models.base import Base, Yen, created_at_column, state_check, state_column
 
 if TYPE_CHECKING:
     from furusato.models.accounts import User

@@ -18,11 +18,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 
 from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.orm import Session
 
+from furusato.domain.money import utcnow
 from furusato.domain.settlement import (
     PENDING_GRACE,
     STALL_AFTER,
@@ -82,14 +83,10 @@ class SettleReport:
         return "\n".join(lines)
 
 
-def _now() -> datetime:
-    return datetime.now(UTC)
-
-
 def settle_due(as_of: datetime | None = None) -> SettleReport:
     """Each campaign on its own (services/per_item.py): one whose step fails is logged and
     named in the report, and the others go on."""
-    as_of = as_of or _now()
+    as_of = as_of or utcnow()
     report = SettleReport(as_of=as_of, inline=not dispatch.is_installed())
 
     def close(project_id: int) -> None:
@@ -170,7 +167,7 @@ def claim_closing(project_id: int) -> bool:
                 Project.id == project_id,
                 Project.status.in_(CAMPAIGN.sources(CampaignStatus.CLOSING)),
             )
-            .values(status=CampaignStatus.CLOSING, closing_at=_now())
+            .values(status=CampaignStatus.CLOSING, closing_at=utcnow())
         )
         if result.rowcount != 1:  # type: ignore[attr-defined]
             return False
@@ -251,7 +248,7 @@ def advance_closing(project_id: int, as_of: datetime, report: SettleReport) -> b
                         "amount_yen": decision.subsidy_yen,
                         "status": "draft",
                         "note": "",
-                        "created_at": _now(),
+                        "created_at": utcnow(),
                     }
                 ],
                 ["project_id"],
@@ -264,7 +261,7 @@ def advance_closing(project_id: int, as_of: datetime, report: SettleReport) -> b
                         project_id=project_id,
                         account=Account.SUBSIDY_PAYABLE,
                         amount_yen=-decision.subsidy_yen,
-                        at=_now(),
+                        at=utcnow(),
                         memo=f"{project.subsidy_rate_percent}% of {paid_total}, "
                         f"capped at {project.eligible_cost_yen}",
                     )
@@ -302,7 +299,7 @@ def advance_closing(project_id: int, as_of: datetime, report: SettleReport) -> b
 
 def resume(project_id: int, as_of: datetime, report: SettleReport) -> None:
     """Send again what is stuck (stale pending, transient failures, late payments); finish."""
-    now = _now()
+    now = utcnow()
     with UnitOfWork() as uow:
         s = uow.session
         # While any of the campaign's donations moved recently its chunks are still flowing
@@ -386,7 +383,7 @@ def retry_failed(project_id: int, actor: User, ip_address: str = "") -> int:
             s.scalars(
                 update(Donation)
                 .where(Donation.project_id == project_id, Donation.settlement_state == FAILED)
-                .values(settlement_state=PENDING, updated_at=_now())
+                .values(settlement_state=PENDING, updated_at=utcnow())
                 .returning(Donation.id)
                 .execution_options(synchronize_session=False)
             )
@@ -401,6 +398,6 @@ def retry_failed(project_id: int, actor: User, ip_address: str = "") -> int:
             ip_address=ip_address,
         )
         uow.commit()
-    report = SettleReport(as_of=_now(), inline=not dispatch.is_installed())
+    report = SettleReport(as_of=utcnow(), inline=not dispatch.is_installed())
     _send(project_id, ids, report)
     return len(ids)
