@@ -4,14 +4,16 @@ Exactly once: `creation_key` is unique, so a retried create (same Idempotency-Ke
 returns the donation the first try made. Reservations are conditional UPDATEs in the creating
 transaction (the claim is the update, not a read before it). The gateway is called only after
 that transaction has committed; its ids are stored in a second short one.
-Paying is in services/giving/charges.py.
+The donor-detail and amount rules are domain/pledge.py's, the counters' statements
+reservations.py's; paying is in charges.py, and what is read about a donation in
+donation_views.py.
 """
 
 from __future__ import annotations
 
 import secrets
-from dataclasses import dataclass, fields
-from datetime import datetime, timedelta
+from dataclasses import dataclass
+from datetime import timedelta
 from typing import NamedTuple, cast
 
 from sqlalchemy import Table, bindparam, select, update
@@ -23,12 +25,13 @@ from furusato.domain.campaign import PAYMENTS_PAUSED, takes_payments
 from furusato.domain.money import to_jst, utcnow
 from furusato.domain.pledge import DonorDetails, amount_problem, cleaned, donor_problems, pledged
 from furusato.domain.states import DonationStatus
-from furusato.models import Donation, Project, Receipt, Shipment, Tier
+from furusato.models import Project, Tier
 from furusato.payments import GatewayUnavailable, get_gateway
 from furusato.services import addresses
 from furusato.services.accounts import normalise_email
 from furusato.services.errors import N_, Conflict, NotFound, ServiceError, ValidationFailed
-from furusato.services.giving import reservations
+from furusato.services.giving import donation_views, reservations
+from furusato.services.giving.donation_views import TABLE, VIEW_COLUMNS, DonationView
 from furusato.services.uow import UnitOfWork
 
 
@@ -102,54 +105,17 @@ def _check_details(donor: DonorDetails, onestop: bool) -> tuple[DonorDetails, ad
     return cleaned(donor, onestop=onestop, email=email, postal_code=place.postal_code), place
 
 
-@dataclass(frozen=True)
-class DonationView:
-    """What the API answers about a donation: its own columns, read in one statement."""
-
-    id: int
-    project_id: int
-    tier_id: int | None
-    user_id: int | None
-    access_token: str
-    status: str
-    amount_yen: int
-    gift: bool
-    resident: bool
-    onestop_requested: bool
-    created_at: datetime
-    reserved_until: datetime
-    paid_at: datetime | None
-    tax_year: int | None
-    setup_intent_client_secret: str | None
-
-    @classmethod
-    def of(cls, donation: Donation) -> DonationView:
-        return cls(*(getattr(donation, f.name) for f in fields(cls)))
-
-
-_TABLE = Donation.__table__
-_VIEW_COLUMNS = tuple(_TABLE.c[f.name] for f in fields(DonationView))
 # The card setup of a donation, stored once (a concurrent retry's finds it set and skips).
 _STORE_SETUP = (
-    update(cast(Table, _TABLE))
-    .where(_TABLE.c.id == bindparam("donation_id"), _TABLE.c.setup_intent_id.is_(None))
+    update(TABLE)
+    .where(TABLE.c.id == bindparam("donation_id"), TABLE.c.setup_intent_id.is_(None))
     .values(
         stripe_customer_id=bindparam("customer"),
         setup_intent_id=bindparam("setup_intent"),
         setup_intent_client_secret=bindparam("client_secret"),
     )
-    .returning(*_VIEW_COLUMNS)
+    .returning(*VIEW_COLUMNS)
 )
-
-
-def view(donation_id: int) -> DonationView:
-    with UnitOfWork() as uow:
-        row = uow.session.execute(
-            select(*_VIEW_COLUMNS).where(_TABLE.c.id == donation_id)
-        ).one_or_none()
-    if row is None:
-        raise NotFound("寄附が見つかりません。")
-    return DonationView(*row)
 
 
 def _pledge_of(donation: DonationView, replayed: bool = False) -> Pledge:
@@ -162,13 +128,13 @@ def _created_before(
     """The donation this key already made (with its email and name); Conflict if it made a
     different one (so a guessed or reused key never hands out another donor's donation)."""
     row = session.execute(
-        select(*_VIEW_COLUMNS, _TABLE.c.email, _TABLE.c.donor_name).where(
-            _TABLE.c.creation_key == creation_key
+        select(*VIEW_COLUMNS, TABLE.c.email, TABLE.c.donor_name).where(
+            TABLE.c.creation_key == creation_key
         )
     ).one_or_none()
     if row is None:
         return None
-    found = DonationView(*row[: len(_VIEW_COLUMNS)])
+    found = DonationView(*row[: len(VIEW_COLUMNS)])
     if (found.project_id, found.amount_yen, row.email) != (project_id, amount_yen, email):
         raise Conflict("この申し込みキーは別の内容で使われています。", code="idempotency_mismatch")
     return found, row.email, row.donor_name
@@ -271,7 +237,7 @@ def create(
         else:
             # A concurrent twin with the same key made this wait for its commit: skip.
             inserted = session.execute(
-                insert_or_skip(session, _TABLE, ["creation_key"]).returning(*_VIEW_COLUMNS),
+                insert_or_skip(session, TABLE, ["creation_key"]).returning(*VIEW_COLUMNS),
                 values,
             ).one_or_none()
             if inserted is not None:
@@ -322,7 +288,7 @@ def _with_card_setup(
         ).one_or_none()
         uow.commit()
     if stored is None:  # a concurrent retry stored its own first: answer with that one
-        return _pledge_of(view(donation.id), replayed)
+        return _pledge_of(donation_views.view(donation.id), replayed)
     return _pledge_of(DonationView(*stored), replayed)
 
 
@@ -334,107 +300,3 @@ def _refuse_unless_taking_payments(project_id: int) -> None:
         ).one()
     if not takes_payments(campaign.status, campaign.paused_reason):
         raise Conflict(PAYMENTS_PAUSED, code="campaign_paused")
-
-
-def project_for_giving(project_id: int) -> Project:
-    """A published project with its tiers (detached), for the give form."""
-    with UnitOfWork() as uow:
-        project = uow.session.get(Project, project_id)
-        if project is None or project.status in ("draft", "submitted"):
-            raise NotFound("プロジェクトが見つかりません。")
-        _ = project.tiers
-        uow.session.expunge_all()
-        return project
-
-
-def find_by_token(access_token: str) -> Donation:
-    """The donation a guest's secret link points to (detached, read-only)."""
-    with UnitOfWork() as uow:
-        donation = uow.session.scalar(select(Donation).where(Donation.access_token == access_token))
-        if donation is None or not access_token:
-            raise NotFound("寄附が見つかりません。")
-        _load_for_display(donation)
-        uow.session.expunge_all()
-        return donation
-
-
-def get(donation_id: int) -> Donation:
-    with UnitOfWork() as uow:
-        donation = uow.session.get(Donation, donation_id)
-        if donation is None:
-            raise NotFound("寄附が見つかりません。")
-        _load_for_display(donation)
-        uow.session.expunge_all()
-        return donation
-
-
-def _load_for_display(donation: Donation) -> None:
-    _ = donation.project.title, donation.project.tiers, donation.tier, donation.attempts
-
-
-def last_details(user_id: int) -> DonorDetails | None:
-    """The details of the donor's latest donation, to prefill the next one."""
-    with UnitOfWork() as uow:
-        last = uow.session.scalar(
-            select(Donation)
-            .where(Donation.user_id == user_id)
-            .order_by(Donation.created_at.desc(), Donation.id.desc())
-            .limit(1)
-        )
-        if last is None:
-            return None
-        return DonorDetails(
-            name=last.donor_name,
-            name_kana=last.donor_name_kana,
-            email=last.email,
-            phone=last.phone,
-            postal_code=last.postal_code,
-            address=last.address,
-            birth_date=last.birth_date,
-            gender=last.gender,
-        )
-
-
-@dataclass(frozen=True)
-class DonorRow:
-    """One line of the donor's page: the donation, its valid receipt and its gift shipment."""
-
-    donation: Donation
-    receipt_number: str | None
-    shipment: Shipment | None
-
-
-def for_donor_page(user_id: int) -> list[DonorRow]:
-    rows = of_user(user_id)
-    ids = [d.id for d in rows]
-    with UnitOfWork() as uow:
-        receipts = {
-            donation_id: number
-            for donation_id, number in uow.session.execute(
-                select(Receipt.donation_id, Receipt.number).where(
-                    Receipt.donation_id.in_(ids), Receipt.voided_at.is_(None)
-                )
-            )
-        }
-        shipments = {
-            s.donation_id: s
-            for s in uow.session.scalars(select(Shipment).where(Shipment.donation_id.in_(ids)))
-        }
-        uow.session.expunge_all()
-    return [DonorRow(d, receipts.get(d.id), shipments.get(d.id)) for d in rows]
-
-
-def of_user(user_id: int) -> list[Donation]:
-    """A donor's donations, newest first (detached, with project and tier loaded)."""
-    with UnitOfWork() as uow:
-        rows = list(
-            uow.session.scalars(
-                select(Donation)
-                .where(Donation.user_id == user_id)
-                .order_by(Donation.created_at.desc(), Donation.id.desc())
-            )
-        )
-        for donation in rows:
-            _load_for_display(donation)
-        uow.session.expunge_all()
-        return rows
