@@ -7,7 +7,7 @@
    reservation plus a grace, settlement expires them itself, with the same conditional UPDATE
    the payments sweep uses); then the outcome is decided on paid donations and claimed
    `closing → settling` together with marking every paid donation `settlement_state='pending'`,
-   the funded campaign's draft payout and its subsidy booking;
+   the funded campaign's draft payout and its subsidy booking (outcome.py);
 3. the pending donations are sent to the worker in chunks (settlement_work.run_chunk); work that
    has not moved for STALL_AFTER, or failed for a transient reason, is sent again; when nothing
    is pending or failed, the campaign is claimed `settling → settled`.
@@ -27,12 +27,9 @@ from furusato.domain.money import utcnow
 from furusato.domain.settlement import (
     PENDING_GRACE,
     STALL_AFTER,
-    Account,
     Progress,
     chunks,
-    decide,
     is_transient,
-    project_key,
 )
 from furusato.domain.states import (
     CAMPAIGN,
@@ -40,11 +37,12 @@ from furusato.domain.states import (
     DonationStatus,
     SettlementState,
 )
-from furusato.models import Donation, Payout, Project, User
+from furusato.models import Donation, Project, User
 from furusato.services import audit, dispatch, per_item
 from furusato.services.errors import Conflict, NotFound
 from furusato.services.giving import reservations
-from furusato.services.settlement import ledger, work
+from furusato.services.settlement import work
+from furusato.services.settlement.outcome import Waiting, decide_once
 from furusato.services.uow import UnitOfWork
 
 PENDING, DONE, FAILED = (str(s) for s in SettlementState)
@@ -194,105 +192,15 @@ def advance_closing(project_id: int, as_of: datetime, report: SettleReport) -> b
     with UnitOfWork() as uow:
         report.expired += _expire_stale_pending(uow.session, project_id, as_of)
         uow.commit()
-    with UnitOfWork() as uow:
-        s = uow.session
-        pending = s.scalar(
-            select(func.count(Donation.id)).where(
-                Donation.project_id == project_id,
-                Donation.status == DonationStatus.PENDING_PAYMENT,
-            )
-        )
-        if pending:
-            report.waiting[project_id] = int(pending)
-            return False
-        project = s.get(Project, project_id)
-        assert project is not None
-        paid_total = s.scalar(
-            select(func.coalesce(func.sum(Donation.amount_yen), 0)).where(
-                Donation.project_id == project_id, Donation.status == DonationStatus.PAID
-            )
-        )
-        decision = decide(
-            paid_total_yen=int(paid_total or 0),
-            target_yen=project.target_yen,
-            subsidy_rate_percent=project.subsidy_rate_percent,
-            eligible_cost_yen=project.eligible_cost_yen,
-            miss_policy=project.miss_policy,
-            fallback_gift_note=project.fallback_gift_note,
-        )
-        claimed = s.execute(
-            update(Project)
-            .where(Project.id == project_id, Project.status == CampaignStatus.CLOSING)
-            .values(status=CampaignStatus.SETTLING, outcome=decision.outcome)
-        )
-        if claimed.rowcount != 1:  # type: ignore[attr-defined]
-            return False
-        s.execute(
-            update(Donation)
-            .where(
-                Donation.project_id == project_id,
-                Donation.status == DonationStatus.PAID,
-                Donation.settlement_state.is_(None),
-            )
-            .values(settlement_state=PENDING, settlement_error="")
-            .execution_options(synchronize_session=False)
-        )
-        if decision.subsidy_yen > 0:
-            ledger.insert_ignoring_duplicates(
-                s,
-                Payout,
-                [
-                    {
-                        "project_id": project_id,
-                        "business_id": project.business_id,
-                        "amount_yen": decision.subsidy_yen,
-                        "status": "draft",
-                        "note": "",
-                        "created_at": utcnow(),
-                    }
-                ],
-                ["project_id"],
-            )
-            ledger.book(
-                s,
-                [
-                    ledger.entry(
-                        key=project_key(project_id, "subsidy"),
-                        project_id=project_id,
-                        account=Account.SUBSIDY_PAYABLE,
-                        amount_yen=-decision.subsidy_yen,
-                        at=utcnow(),
-                        memo=f"{project.subsidy_rate_percent}% of {paid_total}, "
-                        f"capped at {project.eligible_cost_yen}",
-                    )
-                ],
-            )
-        audit.record(
-            s,
-            None,
-            "campaign.settling",
-            "project",
-            project_id,
-            before={"status": "closing"},
-            after={
-                "status": "settling",
-                "outcome": decision.outcome,
-                "action": decision.action,
-                "paid_total_yen": int(paid_total or 0),
-                "subsidy_yen": decision.subsidy_yen,
-            },
-        )
-        ids = list(
-            s.scalars(
-                select(Donation.id)
-                .where(Donation.project_id == project_id, Donation.settlement_state == PENDING)
-                .order_by(Donation.id)
-            )
-        )
-        uow.commit()
-    report.decided.append((project_id, decision.outcome, decision.action))
-    _send(project_id, ids, report)
-    if not ids and work.finish(project_id):
+    decided = decide_once(project_id)
+    if isinstance(decided, Waiting):
+        report.waiting[project_id] = decided.pending
+        return False
+    if decided is None:
+        return False
+    report.decided.append((project_id, decided.outcome, decided.action))
+    _send(project_id, decided.donation_ids, report)
+    if not decided.donation_ids and work.finish(project_id):
         report.settled.append(project_id)
     return True
 
