@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import sys
-from datetime import UTC, datetime
+from datetime import datetime
 
 import click
 
+from furusato.domain.money import utcnow
 from furusato.domain.states import Role
 
 
@@ -63,7 +64,7 @@ def users_create(
 
 def _parse_as_of(value: str | None) -> datetime:
     if not value:
-        return datetime.now(UTC)
+        return utcnow()
     try:
         moment = datetime.fromisoformat(value)
     except ValueError as exc:

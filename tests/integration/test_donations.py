@@ -12,7 +12,7 @@ from furusato.domain.money import tax_year, utcnow
 from furusato.models import Donation, OutboundEmail, PaymentAttempt, Project, Tier
 from furusato.payments import get_gateway
 from furusato.services.errors import Conflict, ValidationFailed
-from furusato.services.giving import charges, donation_mail, donations, reconcile
+from furusato.services.giving import charges, donation_mail, donation_views, reconcile
 from tests.conftest import TaskRecorder
 from tests.factories import make_donation, make_project, make_tier
 from tests.support.giving import RESIDENT_POSTAL_CODE, donor, onestop_donor, pledge
@@ -261,7 +261,7 @@ def test_three_d_secure_completed_and_found_by_reconciliation(
     assert needs.status == "requires_action" and needs.client_secret
     intent_id = needs.client_secret.split("_secret_")[0]
     assert stripe_clean.authenticate(intent_id, needs.client_secret) == "succeeded"
-    assert charges.state_of(made.id).status == "requires_action"  # no webhook reached us
+    assert donation_views.state_of(made.id).status == "requires_action"  # no webhook reached us
     assert made.id in reconcile.due_for_check()
     assert reconcile.sweep()["checked"] >= 1
     assert _fresh(db, Donation, made.id).status == "paid"
@@ -392,5 +392,5 @@ def test_prefill_from_the_last_donation(db: Session, stripe_clean: LocalStripe) 
     user = make_user(db)
     project = make_project(db)
     pledge(project.id, amount_yen=5_000, details=donor(name="佐野 一郎"), user_id=user.id)
-    details = donations.last_details(user.id)
+    details = donation_views.last_details(user.id)
     assert details is not None and details.name == "佐野 一郎"

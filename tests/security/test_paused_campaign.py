@@ -13,7 +13,7 @@ from furusato.payments import set_gateway
 from furusato.payments.stripe_gateway import StripeGateway
 from furusato.services.campaigns import review
 from furusato.services.errors import Conflict
-from furusato.services.giving import charges, reconcile
+from furusato.services.giving import charges, donation_views, reconcile
 from tests.factories import make_project, make_tier, make_user
 from tests.support.giving import donor, pledge
 from tests.support.localstripe import TEST_CARDS, LocalStripe
@@ -96,7 +96,7 @@ def test_the_payment_page_of_a_paused_campaign_says_so(
     assert page.status_code == 200
     html = page.get_data(as_text=True)
     assert PAUSED_JA in html and 'id="pay-form"' not in html
-    assert charges.state_of(donation.id).status == "paused"
+    assert donation_views.state_of(donation.id).status == "paused"
 
 
 def test_no_new_card_setup_for_a_paused_campaign(

@@ -16,7 +16,7 @@ from furusato.config import get_settings
 from furusato.models import AuditLog, Donation, PaymentAttempt, Project, WebhookEvent
 from furusato.payments import set_gateway
 from furusato.payments.stripe_gateway import StripeGateway
-from furusato.services.giving import charges
+from furusato.services.giving import charges, donation_views
 from tests.factories import make_project
 from tests.support.gateway_events import (
     event_about,
@@ -79,7 +79,7 @@ def test_a_forged_success_for_a_payment_still_needing_action_pays_nothing(
     assert _unpaid(db, donation)
     attempt = db.scalar(select(PaymentAttempt).where(PaymentAttempt.donation_id == donation.id))
     assert attempt is not None and attempt.status == "requires_action"
-    assert charges.state_of(donation.id).status == "requires_action"
+    assert donation_views.state_of(donation.id).status == "requires_action"
 
 
 def test_a_forged_failure_for_a_succeeded_payment_records_the_success(

@@ -7,8 +7,9 @@ import secrets
 from datetime import date
 from typing import Any
 
+from furusato.domain.pledge import DonorDetails
 from furusato.services.giving import donations
-from furusato.services.giving.donations import DonorDetails, Pledge
+from furusato.services.giving.donations import Pledge
 
 _seq = itertools.count(1)
 OUTSIDE_POSTAL_CODE = "1000001"  # 東京都千代田区: not a resident

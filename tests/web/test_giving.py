@@ -152,6 +152,28 @@ def test_unknown_token_is_404(client: FlaskClient, db: Session) -> None:
     assert client.get("/donations/not-a-real-token-at-all-xx").status_code == 404
 
 
+def test_the_pay_call_reads_the_link_before_the_card(
+    client: FlaskClient, db: Session, stripe_clean: LocalStripe
+) -> None:
+    """An unknown link is the not-found page whatever card it posts; a known link with an
+    unreadable card is a 422 that names the card and charges nothing."""
+    unknown = client.post(f"/donations/{'x' * 32}/pay", json={"payment_method": "not-a-card"})
+    assert unknown.status_code == 404 and unknown.mimetype == "text/html"
+    project = make_project(db)
+    from tests.support.giving import pledge
+
+    made = pledge(project.id, amount_yen=5_000)
+    unreadable = client.post(
+        f"/donations/{made.access_token}/pay", json={"payment_method": "not-a-card"}
+    )
+    assert unreadable.status_code == 422
+    assert unreadable.get_json() == {
+        "status": "failed",
+        "message": "カード情報を確認できませんでした。",
+    }
+    assert client.get(f"/donations/{made.access_token}/status").get_json()["status"] == "pending"
+
+
 def test_donor_page_lists_donations_and_prefills_the_next_form(
     client: FlaskClient, db: Session, stripe_clean: LocalStripe
 ) -> None:

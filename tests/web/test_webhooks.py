@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from furusato.domain.money import JST, tax_year
 from furusato.models import Donation, PaymentAttempt, Project, WebhookEvent
-from furusato.services.giving import charges
+from furusato.services.giving import charges, donation_views
 from tests.factories import make_project
 from tests.support.gateway_events import event_about, foreign_intent, intent_object, lost_charge
 from tests.support.giving import pledge
@@ -166,7 +166,7 @@ def test_payment_failed_event_frees_the_donor_to_retry(
     stripe_clean.authenticate(intent_id, needs.client_secret, success=False)
     body = event_about(stripe_clean, intent_id, "evt_failed", "payment_intent.payment_failed")
     assert _post(client, stripe_clean, body).status_code == 200
-    state = charges.state_of(donation.id)
+    state = donation_views.state_of(donation.id)
     assert state.status == "failed" and "3Dセキュア" in state.message
 
 

@@ -270,7 +270,7 @@ def _donations(
             amount = tier.amount_yen if tier else 10_000
         gift = bool(tier and tier.has_gift and not resident)
         if gift and tier is not None and tier.quantity_limit is not None:
-            tier.reserved_count += 1  # a limited tier's count (donations.TAKE_UNIT)
+            tier.reserved_count += 1  # a limited tier's count (reservations.take_unit)
         name = "山田 花子" if mine else f"{person[0]} {person[1]}"
         session.add(
             Donation(

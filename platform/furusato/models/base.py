@@ -10,6 +10,8 @@ from sqlalchemy import BigInteger, CheckConstraint, DateTime, MetaData, String, 
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from furusato.domain.money import utcnow
+
 NAMING = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_name)s",
@@ -46,10 +48,6 @@ Yen = BigInteger
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
     type_annotation_map = {datetime: UTCDateTime()}
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
 
 
 def created_at_column() -> Mapped[datetime]:

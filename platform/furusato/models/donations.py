@@ -17,13 +17,14 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from furusato.domain.money import utcnow
 from furusato.domain.states import (
     AttemptKind,
     AttemptStatus,
     DonationStatus,
     SettlementState,
 )
-from furusato.models.base import Base, Yen, created_at_column, state_check, state_column, utcnow
+from furusato.models.base import Base, Yen, created_at_column, state_check, state_column
 
 if TYPE_CHECKING:
     from furusato.models.projects import Project, Tier

@@ -19,8 +19,9 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from furusato.domain.money import utcnow
 from furusato.domain.states import OnestopStatus, ShipmentStatus
-from furusato.models.base import Base, created_at_column, state_check, state_column, utcnow
+from furusato.models.base import Base, created_at_column, state_check, state_column
 
 if TYPE_CHECKING:
     from furusato.models.donations import Donation

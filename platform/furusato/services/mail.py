@@ -23,7 +23,7 @@ from __future__ import annotations
 import logging
 import smtplib
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from email.message import EmailMessage
 from urllib.parse import urlsplit
 
@@ -33,6 +33,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from furusato.config import get_settings
 from furusato.db import insert_or_skip
+from furusato.domain.money import utcnow
 from furusato.domain.text import one_line
 from furusato.models import OutboundEmail
 from furusato.services.uow import UnitOfWork
@@ -82,7 +83,7 @@ def queue(
         "status": "queued",
         "attempts": 0,
         "last_error": "",
-        "created_at": datetime.now(UTC),
+        "created_at": utcnow(),
     }
     table = OutboundEmail.__table__
     stmt = insert_or_skip(uow.session, table, ["key"]).returning(table.c.id)
@@ -116,7 +117,7 @@ def retry_delay(attempts: int) -> timedelta:
 
 
 def _due() -> ColumnElement[bool]:
-    now = datetime.now(UTC)
+    now = utcnow()
     return or_(OutboundEmail.next_attempt_at.is_(None), OutboundEmail.next_attempt_at <= now)
 
 
@@ -182,7 +183,7 @@ def send(email_id: int) -> bool:
         except OSError as exc:
             return _failed(uow, row, f"no connection to the mail server: {exc}", permanent=False)
         row.status = "sent"
-        row.sent_at = datetime.now(UTC)
+        row.sent_at = utcnow()
         row.next_attempt_at = None
         uow.commit()
         return True
@@ -212,7 +213,7 @@ def _failed(uow: UnitOfWork, row: OutboundEmail, reason: str, *, permanent: bool
         row.status = "failed"
         row.next_attempt_at = None
     else:
-        row.next_attempt_at = datetime.now(UTC) + retry_delay(row.attempts)
+        row.next_attempt_at = utcnow() + retry_delay(row.attempts)
     uow.commit()
     log.warning("mail %s not sent (attempt %s, %s): %s", row.id, row.attempts, row.status, reason)
     return False

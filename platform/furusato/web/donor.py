@@ -6,7 +6,7 @@ from flask import Blueprint, render_template
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
-from furusato.services.giving import donations
+from furusato.services.giving import donation_views
 from furusato.web.guards import role_required
 
 bp = Blueprint("donor", __name__)
@@ -15,7 +15,7 @@ bp = Blueprint("donor", __name__)
 @bp.get("/me")
 @role_required("donor")
 def dashboard() -> ResponseReturnValue:
-    rows = donations.for_donor_page(int(current_user.id))
+    rows = donation_views.for_donor_page(int(current_user.id))
     return render_template("donor/dashboard.html", rows=rows)
 
 

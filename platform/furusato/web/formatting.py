@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 
-from furusato.domain.money import to_jst
+from furusato.domain.money import to_jst, utcnow
 
 
 def yen(amount: int | None) -> str:
@@ -43,7 +43,7 @@ def hours_left(deadline: datetime | None) -> int | None:
     little)."""
     if deadline is None:
         return None
-    seconds = (deadline - datetime.now(UTC)).total_seconds()
+    seconds = (deadline - utcnow()).total_seconds()
     return max(int(-(-seconds // 3600)), 0)
 
 

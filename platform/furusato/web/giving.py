@@ -26,13 +26,10 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-from furusato.domain.campaign import clock_of
-from furusato.domain.money import MIN_DONATION_YEN, utcnow
-from furusato.domain.pledge import MAX_DONATION_YEN
-from furusato.models import Donation
-from furusato.payments import get_gateway
-from furusato.services.errors import ServiceError
-from furusato.services.giving import charges, donation_mail, donations, reconcile
+from furusato.domain.money import MIN_DONATION_YEN
+from furusato.domain.pledge import MAX_DONATION_YEN, DonorDetails
+from furusato.services.errors import NotFound, ServiceError
+from furusato.services.giving import charges, donation_views, give_page, reconcile
 from furusato.web.extensions import limiter, translated, translated_fields
 from furusato.web.forms import Form
 from furusato.web.guards import public
@@ -79,9 +76,16 @@ class GiveForm(Form):
 @public
 @limiter.limit("30 per minute", methods=["POST"])
 def give(project_id: int) -> ResponseReturnValue:
-    project = donations.project_for_giving(project_id)
-    open_now = clock_of(project).accepts_donations(utcnow())
     form = GiveForm()
+    donor_id = _donor_id()
+    if request.method == "POST":
+        asked = _pledge_asked(form, donor_id) if form.validate_on_submit() else None
+        page = give_page.give(project_id, pledge=asked)
+    else:
+        prefill_for = donor_id if request.method == "GET" else None
+        page = give_page.give(project_id, prefill_for=prefill_for)
+    if page.pledged is not None:
+        return redirect(url_for("giving.donation", token=page.pledged.access_token), 303)
     form.tier.choices = [
         SelectChoice("", gettext("コースを選ばずに金額を指定する（返礼品なし）")),
         *(
@@ -95,55 +99,52 @@ def give(project_id: int) -> ResponseReturnValue:
                 + (gettext("（残り%(n)s）", n=t.remaining) if t.remaining is not None else ""),
                 render_kw={"data-amount": str(t.amount_yen)},
             )
-            for t in project.tiers
+            for t in page.project.tiers
         ),
     ]
-    if request.method == "GET":
-        _prefill(form, project)
     status = 200
-    if open_now and form.validate_on_submit():
-        raw_tier = form.tier.data or ""
-        tier_id = bounded_int("tier", raw_tier, low=1, high=INT32_MAX) if raw_tier else None
-        token = form.creation_token.data or secrets.token_urlsafe(24)
-        try:
-            made = donations.create(
-                project_id=project_id,
-                tier_id=tier_id,
-                amount_yen=int(form.amount_yen.data or 0),
-                donor=donations.DonorDetails(
-                    name=form.name.data or "",
-                    name_kana=form.name_kana.data or "",
-                    email=form.email.data or "",
-                    phone=form.phone.data or "",
-                    postal_code=form.postal_code.data or "",
-                    address=form.address.data or "",
-                    birth_date=form.birth_date.data,
-                    gender=form.gender.data or None,
-                ),
-                onestop=bool(form.onestop.data),
-                creation_key=f"form:{token[:200]}",
-                user_id=_donor_id(),
-            )
-        except ServiceError as exc:
-            for name, message in translated_fields(exc.fields).items():
-                target = getattr(form, "tier" if name == "tier_id" else name, None)
-                if target is not None:
-                    target.errors = [*target.errors, message]
-            flash(translated(exc.message), "error")
-            status = exc.status
-        else:
-            return redirect(url_for("giving.donation", token=made.access_token), 303)
+    if request.method == "GET":
+        _prefill(form, page)
+    elif page.refused is not None:
+        for name, message in translated_fields(page.refused.fields).items():
+            target = getattr(form, "tier" if name == "tier_id" else name, None)
+            if target is not None:
+                target.errors = [*target.errors, message]
+        flash(translated(page.refused.message), "error")
+        status = page.refused.status
     elif request.method == "POST":
         status = 422
     return (
         render_template(
             "giving/give.html",
-            project=project,
+            project=page.project,
             form=form,
-            open_now=open_now,
-            miss_policy=translated(donation_mail.miss_policy_text(project)),
+            open_now=page.open_now,
+            miss_policy=translated(page.miss_policy),
         ),
         status,
+    )
+
+
+def _pledge_asked(form: GiveForm, donor_id: int | None) -> give_page.PledgeAsked:
+    raw_tier = form.tier.data or ""
+    token = form.creation_token.data or secrets.token_urlsafe(24)
+    return give_page.PledgeAsked(
+        tier_id=bounded_int("tier", raw_tier, low=1, high=INT32_MAX) if raw_tier else None,
+        amount_yen=int(form.amount_yen.data or 0),
+        donor=DonorDetails(
+            name=form.name.data or "",
+            name_kana=form.name_kana.data or "",
+            email=form.email.data or "",
+            phone=form.phone.data or "",
+            postal_code=form.postal_code.data or "",
+            address=form.address.data or "",
+            birth_date=form.birth_date.data,
+            gender=form.gender.data or None,
+        ),
+        onestop=bool(form.onestop.data),
+        creation_key=f"form:{token[:200]}",
+        user_id=donor_id,
     )
 
 
@@ -153,44 +154,43 @@ def _donor_id() -> int | None:
     return None
 
 
-def _prefill(form: GiveForm, project: object) -> None:
+def _prefill(form: GiveForm, page: give_page.GivePage) -> None:
     form.creation_token.data = secrets.token_urlsafe(24)
     wanted = query_int("tier", low=1, high=INT32_MAX)
-    tiers = {t.id: t for t in getattr(project, "tiers", [])}
+    tiers = {t.id: t for t in page.project.tiers}
     if wanted in tiers:
         form.tier.data = str(wanted)
         form.amount_yen.data = tiers[wanted].amount_yen
-    donor_id = _donor_id()
-    last = donations.last_details(donor_id) if donor_id else None
+    last = page.last_details
     if last is not None:
         for name in ("name", "name_kana", "email", "phone", "postal_code", "address"):
             getattr(form, name).data = getattr(last, name)
         form.birth_date.data = last.birth_date
         form.gender.data = last.gender
-    elif donor_id:
+    elif _donor_id():
         form.email.data = current_user.email
 
 
-def _by_token(token: str) -> Donation:
+def _token(token: str) -> str:
+    """A guest's link token; anything shorter than one is a 404 without looking."""
     if len(token) < 20:
         abort(404)
-    return donations.find_by_token(token)
+    return token
 
 
 @bp.get("/donations/<token>")
 @public
 def donation(token: str) -> ResponseReturnValue:
     """The payment page while pending; the confirmation once paid."""
-    found = _by_token(token)
-    state = charges.state_of(found.id)
+    page = donation_views.payment_page(_token(token))
     return render_template(
         "giving/donation.html",
-        donation=found,
-        project=found.project,
-        state=state,
-        publishable_key=get_gateway().publishable_key,
-        miss_policy=translated(donation_mail.miss_policy_text(found.project)),
-        onestop_url=donation_mail.onestop_form_url(found) if found.onestop_requested else None,
+        donation=page.donation,
+        project=page.project,
+        state=page.state,
+        publishable_key=page.publishable_key,
+        miss_policy=translated(page.miss_policy),
+        onestop_url=page.onestop_url,
     )
 
 
@@ -198,13 +198,14 @@ def donation(token: str) -> ResponseReturnValue:
 @public
 @limiter.limit("20 per minute")
 def pay(token: str) -> ResponseReturnValue:
-    found = _by_token(token)
     payload = request.get_json(silent=True) or {}
     method = str(payload.get("payment_method", ""))
-    if not method.startswith("pm_") or len(method) > 64:
-        return {"status": "failed", "message": gettext("カード情報を確認できませんでした。")}, 422
     try:
-        outcome = charges.pay(found.id, method)
+        outcome = charges.pay_by_token(_token(token), method)
+    except NotFound:
+        raise  # an unknown link: the not-found page, as on the payment page
+    except charges.CardUnreadable as exc:
+        return {"status": "failed", "message": translated(exc.message)}, exc.status
     except ServiceError as exc:
         return {"status": "error", "message": translated(exc.message)}, exc.status
     return _json(outcome)
@@ -215,10 +216,10 @@ def pay(token: str) -> ResponseReturnValue:
 @limiter.limit("60 per minute")
 def status(token: str) -> ResponseReturnValue:
     """Polled by the payment page: asks the gateway about a charge still in flight."""
-    return _json(reconcile.refresh(_by_token(token).id))
+    return _json(reconcile.refresh(_token(token)))
 
 
-def _json(outcome: charges.PayOutcome) -> dict[str, object]:
+def _json(outcome: donation_views.PayOutcome) -> dict[str, object]:
     return {
         "status": outcome.status,
         "message": translated(outcome.message),

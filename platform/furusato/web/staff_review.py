@@ -10,8 +10,9 @@ from flask_login import current_user
 
 from furusato.domain.campaign import clock_of
 from furusato.domain.local_products import label as local_label
+from furusato.domain.money import utcnow
 from furusato.domain.states import CampaignStatus
-from furusato.services.campaigns import projects, review
+from furusato.services.campaigns import review
 from furusato.services.errors import ServiceError
 from furusato.web.extensions import translated
 from furusato.web.guards import role_required
@@ -106,7 +107,7 @@ def campaigns() -> ResponseReturnValue:
     if status not in {str(s) for s in CampaignStatus}:
         status = None
     items = review.campaigns(status)
-    now = projects.now()
+    now = utcnow()
     return render_template(
         "staff/campaigns.html",
         items=[(p, clock_of(p).phase(now)) for p in items],

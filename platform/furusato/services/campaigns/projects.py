@@ -90,10 +90,6 @@ def rules() -> Rules:
     )
 
 
-def now() -> datetime:
-    return money.utcnow()
-
-
 # --- loading and access -------------------------------------------------------------------
 
 
@@ -175,7 +171,7 @@ def detached(uow: UnitOfWork, loaded: T) -> T:
 
 def violations_of(project: Project) -> list[Violation]:
     """The current compliance report (a draft shows it as a to-do list)."""
-    return check_project(project, rules(), now())
+    return check_project(project, rules(), money.utcnow())
 
 
 # --- drafts ---------------------------------------------------------------------------------
@@ -310,7 +306,7 @@ def submit(actor: User, project_id: int) -> int:
             CAMPAIGN.check(project.status, CampaignStatus.SUBMITTED)
         except IllegalTransition as exc:
             raise Conflict("このプロジェクトは提出できません。") from exc
-        moment = now()
+        moment = money.utcnow()
         violations = check_project(project, rules(), moment) + _bank_violations(project.business)
         if violations:
             raise ComplianceFailed(violations)
@@ -365,7 +361,7 @@ _COUNTING = (Phase.SCHEDULED, Phase.LIVE, Phase.PAUSED)
 
 def dashboard(actor: User) -> list[DashboardRow]:
     """The business's projects with where each stands and how far the donations got."""
-    moment = now()
+    moment = money.utcnow()
     rows = []
     for project in list_for(actor):
         phase = clock_of(project).phase(moment)

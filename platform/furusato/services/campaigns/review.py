@@ -14,11 +14,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from furusato.domain.compliance import Violation, check_project
+from furusato.domain.money import utcnow
 from furusato.domain.revisions import Change, diff
 from furusato.domain.states import CAMPAIGN, CampaignStatus, IllegalTransition
 from furusato.models import Project, ProjectRevision, User
 from furusato.services import audit, mail, mail_texts
-from furusato.services.campaigns.projects import derive_amounts, detached, now, project_query, rules
+from furusato.services.campaigns.projects import derive_amounts, detached, project_query, rules
 from furusato.services.errors import (
     N_,
     Conflict,
@@ -131,7 +132,7 @@ def report(actor: User, project_id: int) -> ReviewReport:
             uow,
             ReviewReport(
                 project=project,
-                violations=check_project(project, rules(), now()),
+                violations=check_project(project, rules(), utcnow()),
                 revisions=revisions,
                 changes=diff(previous, current) if current else [],
                 previous_rejection=rejected,
@@ -145,7 +146,7 @@ def _decide(session: Session, project: Project, actor: User, decision: str, reas
         revision.decision = decision
         revision.decision_reason = reason
         revision.decided_by_id = actor.id
-        revision.decided_at = now()
+        revision.decided_at = utcnow()
 
 
 def approve(actor: User, project_id: int, note: str = "", ip_address: str = "") -> None:
@@ -155,7 +156,7 @@ def approve(actor: User, project_id: int, note: str = "", ip_address: str = "") 
     with UnitOfWork() as uow:
         project = _locked(uow.session, project_id)
         if project.status == CampaignStatus.SUBMITTED:
-            problems = check_project(project, rules(), now())
+            problems = check_project(project, rules(), utcnow())
             if problems:
                 raise ValidationFailed(
                     "ルール違反が残っているため承認できません。差し戻してください。",
@@ -163,7 +164,7 @@ def approve(actor: User, project_id: int, note: str = "", ip_address: str = "") 
                     fields={v.location: v.message for v in problems},
                 )
         before = _move(project, CampaignStatus.APPROVED)
-        moment = now()
+        moment = utcnow()
         project.approved_at = moment
         project.approved_by_id = actor.id
         project.rejection_reason = ""

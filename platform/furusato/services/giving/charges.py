@@ -1,4 +1,4 @@
-"""Paying a pledged donation, and where its payment stands.
+"""Paying a pledged donation (where its payment stands is read in donation_views.py).
 
 `pay` writes the PaymentAttempt row first and commits it, then calls the gateway with the
 attempt's key, then records the answer: one live charge per donation is guaranteed by our
@@ -15,116 +15,31 @@ from __future__ import annotations
 import logging
 import secrets
 from dataclasses import dataclass, replace
-from datetime import datetime
 from typing import Any, cast
 
 from sqlalchemy import Table, bindparam, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
 
 from furusato.domain.campaign import PAYMENTS_PAUSED, takes_payments
 from furusato.domain.money import utcnow
 from furusato.domain.states import AttemptKind, AttemptStatus, DonationStatus
 from furusato.models import Donation, PaymentAttempt, Project
 from furusato.payments import ChargeResult, GatewayUnavailable, get_gateway
-from furusato.services.errors import N_, Conflict, NotFound
-from furusato.services.giving import payment_results
-from furusato.services.giving.donations import DonationView
+from furusato.services.errors import N_, Conflict, NotFound, ServiceError
+from furusato.services.giving import donation_views, payment_results
+from furusato.services.giving.donation_views import PayOutcome
 from furusato.services.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
 
 LIVE = (AttemptStatus.STARTED, AttemptStatus.UNKNOWN, AttemptStatus.REQUIRES_ACTION)
 
-_DECLINES = {
-    "card_declined": N_(
-        "カードが承認されませんでした。別のカードをお試しいただくか、カード会社にお問い合わせください。"
-    ),
-    "insufficient_funds": N_("カードのご利用可能額が不足しています。別のカードをお試しください。"),
-    "expired_card": N_("カードの有効期限が切れています。別のカードをお試しください。"),
-    "incorrect_cvc": N_(
-        "セキュリティコードが正しくありません。ご確認のうえ、もう一度お試しください。"
-    ),
-    "incorrect_number": N_("カード番号が正しくありません。ご確認のうえ、もう一度お試しください。"),
-    "payment_intent_authentication_failure": N_(
-        "本人認証（3Dセキュア）が完了しませんでした。もう一度お試しいただくか、別のカードをお使いください。"
-    ),
-}
-DEFAULT_DECLINE = _DECLINES["card_declined"]
-CHECKING = N_(
-    "決済の結果を確認しています。このままお待ちください（二重に請求されることはありません）。"
-)
-EXPIRED = N_("お申し込みの有効期限が切れました。お手数ですが、もう一度お申し込みください。")
 
+class CardUnreadable(ServiceError):
+    """The payment page posted something other than a PaymentMethod id: nothing to charge."""
 
-def decline_message(code: str) -> str:
-    return _DECLINES.get(code, DEFAULT_DECLINE)
-
-
-@dataclass(frozen=True)
-class PayOutcome:
-    """Where a donation's payment stands, for the page and the API."""
-
-    donation_id: int
-    # paid | requires_action | processing | failed | pending | paused | expired | refunded
-    status: str
-    client_secret: str | None = None
-    message: str = ""
-    tax_year: int | None = None
-    paid_at: datetime | None = None
-    # The SetupIntent the browser confirms for the next card (renewed after a decline).
-    setup_secret: str | None = None
-    # The donation as recorded, when the call that answers had it at hand.
-    donation: DonationView | None = None
-
-
-def _live_attempt(session: Session, donation_id: int) -> PaymentAttempt | None:
-    return session.scalar(
-        select(PaymentAttempt).where(
-            PaymentAttempt.donation_id == donation_id,
-            PaymentAttempt.kind == AttemptKind.CHARGE,
-            PaymentAttempt.status != AttemptStatus.FAILED,
-        )
-    )
-
-
-def _outcome(donation: Donation, attempt: PaymentAttempt | None) -> PayOutcome:
-    def said(status: str, message: str = "", client_secret: str | None = None) -> PayOutcome:
-        return PayOutcome(
-            donation_id=donation.id,
-            status=status,
-            client_secret=client_secret,
-            message=message,
-            tax_year=donation.tax_year,
-            paid_at=donation.paid_at,
-            setup_secret=donation.setup_intent_client_secret,
-        )
-
-    if donation.status in (DonationStatus.PAID, DonationStatus.REFUNDED):
-        return said(donation.status)
-    if attempt is not None and attempt.status == AttemptStatus.REQUIRES_ACTION:
-        return said("requires_action", client_secret=attempt.client_secret)
-    if attempt is not None:
-        return said("processing", CHECKING)
-    if donation.status == DonationStatus.EXPIRED:
-        return said("expired", EXPIRED)
-    charges = [a for a in donation.attempts if a.kind == AttemptKind.CHARGE]
-    if charges:  # every charge so far failed: the donor may try another card
-        return said("failed", decline_message(charges[-1].error_code))
-    return said("pending")
-
-
-def state_of(donation_id: int) -> PayOutcome:
-    with UnitOfWork() as uow:
-        donation = uow.session.get(Donation, donation_id)
-        if donation is None:
-            raise NotFound("寄附が見つかりません。")
-        outcome = _outcome(donation, _live_attempt(uow.session, donation_id))
-        if outcome.status in ("pending", "failed"):  # the donor's next step would be to pay
-            project = donation.project
-            if not takes_payments(project.status, project.paused_reason):
-                return replace(outcome, status="paused", message=PAYMENTS_PAUSED)
-        return outcome
+    status = 422
+    code = "card_unreadable"
 
 
 _ATTEMPTS = PaymentAttempt.__table__
@@ -182,6 +97,15 @@ class Payer:
         return self.user_id is not None and self.user_id == user_id
 
 
+def pay_by_token(access_token: str, payment_method_id: str) -> PayOutcome:
+    """Pay from the payment page, which knows the donation by its link's secret token:
+    NotFound for any other token, then CardUnreadable for anything but a PaymentMethod id."""
+    donation_id = donation_views.id_for_token(access_token)
+    if not payment_method_id.startswith("pm_") or len(payment_method_id) > 64:
+        raise CardUnreadable(N_("カード情報を確認できませんでした。"))
+    return pay(donation_id, payment_method_id)
+
+
 def pay(donation_id: int, payment_method_id: str, payer: Payer | None = None) -> PayOutcome:
     """Charge the donation once with the saved card (see the module docstring). With a
     `payer`, someone else's donation is NotFound (no existence leak)."""
@@ -194,9 +118,11 @@ def pay(donation_id: int, payment_method_id: str, payer: Payer | None = None) ->
             raise NotFound("寄附が見つかりません。")
         if donation.status != DonationStatus.PENDING_PAYMENT or donation.live:
             uow.session.rollback()
-            return state_of(donation_id)  # paid, expired, or a charge already under way
+            return donation_views.state_of(
+                donation_id
+            )  # paid, expired, or a charge already under way
         if donation.reserved_until < utcnow():
-            raise Conflict(EXPIRED, code="expired")
+            raise Conflict(donation_views.EXPIRED, code="expired")
         if not takes_payments(donation.campaign_status, donation.paused_reason):
             raise Conflict(PAYMENTS_PAUSED, code="campaign_paused")  # the reservation stays
         customer = donation.stripe_customer_id  # None: a card the client brought (no setup)
@@ -217,7 +143,7 @@ def pay(donation_id: int, payment_method_id: str, payer: Payer | None = None) ->
             uow.commit()
         except IntegrityError:  # a concurrent click won: report its attempt
             uow.session.rollback()
-            return state_of(donation_id)
+            return donation_views.state_of(donation_id)
     try:
         result = get_gateway().charge(
             amount_yen=amount,
@@ -228,7 +154,7 @@ def pay(donation_id: int, payment_method_id: str, payer: Payer | None = None) ->
         )
     except GatewayUnavailable:
         _mark_unknown(attempt_id)
-        return state_of(donation_id)
+        return donation_views.state_of(donation_id)
     except Exception:
         _mark_unknown(attempt_id)  # outcome unknown: reconcile before any new charge
         raise
@@ -236,7 +162,7 @@ def pay(donation_id: int, payment_method_id: str, payer: Payer | None = None) ->
     if outcome.status != "failed":
         return outcome
     _renew_card_setup(donation_id, key)
-    return state_of(donation_id)
+    return donation_views.state_of(donation_id)
 
 
 def _renew_card_setup(donation_id: int, after_key: str) -> None:
@@ -303,5 +229,6 @@ def record(donation_id: int, attempt_id: int | None, result: ChargeResult) -> Pa
         if attempt is not None and attempt.status != AttemptStatus.FAILED:
             live: PaymentAttempt | None = attempt  # the one live charge (unique index)
         else:
-            live = _live_attempt(uow.session, donation_id)
-        return replace(_outcome(donation, live), donation=DonationView.of(donation))
+            live = donation_views.live_attempt(uow.session, donation_id)
+        outcome = donation_views.outcome_of(donation, live)
+        return replace(outcome, donation=donation_views.DonationView.of(donation))

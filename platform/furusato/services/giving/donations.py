@@ -4,31 +4,34 @@ Exactly once: `creation_key` is unique, so a retried create (same Idempotency-Ke
 returns the donation the first try made. Reservations are conditional UPDATEs in the creating
 transaction (the claim is the update, not a read before it). The gateway is called only after
 that transaction has committed; its ids are stored in a second short one.
-Paying is in services/giving/charges.py.
+The donor-detail and amount rules are domain/pledge.py's, the counters' statements
+reservations.py's; paying is in charges.py, and what is read about a donation in
+donation_views.py.
 """
 
 from __future__ import annotations
 
 import secrets
-from dataclasses import dataclass, fields
-from datetime import date, datetime, timedelta
+from dataclasses import dataclass
+from datetime import timedelta
 from typing import NamedTuple, cast
 
-from sqlalchemy import Table, bindparam, select, text, update
+from sqlalchemy import Table, bindparam, select, update
 from sqlalchemy.orm import Session
 
 from furusato.config import get_settings
 from furusato.db import insert_or_skip
-from furusato.domain import text as text_rules
 from furusato.domain.campaign import PAYMENTS_PAUSED, takes_payments
-from furusato.domain.money import utcnow
-from furusato.domain.pledge import amount_problem
+from furusato.domain.money import to_jst, utcnow
+from furusato.domain.pledge import DonorDetails, amount_problem, cleaned, donor_problems, pledged
 from furusato.domain.states import DonationStatus
-from furusato.models import Donation, Project, Receipt, Shipment, Tier
+from furusato.models import Project, Tier
 from furusato.payments import GatewayUnavailable, get_gateway
 from furusato.services import addresses
 from furusato.services.accounts import normalise_email
 from furusato.services.errors import N_, Conflict, NotFound, ServiceError, ValidationFailed
+from furusato.services.giving import donation_views, reservations
+from furusato.services.giving.donation_views import TABLE, VIEW_COLUMNS, DonationView
 from furusato.services.uow import UnitOfWork
 
 
@@ -37,18 +40,6 @@ class GatewayDown(ServiceError):
 
     status = 503
     code = "gateway_unavailable"
-
-
-@dataclass(frozen=True)
-class DonorDetails:
-    name: str
-    name_kana: str
-    email: str
-    phone: str
-    postal_code: str
-    address: str
-    birth_date: date | None = None
-    gender: str | None = None
 
 
 @dataclass(frozen=True)
@@ -89,113 +80,42 @@ class Pledge:
 
 
 def _check_details(donor: DonorDetails, onestop: bool) -> tuple[DonorDetails, addresses.Address]:
-    fields: dict[str, str] = {}
-    required = {
-        "name": donor.name,
-        "name_kana": donor.name_kana,
-        "phone": donor.phone,
-        "address": donor.address,
-    }
-    for name, value in required.items():
-        if not (value or "").strip():
-            fields[name] = N_("入力してください。")
-    email = ""
+    """The details cleaned and the address their postal code stands for, or ValidationFailed
+    naming each field refused (the rules are domain.pledge's)."""
+    email, email_problem = "", None
     try:
         email = normalise_email(donor.email or "")
     except ValidationFailed:
-        fields["email"] = N_("メールアドレスの形式が正しくありません。")
-    phone_digits = "".join(c for c in donor.phone or "" if c.isdigit())
-    if donor.phone and not 10 <= len(phone_digits) <= 11:
-        fields["phone"] = N_("電話番号は10〜11桁で入力してください。")
+        email_problem = N_("メールアドレスの形式が正しくありません。")
     place: addresses.Address | None = None
+    postal_code_problems: dict[str, str] = {}
     try:
         place = addresses.lookup(donor.postal_code)
     except ValidationFailed as exc:
-        fields.update(exc.fields)
-    if onestop:
-        if donor.birth_date is None:
-            fields["birth_date"] = N_("ワンストップ特例の申請には生年月日が必要です。")
-        elif donor.birth_date >= date.today():
-            fields["birth_date"] = N_("生年月日が正しくありません。")
-        if donor.gender not in ("male", "female"):
-            fields["gender"] = N_("ワンストップ特例の申請には性別の選択が必要です。")
-    elif donor.gender not in (None, "", "male", "female"):
-        fields["gender"] = N_("性別の値が正しくありません。")
-    fields.update(
-        text_rules.problems(
-            {
-                "name": donor.name,
-                "name_kana": donor.name_kana,
-                "email": donor.email,
-                "phone": donor.phone,
-                "postal_code": donor.postal_code,
-                "address": donor.address,
-            }
-        )
+        postal_code_problems = exc.fields
+    fields = donor_problems(
+        donor,
+        onestop=onestop,
+        today=to_jst(utcnow()).date(),
+        email_problem=email_problem,
+        postal_code_problems=postal_code_problems,
     )
     if fields or place is None:
         raise ValidationFailed("入力内容をご確認ください。", fields=fields)
-    clean = DonorDetails(
-        name=donor.name.strip()[:100],
-        name_kana=donor.name_kana.strip()[:100],
-        email=email,
-        phone=donor.phone.strip()[:30],
-        postal_code=place.postal_code,
-        address=donor.address.strip()[:300],
-        birth_date=donor.birth_date if onestop else None,
-        gender=(donor.gender or None) if onestop else None,
-    )
-    return clean, place
+    return cleaned(donor, onestop=onestop, email=email, postal_code=place.postal_code), place
 
 
-@dataclass(frozen=True)
-class DonationView:
-    """What the API answers about a donation: its own columns, read in one statement."""
-
-    id: int
-    project_id: int
-    tier_id: int | None
-    user_id: int | None
-    access_token: str
-    status: str
-    amount_yen: int
-    gift: bool
-    resident: bool
-    onestop_requested: bool
-    created_at: datetime
-    reserved_until: datetime
-    paid_at: datetime | None
-    tax_year: int | None
-    setup_intent_client_secret: str | None
-
-    @classmethod
-    def of(cls, donation: Donation) -> DonationView:
-        return cls(*(getattr(donation, f.name) for f in fields(cls)))
-
-
-_TABLE = Donation.__table__
-_VIEW_COLUMNS = tuple(_TABLE.c[f.name] for f in fields(DonationView))
 # The card setup of a donation, stored once (a concurrent retry's finds it set and skips).
 _STORE_SETUP = (
-    update(cast(Table, _TABLE))
-    .where(_TABLE.c.id == bindparam("donation_id"), _TABLE.c.setup_intent_id.is_(None))
+    update(TABLE)
+    .where(TABLE.c.id == bindparam("donation_id"), TABLE.c.setup_intent_id.is_(None))
     .values(
         stripe_customer_id=bindparam("customer"),
         setup_intent_id=bindparam("setup_intent"),
         setup_intent_client_secret=bindparam("client_secret"),
     )
-    .returning(*_VIEW_COLUMNS)
+    .returning(*VIEW_COLUMNS)
 )
-
-
-def view(donation_id: int) -> DonationView:
-    with UnitOfWork() as uow:
-        row = uow.session.execute(
-            select(*_VIEW_COLUMNS).where(_TABLE.c.id == donation_id)
-        ).one_or_none()
-    if row is None:
-        raise NotFound("寄附が見つかりません。")
-    return DonationView(*row)
 
 
 def _pledge_of(donation: DonationView, replayed: bool = False) -> Pledge:
@@ -208,68 +128,22 @@ def _created_before(
     """The donation this key already made (with its email and name); Conflict if it made a
     different one (so a guessed or reused key never hands out another donor's donation)."""
     row = session.execute(
-        select(*_VIEW_COLUMNS, _TABLE.c.email, _TABLE.c.donor_name).where(
-            _TABLE.c.creation_key == creation_key
+        select(*VIEW_COLUMNS, TABLE.c.email, TABLE.c.donor_name).where(
+            TABLE.c.creation_key == creation_key
         )
     ).one_or_none()
     if row is None:
         return None
-    found = DonationView(*row[: len(_VIEW_COLUMNS)])
+    found = DonationView(*row[: len(VIEW_COLUMNS)])
     if (found.project_id, found.amount_yen, row.email) != (project_id, amount_yen, email):
         raise Conflict("この申し込みキーは別の内容で使われています。", code="idempotency_mismatch")
     return found, row.email, row.donor_name
 
 
-# One unit of a tier, if it has one left. An unlimited tier keeps no count (none is needed to
-# refuse nobody, and its row would be a lock every donor of the course waits for): its
-# `reserved_count` stays 0 and this leaves it so, taking no unit.
-TAKE_UNIT = text(
-    "UPDATE tiers SET reserved_count = reserved_count"
-    " + CASE WHEN quantity_limit IS NULL THEN 0 ELSE 1 END WHERE id = :id"
-    " AND (quantity_limit IS NULL OR reserved_count < quantity_limit)"
-)
-
-
-def _reserve(
-    session: Session, project_id: int, amount_yen: int, limited_tier_id: int | None
-) -> None:
-    """Take one unit of a limited tier and the amount from the cap room, or refuse.
-
-    The tier's and the campaign's rows are the hot ones (every donor of the campaign updates
-    them). They are updated before the donation is inserted: the insert's foreign-key checks
-    then find the rows already locked by this transaction and add no lock of their own. In the
-    other order each check takes a KEY SHARE lock beside the other donors' update locks, and
-    PostgreSQL keeps such a crowd of lockers as a multixact that every locker rewrites and
-    reads again (GetMultiXactIdMembers took a quarter of the database's CPU at 200 donors)."""
-    if limited_tier_id is not None:
-        taken = session.execute(TAKE_UNIT, {"id": limited_tier_id})
-        if taken.rowcount != 1:  # type: ignore[attr-defined]
-            raise Conflict(
-                "申し訳ありません。このコースは受付数の上限に達しました。",
-                code="sold_out",
-                fields={"tier_id": N_("受付終了")},
-            )
-    room = session.execute(
-        text(
-            "UPDATE projects SET reserved_total_yen = reserved_total_yen + :amount"
-            " WHERE id = :id AND status = 'approved' AND starts_at <= :now AND deadline > :now"
-            " AND reserved_total_yen + :amount <= cap_yen"
-        ),
-        {"id": project_id, "amount": amount_yen, "now": utcnow()},
-    )
-    if room.rowcount != 1:  # type: ignore[attr-defined]
-        raise Conflict(
-            "このプロジェクトは現在寄附を受け付けていないか、目標上限に達しました。"
-            "金額を減らすか、別のプロジェクトをご検討ください。",
-            code="not_accepting",
-            fields={"amount_yen": N_("受付可能額を超えています。")},
-        )
-
-
 class ChosenTier(NamedTuple):
     amount_yen: int
     has_gift: bool
-    limited: bool  # has a quantity limit: its units are counted (TAKE_UNIT)
+    limited: bool  # has a quantity limit: its units are counted (reservations.take_unit)
 
 
 _PROJECTS, _TIERS = cast(Table, Project.__table__), cast(Table, Tier.__table__)
@@ -331,16 +205,15 @@ def create(
         if problem:
             raise ValidationFailed(problem, fields={"amount_yen": problem})
         resident = place.resident
-        # A resident gets no gift, so takes no unit of a gift's stock: the pledge is a plain gift.
-        reserved_tier = None if resident else tier_id
+        takes = pledged(tier_id, bool(tier and tier.has_gift), resident)
         values = dict(
             project_id=project_id,
-            tier_id=reserved_tier,
+            tier_id=takes.tier_id,
             user_id=user_id,
             creation_key=creation_key,
             access_token=secrets.token_urlsafe(32),
             amount_yen=amount_yen,
-            gift=bool(tier and tier.has_gift and not resident),
+            gift=takes.gift,
             resident=resident,
             status=DonationStatus.PENDING_PAYMENT,
             donor_name=clean.name,
@@ -357,14 +230,14 @@ def create(
         )
         refused: Conflict | None = None
         try:
-            limited = reserved_tier if tier and tier.limited else None
-            _reserve(session, project_id, amount_yen, limited)
+            limited = takes.tier_id if tier and tier.limited else None
+            reservations.reserve(session, project_id, amount_yen, limited)
         except Conflict as exc:  # unless this key's donation was made already (below)
             refused = exc
         else:
             # A concurrent twin with the same key made this wait for its commit: skip.
             inserted = session.execute(
-                insert_or_skip(session, _TABLE, ["creation_key"]).returning(*_VIEW_COLUMNS),
+                insert_or_skip(session, TABLE, ["creation_key"]).returning(*VIEW_COLUMNS),
                 values,
             ).one_or_none()
             if inserted is not None:
@@ -415,7 +288,7 @@ def _with_card_setup(
         ).one_or_none()
         uow.commit()
     if stored is None:  # a concurrent retry stored its own first: answer with that one
-        return _pledge_of(view(donation.id), replayed)
+        return _pledge_of(donation_views.view(donation.id), replayed)
     return _pledge_of(DonationView(*stored), replayed)
 
 
@@ -427,107 +300,3 @@ def _refuse_unless_taking_payments(project_id: int) -> None:
         ).one()
     if not takes_payments(campaign.status, campaign.paused_reason):
         raise Conflict(PAYMENTS_PAUSED, code="campaign_paused")
-
-
-def project_for_giving(project_id: int) -> Project:
-    """A published project with its tiers (detached), for the give form."""
-    with UnitOfWork() as uow:
-        project = uow.session.get(Project, project_id)
-        if project is None or project.status in ("draft", "submitted"):
-            raise NotFound("プロジェクトが見つかりません。")
-        _ = project.tiers
-        uow.session.expunge_all()
-        return project
-
-
-def find_by_token(access_token: str) -> Donation:
-    """The donation a guest's secret link points to (detached, read-only)."""
-    with UnitOfWork() as uow:
-        donation = uow.session.scalar(select(Donation).where(Donation.access_token == access_token))
-        if donation is None or not access_token:
-            raise NotFound("寄附が見つかりません。")
-        _load_for_display(donation)
-        uow.session.expunge_all()
-        return donation
-
-
-def get(donation_id: int) -> Donation:
-    with UnitOfWork() as uow:
-        donation = uow.session.get(Donation, donation_id)
-        if donation is None:
-            raise NotFound("寄附が見つかりません。")
-        _load_for_display(donation)
-        uow.session.expunge_all()
-        return donation
-
-
-def _load_for_display(donation: Donation) -> None:
-    _ = donation.project.title, donation.project.tiers, donation.tier, donation.attempts
-
-
-def last_details(user_id: int) -> DonorDetails | None:
-    """The details of the donor's latest donation, to prefill the next one."""
-    with UnitOfWork() as uow:
-        last = uow.session.scalar(
-            select(Donation)
-            .where(Donation.user_id == user_id)
-            .order_by(Donation.created_at.desc(), Donation.id.desc())
-            .limit(1)
-        )
-        if last is None:
-            return None
-        return DonorDetails(
-            name=last.donor_name,
-            name_kana=last.donor_name_kana,
-            email=last.email,
-            phone=last.phone,
-            postal_code=last.postal_code,
-            address=last.address,
-            birth_date=last.birth_date,
-            gender=last.gender,
-        )
-
-
-@dataclass(frozen=True)
-class DonorRow:
-    """One line of the donor's page: the donation, its valid receipt and its gift shipment."""
-
-    donation: Donation
-    receipt_number: str | None
-    shipment: Shipment | None
-
-
-def for_donor_page(user_id: int) -> list[DonorRow]:
-    rows = of_user(user_id)
-    ids = [d.id for d in rows]
-    with UnitOfWork() as uow:
-        receipts = {
-            donation_id: number
-            for donation_id, number in uow.session.execute(
-                select(Receipt.donation_id, Receipt.number).where(
-                    Receipt.donation_id.in_(ids), Receipt.voided_at.is_(None)
-                )
-            )
-        }
-        shipments = {
-            s.donation_id: s
-            for s in uow.session.scalars(select(Shipment).where(Shipment.donation_id.in_(ids)))
-        }
-        uow.session.expunge_all()
-    return [DonorRow(d, receipts.get(d.id), shipments.get(d.id)) for d in rows]
-
-
-def of_user(user_id: int) -> list[Donation]:
-    """A donor's donations, newest first (detached, with project and tier loaded)."""
-    with UnitOfWork() as uow:
-        rows = list(
-            uow.session.scalars(
-                select(Donation)
-                .where(Donation.user_id == user_id)
-                .order_by(Donation.created_at.desc(), Donation.id.desc())
-            )
-        )
-        for donation in rows:
-            _load_for_display(donation)
-        uow.session.expunge_all()
-        return rows

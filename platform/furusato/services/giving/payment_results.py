@@ -10,9 +10,8 @@ log. Money is recorded once, at the time the gateway says the charge succeeded.
 from __future__ import annotations
 
 import logging
-from typing import cast
 
-from sqlalchemy import Integer, Table, bindparam, case, text, update
+from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from furusato.config import get_settings
@@ -23,11 +22,10 @@ from furusato.domain.finality import (
 )
 from furusato.domain.money import basis_points, tax_year, utcnow
 from furusato.domain.states import ATTEMPT, DONATION, AttemptStatus, DonationStatus
-from furusato.models import Donation, PaymentAttempt, Project
+from furusato.models import Donation, PaymentAttempt
 from furusato.payments import ChargeResult
 from furusato.services import audit
-from furusato.services.giving import donation_mail
-from furusato.services.giving.donations import TAKE_UNIT
+from furusato.services.giving import donation_mail, reservations
 from furusato.services.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -126,14 +124,12 @@ def complete_payment(uow: UnitOfWork, donation: Donation, result: ChargeResult) 
         donation.final_at = now
     donation_mail.queue_confirmation(uow, donation)
     session.flush()
-    totals = session.execute(
-        _ADD_PAID, {"id": donation.project_id, "amount": donation.amount_yen}
-    ).one()
+    totals = reservations.add_paid(session, donation.project_id, donation.amount_yen)
     reached = target_reached(totals.paid_total_yen, totals.target_yen)
     # The row is locked: nobody else can be first to reach the target meanwhile.
     first_time = reached and totals.target_reached_at is None
     if first_time:
-        session.execute(_TARGET_REACHED, {"id": donation.project_id, "now": now})
+        reservations.mark_target_reached(session, donation.project_id, now)
     if donation.final_at is None and final_on_payment(policy, reached):
         donation.final_at = now
     if donation.final_at is not None:
@@ -152,14 +148,6 @@ def complete_payment(uow: UnitOfWork, donation: Donation, result: ChargeResult) 
 
 
 _MISS_POLICY = text("SELECT miss_policy FROM projects WHERE id = :id")
-_ADD_PAID = text(
-    "UPDATE projects SET paid_total_yen = paid_total_yen + :amount,"
-    " paid_count = paid_count + 1 WHERE id = :id"
-    " RETURNING paid_total_yen, target_yen, target_reached_at"
-)
-_TARGET_REACHED = text(
-    "UPDATE projects SET target_reached_at = :now WHERE id = :id AND target_reached_at IS NULL"
-)
 
 
 def _reserve_again(session: Session, donation: Donation) -> None:
@@ -168,30 +156,8 @@ def _reserve_again(session: Session, donation: Donation) -> None:
     are still guarded by CHECK constraints: if the last unit went to someone else meanwhile,
     the donation is kept (a gift to the city) without the gift, and the cap counter stops at
     the cap."""
-    if donation.tier_id is not None:
-        taken = session.execute(TAKE_UNIT, {"id": donation.tier_id})
-        if taken.rowcount != 1:  # type: ignore[attr-defined]
-            log.warning("late payment for donation %s: tier sold out, no gift", donation.id)
-            donation.gift = False
-            donation.tier_id = None
-    session.execute(
-        _TAKE_ROOM_BACK, {"project_id": donation.project_id, "amount": donation.amount_yen}
-    )
-
-
-# The amount back into the campaign's reserved total, stopping at the cap (or where the total
-# already is, if above it): LEAST/GREATEST exist in PostgreSQL only, CASE in both databases.
-_PROJECTS = cast(Table, Project.__table__)
-_RESERVED, _CAP = _PROJECTS.c.reserved_total_yen, _PROJECTS.c.cap_yen
-_AMOUNT = bindparam("amount", type_=Integer)
-_TAKE_ROOM_BACK = (
-    update(_PROJECTS)
-    .where(_PROJECTS.c.id == bindparam("project_id"))
-    .values(
-        reserved_total_yen=case(
-            (_RESERVED + _AMOUNT <= _CAP, _RESERVED + _AMOUNT),
-            (_RESERVED >= _CAP, _RESERVED),
-            else_=_CAP,
-        )
-    )
-)
+    if donation.tier_id is not None and not reservations.take_unit(session, donation.tier_id):
+        log.warning("late payment for donation %s: tier sold out, no gift", donation.id)
+        donation.gift = False
+        donation.tier_id = None
+    reservations.take_room_back(session, donation.project_id, donation.amount_yen)

@@ -20,7 +20,8 @@ from furusato.domain.states import AttemptKind, DonationStatus
 from furusato.models import Donation, PaymentAttempt
 from furusato.payments import ChargeResult, GatewayUnavailable, PaymentNotFound, get_gateway
 from furusato.services import per_item
-from furusato.services.giving import charges, reservations
+from furusato.services.giving import charges, donation_views, reservations
+from furusato.services.giving.donation_views import PayOutcome
 from furusato.services.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -106,18 +107,19 @@ def check(donation_id: int) -> str:
     return "not_found" if result.error_code == "not_found" else result.status
 
 
-def refresh(donation_id: int) -> charges.PayOutcome:
-    """Where the donation's payment stands, asking the gateway first while a charge is in
-    flight (the payment page polls this). A charge the gateway does not know is left for
+def refresh(access_token: str) -> PayOutcome:
+    """Where the donation of a payment page's link stands, asking the gateway first while a
+    charge is in flight (the page polls this). A charge the gateway does not know is left for
     staff, as the sweep leaves it: the donor keeps seeing "checking", never an error."""
-    state = charges.state_of(donation_id)
+    donation_id = donation_views.id_for_token(access_token)
+    state = donation_views.state_of(donation_id)
     if state.status not in ("processing", "requires_action"):
         return state
     try:
         check(donation_id)
     except PaymentNotFound:
         log.warning("reconcile: the gateway does not know the charge of donation %s", donation_id)
-    return charges.state_of(donation_id)
+    return donation_views.state_of(donation_id)
 
 
 def _best(results: list[ChargeResult]) -> ChargeResult | None:

@@ -7,7 +7,7 @@
    reservation plus a grace, settlement expires them itself, with the same conditional UPDATE
    the payments sweep uses); then the outcome is decided on paid donations and claimed
    `closing → settling` together with marking every paid donation `settlement_state='pending'`,
-   the funded campaign's draft payout and its subsidy booking;
+   the funded campaign's draft payout and its subsidy booking (outcome.py);
 3. the pending donations are sent to the worker in chunks (settlement_work.run_chunk); work that
    has not moved for STALL_AFTER, or failed for a transient reason, is sent again; when nothing
    is pending or failed, the campaign is claimed `settling → settled`.
@@ -18,20 +18,18 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 
 from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.orm import Session
 
+from furusato.domain.money import utcnow
 from furusato.domain.settlement import (
     PENDING_GRACE,
     STALL_AFTER,
-    Account,
     Progress,
     chunks,
-    decide,
     is_transient,
-    project_key,
 )
 from furusato.domain.states import (
     CAMPAIGN,
@@ -39,11 +37,12 @@ from furusato.domain.states import (
     DonationStatus,
     SettlementState,
 )
-from furusato.models import Donation, Payout, Project, User
+from furusato.models import Donation, Project, User
 from furusato.services import audit, dispatch, per_item
 from furusato.services.errors import Conflict, NotFound
 from furusato.services.giving import reservations
-from furusato.services.settlement import ledger, work
+from furusato.services.settlement import work
+from furusato.services.settlement.outcome import Waiting, decide_once
 from furusato.services.uow import UnitOfWork
 
 PENDING, DONE, FAILED = (str(s) for s in SettlementState)
@@ -82,14 +81,10 @@ class SettleReport:
         return "\n".join(lines)
 
 
-def _now() -> datetime:
-    return datetime.now(UTC)
-
-
 def settle_due(as_of: datetime | None = None) -> SettleReport:
     """Each campaign on its own (services/per_item.py): one whose step fails is logged and
     named in the report, and the others go on."""
-    as_of = as_of or _now()
+    as_of = as_of or utcnow()
     report = SettleReport(as_of=as_of, inline=not dispatch.is_installed())
 
     def close(project_id: int) -> None:
@@ -170,7 +165,7 @@ def claim_closing(project_id: int) -> bool:
                 Project.id == project_id,
                 Project.status.in_(CAMPAIGN.sources(CampaignStatus.CLOSING)),
             )
-            .values(status=CampaignStatus.CLOSING, closing_at=_now())
+            .values(status=CampaignStatus.CLOSING, closing_at=utcnow())
         )
         if result.rowcount != 1:  # type: ignore[attr-defined]
             return False
@@ -197,112 +192,22 @@ def advance_closing(project_id: int, as_of: datetime, report: SettleReport) -> b
     with UnitOfWork() as uow:
         report.expired += _expire_stale_pending(uow.session, project_id, as_of)
         uow.commit()
-    with UnitOfWork() as uow:
-        s = uow.session
-        pending = s.scalar(
-            select(func.count(Donation.id)).where(
-                Donation.project_id == project_id,
-                Donation.status == DonationStatus.PENDING_PAYMENT,
-            )
-        )
-        if pending:
-            report.waiting[project_id] = int(pending)
-            return False
-        project = s.get(Project, project_id)
-        assert project is not None
-        paid_total = s.scalar(
-            select(func.coalesce(func.sum(Donation.amount_yen), 0)).where(
-                Donation.project_id == project_id, Donation.status == DonationStatus.PAID
-            )
-        )
-        decision = decide(
-            paid_total_yen=int(paid_total or 0),
-            target_yen=project.target_yen,
-            subsidy_rate_percent=project.subsidy_rate_percent,
-            eligible_cost_yen=project.eligible_cost_yen,
-            miss_policy=project.miss_policy,
-            fallback_gift_note=project.fallback_gift_note,
-        )
-        claimed = s.execute(
-            update(Project)
-            .where(Project.id == project_id, Project.status == CampaignStatus.CLOSING)
-            .values(status=CampaignStatus.SETTLING, outcome=decision.outcome)
-        )
-        if claimed.rowcount != 1:  # type: ignore[attr-defined]
-            return False
-        s.execute(
-            update(Donation)
-            .where(
-                Donation.project_id == project_id,
-                Donation.status == DonationStatus.PAID,
-                Donation.settlement_state.is_(None),
-            )
-            .values(settlement_state=PENDING, settlement_error="")
-            .execution_options(synchronize_session=False)
-        )
-        if decision.subsidy_yen > 0:
-            ledger.insert_ignoring_duplicates(
-                s,
-                Payout,
-                [
-                    {
-                        "project_id": project_id,
-                        "business_id": project.business_id,
-                        "amount_yen": decision.subsidy_yen,
-                        "status": "draft",
-                        "note": "",
-                        "created_at": _now(),
-                    }
-                ],
-                ["project_id"],
-            )
-            ledger.book(
-                s,
-                [
-                    ledger.entry(
-                        key=project_key(project_id, "subsidy"),
-                        project_id=project_id,
-                        account=Account.SUBSIDY_PAYABLE,
-                        amount_yen=-decision.subsidy_yen,
-                        at=_now(),
-                        memo=f"{project.subsidy_rate_percent}% of {paid_total}, "
-                        f"capped at {project.eligible_cost_yen}",
-                    )
-                ],
-            )
-        audit.record(
-            s,
-            None,
-            "campaign.settling",
-            "project",
-            project_id,
-            before={"status": "closing"},
-            after={
-                "status": "settling",
-                "outcome": decision.outcome,
-                "action": decision.action,
-                "paid_total_yen": int(paid_total or 0),
-                "subsidy_yen": decision.subsidy_yen,
-            },
-        )
-        ids = list(
-            s.scalars(
-                select(Donation.id)
-                .where(Donation.project_id == project_id, Donation.settlement_state == PENDING)
-                .order_by(Donation.id)
-            )
-        )
-        uow.commit()
-    report.decided.append((project_id, decision.outcome, decision.action))
-    _send(project_id, ids, report)
-    if not ids and work.finish(project_id):
+    decided = decide_once(project_id)
+    if isinstance(decided, Waiting):
+        report.waiting[project_id] = decided.pending
+        return False
+    if decided is None:
+        return False
+    report.decided.append((project_id, decided.outcome, decided.action))
+    _send(project_id, decided.donation_ids, report)
+    if not decided.donation_ids and work.finish(project_id):
         report.settled.append(project_id)
     return True
 
 
 def resume(project_id: int, as_of: datetime, report: SettleReport) -> None:
     """Send again what is stuck (stale pending, transient failures, late payments); finish."""
-    now = _now()
+    now = utcnow()
     with UnitOfWork() as uow:
         s = uow.session
         # While any of the campaign's donations moved recently its chunks are still flowing
@@ -386,7 +291,7 @@ def retry_failed(project_id: int, actor: User, ip_address: str = "") -> int:
             s.scalars(
                 update(Donation)
                 .where(Donation.project_id == project_id, Donation.settlement_state == FAILED)
-                .values(settlement_state=PENDING, updated_at=_now())
+                .values(settlement_state=PENDING, updated_at=utcnow())
                 .returning(Donation.id)
                 .execution_options(synchronize_session=False)
             )
@@ -401,6 +306,6 @@ def retry_failed(project_id: int, actor: User, ip_address: str = "") -> int:
             ip_address=ip_address,
         )
         uow.commit()
-    report = SettleReport(as_of=_now(), inline=not dispatch.is_installed())
+    report = SettleReport(as_of=utcnow(), inline=not dispatch.is_installed())
     _send(project_id, ids, report)
     return len(ids)

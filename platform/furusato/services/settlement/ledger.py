@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from furusato.db import insert_or_skip
+from furusato.domain.money import utcnow
 from furusato.domain.settlement import ACCOUNTS, Account, donation_key, fiscal_year
 from furusato.models import LedgerEntry
 
@@ -46,7 +47,7 @@ def entry(
         "amount_yen": amount_yen,
         "fiscal_year": fiscal_year(at),
         "memo": memo[:200],
-        "created_at": datetime.now(UTC),
+        "created_at": utcnow(),
     }
 
 

@@ -10,11 +10,12 @@ shows it too). An exported or paid payout is left as it is: its transfer has gon
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 
 from sqlalchemy import select, update
 
 from furusato.domain.bank_account import FIELDS, BankAccount, must_recheck
+from furusato.domain.money import utcnow
 from furusato.domain.states import PAYOUT, PayoutStatus, Role
 from furusato.models import Business, Payout, Project, User
 from furusato.services import audit, mail, mail_texts
@@ -47,7 +48,7 @@ def account_changed(
     """Send back to draft what was checked for another account; in the edit's transaction."""
     s = uow.session
     change = AccountChange()
-    now = datetime.now(UTC)
+    now = utcnow()
     rows = s.scalars(
         select(Payout)
         .where(

@@ -11,23 +11,20 @@ from that copy only (an account edit before the export sends the payout back to 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import aliased
 
 from furusato.config import get_settings
 from furusato.domain import zengin
+from furusato.domain.money import utcnow
 from furusato.domain.states import PayoutStatus
 from furusato.models import Business, Payout, PayoutBatch, Project, User
 from furusato.services import audit
 from furusato.services.errors import N_, Conflict, Forbidden, NotFound, ValidationFailed
 from furusato.services.settlement import bank, payout_account
 from furusato.services.uow import UnitOfWork
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
 
 
 @dataclass(frozen=True)
@@ -164,7 +161,7 @@ def prepare(
             .values(
                 status=PayoutStatus.PREPARED,
                 prepared_by_id=actor.id,
-                prepared_at=_now(),
+                prepared_at=utcnow(),
                 **payout_account.snapshot_values(account),
             )
         )
@@ -218,7 +215,7 @@ def approve(payout_id: int, actor: User, *, ip_address: str = "") -> PayoutView:
                 Payout.status == PayoutStatus.PREPARED,
                 Payout.prepared_by_id != actor.id,
             )
-            .values(status=PayoutStatus.APPROVED, approved_by_id=actor.id, approved_at=_now())
+            .values(status=PayoutStatus.APPROVED, approved_by_id=actor.id, approved_at=utcnow())
         )
         if result.rowcount != 1:  # type: ignore[attr-defined]
             raise Conflict("この支払いは既に承認されたか、準備が取り消されました。")
@@ -299,7 +296,7 @@ def export(actor: User, transfer_date: date, *, ip_address: str = "") -> int:
         result = s.execute(
             update(Payout)
             .where(Payout.id.in_([v.id for v in ready]), Payout.status == PayoutStatus.APPROVED)
-            .values(status=PayoutStatus.EXPORTED, batch_id=batch.id, exported_at=_now())
+            .values(status=PayoutStatus.EXPORTED, batch_id=batch.id, exported_at=utcnow())
         )
         if result.rowcount != len(ready):  # type: ignore[attr-defined]
             raise Conflict("支払いの状態が変わりました。もう一度お試しください。")

@@ -11,11 +11,11 @@ marks the donation failed for staff; it is never retried blindly.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import func, select, update
 
+from furusato.domain.money import utcnow
 from furusato.domain.settlement import Account, donation_key, error_text, refund_attempt_key
 from furusato.domain.states import AttemptKind, AttemptStatus, DonationStatus, SettlementState
 from furusato.models import Donation, PaymentAttempt
@@ -25,10 +25,6 @@ from furusato.services.settlement import ledger
 from furusato.services.uow import UnitOfWork
 
 PENDING, DONE, FAILED = (str(s) for s in SettlementState)
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
 
 
 @dataclass(frozen=True)
@@ -143,7 +139,7 @@ def refund_one(project_id: int, donation_id: int) -> str:
                     uow.commit()
                     return "failed"
                 refund_id = result.refund_id
-        now = _now()
+        now = utcnow()
         values: dict[str, Any] = {"status": AttemptStatus.SUCCEEDED}
         if refund_id:
             values["gateway_object_id"] = refund_id

@@ -12,13 +12,14 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
+from furusato.domain.money import utcnow
 from furusato.domain.settlement import (
     Account,
     Decision,
@@ -51,10 +52,6 @@ TRANSIENT_ERRORS: tuple[type[Exception], ...] = (GatewayUnavailable, Operational
 
 PENDING, DONE, FAILED = (str(s) for s in SettlementState)
 RECEIPT_TASK = "furusato.issue_receipt_chunk"
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
 
 
 def _decision(session: Session, project_id: int) -> Decision | None:
@@ -103,7 +100,7 @@ def _fulfil_safely(project_id: int, ids: list[int], decision: Decision) -> None:
 
 
 def _fulfil(project_id: int, ids: list[int], decision: Decision) -> None:
-    now = _now()
+    now = utcnow()
     with UnitOfWork() as uow:
         s = uow.session
         rows = s.execute(
@@ -264,7 +261,7 @@ def finish(project_id: int) -> bool:
         )
         if open_work:
             return False
-        now = _now()
+        now = utcnow()
         claimed = s.execute(
             update(Project)
             .where(Project.id == project_id, Project.status == CampaignStatus.SETTLING)

@@ -13,12 +13,12 @@ from typing import Literal
 from flask import request
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt
 
-from furusato.domain.pledge import MAX_DONATION_YEN
+from furusato.domain.pledge import MAX_DONATION_YEN, DonorDetails
 from furusato.domain.states import Role
 from furusato.models import User
 from furusato.payments import get_gateway
 from furusato.services.errors import Conflict, NotFound, ServiceError
-from furusato.services.giving import charges, donations
+from furusato.services.giving import charges, donation_views, donations
 from furusato.web.api.core import ANONYMOUS, ApiInput, Call, operation
 from furusato.web.numbers import INT32_MAX
 
@@ -94,9 +94,9 @@ class DonationOut(BaseModel):
 
 
 def _out(
-    donation: donations.DonationView, outcome: charges.PayOutcome | None = None
+    donation: donation_views.DonationView, outcome: donation_views.PayOutcome | None = None
 ) -> DonationOut:
-    outcome = outcome or charges.state_of(donation.id)
+    outcome = outcome or donation_views.state_of(donation.id)
     pending = donation.status == "pending_payment"
     return DonationOut(
         id=donation.id,
@@ -134,9 +134,9 @@ def _payer(user: User | None) -> charges.Payer:
     )
 
 
-def _visible(donation_id: int, user: User | None) -> donations.DonationView:
+def _visible(donation_id: int, user: User | None) -> donation_views.DonationView:
     """The donation if the caller owns it or is staff; NotFound otherwise (no existence leak)."""
-    donation = donations.view(donation_id)
+    donation = donation_views.view(donation_id)
     if _payer(user).owns(donation.access_token, donation.user_id):
         return donation
     if user is not None and user.role == Role.STAFF:
@@ -165,14 +165,15 @@ def create_donation(call: Call, project_id: int) -> DonationOut:
         project_id=project_id,
         tier_id=body.tier_id,
         amount_yen=body.amount_yen,
-        donor=donations.DonorDetails(**body.donor.model_dump()),
+        donor=DonorDetails(**body.donor.model_dump()),
         onestop=body.onestop,
         creation_key=creation_key,
         user_id=user.id if user is not None and user.role == Role.DONOR else None,
         card_setup=body.card_setup,
     )
     # A fresh pledge has no charge yet: its payment state is known without asking.
-    out = _out(made.donation, None if made.replayed else charges.PayOutcome(made.id, "pending"))
+    fresh = donation_views.PayOutcome(made.id, "pending")
+    out = _out(made.donation, None if made.replayed else fresh)
     out.access_token = made.access_token
     return out
 
@@ -193,7 +194,7 @@ def pay_donation(call: Call, donation_id: int) -> DonationOut:
         raise PaymentDeclined(outcome.message, fields={"payment_method": outcome.message})
     if outcome.status == "expired":
         raise Conflict(outcome.message, code="expired")
-    return _out(outcome.donation or donations.view(donation_id), outcome)
+    return _out(outcome.donation or donation_views.view(donation_id), outcome)
 
 
 @operation(

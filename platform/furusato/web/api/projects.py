@@ -12,6 +12,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StrictInt
 
 from furusato.domain.campaign import clock_of
 from furusato.domain.local_products import label as local_label
+from furusato.domain.money import utcnow
 from furusato.domain.states import CampaignStatus
 from furusato.models import Project, Tier, User
 from furusato.services.campaigns import projects, review, tiers
@@ -187,7 +188,7 @@ def project_out(project: Project, user: User | None) -> ProjectOut:
     return ProjectOut(
         id=project.id,
         status=project.status,
-        phase=str(clock_of(project).phase(projects.now())),
+        phase=str(clock_of(project).phase(utcnow())),
         business_id=project.business_id,
         business_name=project.business.name,
         title=project.title,
