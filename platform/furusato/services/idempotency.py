@@ -2,8 +2,9 @@
 and a retry with the same key and body gets that answer again instead of acting twice.
 
 On the path of every keyed API call (each pledge and payment), so each step is one short
-transaction of one statement built once with bound parameters, with no ORM load. The refusals
-are the API's own and keep its words (English, as the API has always answered them).
+transaction of one statement built once with bound parameters, with no ORM load. Its refusals
+are about the API's Idempotency-Key header and reach only API clients, in the API's words
+(English): they are not ServiceErrors, whose messages are Japanese for pages to translate.
 """
 
 from __future__ import annotations
@@ -15,7 +16,6 @@ from sqlalchemy import Table, bindparam, delete, select, update
 
 from furusato.db import insert_or_skip
 from furusato.models import IdempotencyRecord
-from furusato.services.errors import ServiceError
 from furusato.services.uow import UnitOfWork
 
 _RECORDS = cast(Table, IdempotencyRecord.__table__)
@@ -30,17 +30,19 @@ _STORE_ANSWER = (
 _FORGET = delete(_RECORDS).where(_RECORDS.c.id == bindparam("record_id"))
 
 
-class KeyRefused(ServiceError):
-    """The key cannot serve this request: see the subclasses."""
+class KeyRefused(Exception):
+    """The key cannot serve this request (see the subclasses): `status` and `code` for the
+    answer, the exception's text as its detail."""
+
+    status = 409
+    code = ""
 
 
 class ClaimRaced(KeyRefused):
-    status = 409
     code = "idempotency_race"
 
 
 class KeyInProgress(KeyRefused):
-    status = 409
     code = "idempotency_in_progress"
 
 

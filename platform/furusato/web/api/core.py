@@ -198,7 +198,7 @@ def _replay_or_claim(scope: str, key: str, digest: str) -> Response | int:
     try:
         claimed = idempotency.claim(scope, key, digest)
     except idempotency.KeyRefused as exc:
-        raise ApiError(exc.status, _TITLES[exc.status], exc.message, exc.code) from exc
+        raise ApiError(exc.status, _TITLES[exc.status], str(exc), exc.code) from exc
     if isinstance(claimed, int):
         return claimed
     # Answers are JSON, and every refusal is a problem (the first answer's type, replayed).
