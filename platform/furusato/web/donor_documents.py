@@ -10,7 +10,7 @@ from flask import Response, render_template, request
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
-from furusato.models import User
+from furusato.services.accounts import User
 from furusato.services.fulfilment import documents
 from furusato.web.donor import bp
 from furusato.web.guards import public, role_required

@@ -9,7 +9,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import wraps
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar
 
 from flask import Blueprint, Response, g, request
 from pydantic import BaseModel, ValidationError, ValidationInfo, field_validator
@@ -22,6 +22,7 @@ from furusato.services.errors import ServiceError
 from furusato.web.extensions import limiter
 
 api = Blueprint("api", __name__, url_prefix="/api/v1")
+M = TypeVar("M", bound=BaseModel)
 
 ANONYMOUS = "anonymous"
 PROBLEM_JSON = "application/problem+json"
@@ -101,6 +102,15 @@ class ApiError(Exception):
         self.problem = Problem(
             title=title, status=status, detail=detail, code=code, errors=errors or {}
         )
+
+
+def from_view(model: type[M], view: object, **given: Any) -> M:
+    """The answer `model` made from a service's view: each of its fields the view holds under
+    the same name, and the others `given` (computed here, such as a URL). The view decides what
+    a caller may see; a field it carries but must not send is `given` too."""
+    names = (name for name in model.model_fields if name not in given)
+    copied = {name: getattr(view, name) for name in names if hasattr(view, name)}
+    return model.model_validate({**copied, **given})
 
 
 def problem_response(problem: Problem) -> Response:
