@@ -1,4 +1,7 @@
-"""Staff: look at a receipt and correct it (void + re-issue with a new number, audited)."""
+"""Staff: look at a receipt and correct it (void + re-issue with a new number, audited).
+
+Its URLs are in the staff area's table (web/staff.py).
+"""
 
 from __future__ import annotations
 
@@ -15,7 +18,6 @@ from furusato.services.fulfilment import receipts
 from furusato.web.extensions import translated
 from furusato.web.forms import Form
 from furusato.web.guards import role_required
-from furusato.web.staff import bp
 
 
 class CorrectForm(Form):
@@ -25,7 +27,6 @@ class CorrectForm(Form):
     address = StringField(_l("住所（訂正後）"), validators=[Optional(), Length(max=300)])
 
 
-@bp.get("/receipts/<int:receipt_id>")
 @role_required("staff")
 def receipt_detail(receipt_id: int) -> ResponseReturnValue:
     return render_template(
@@ -33,7 +34,6 @@ def receipt_detail(receipt_id: int) -> ResponseReturnValue:
     )
 
 
-@bp.post("/receipts/<int:receipt_id>/correct")
 @role_required("staff")
 def receipt_correct(receipt_id: int) -> ResponseReturnValue:
     form = CorrectForm()

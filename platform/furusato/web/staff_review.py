@@ -1,5 +1,8 @@
 """Staff review: the queue (oldest first), the review page with the rules report and the diff
-since the last submission, approve / reject with reasons, and pause / resume of campaigns."""
+since the last submission, approve / reject with reasons, and pause / resume of campaigns.
+
+Its URLs are in the staff area's table (web/staff.py).
+"""
 
 from __future__ import annotations
 
@@ -16,14 +19,12 @@ from furusato.services.errors import ServiceError
 from furusato.web.extensions import translated
 from furusato.web.guards import role_required
 from furusato.web.project_forms import EmptyForm, NoteForm, RateForm, ReasonForm
-from furusato.web.staff import bp
 
 
 def _ip() -> str:
     return request.remote_addr or ""
 
 
-@bp.get("/review")
 @role_required("staff")
 def review_queue() -> ResponseReturnValue:
     return render_template("staff/review_queue.html", items=review.queue())
@@ -44,13 +45,11 @@ def _review_page(project_id: int, status: int = 200, **forms: object) -> Respons
     return render_template("staff/review.html", **context), status
 
 
-@bp.get("/review/<int:project_id>")
 @role_required("staff")
 def review_project(project_id: int) -> ResponseReturnValue:
     return _review_page(project_id)
 
 
-@bp.post("/review/<int:project_id>/approve")
 @role_required("staff")
 def approve_project(project_id: int) -> ResponseReturnValue:
     form = NoteForm()
@@ -65,7 +64,6 @@ def approve_project(project_id: int) -> ResponseReturnValue:
     return _review_page(project_id, 400, approve_form=form)
 
 
-@bp.post("/review/<int:project_id>/reject")
 @role_required("staff")
 def reject_project(project_id: int) -> ResponseReturnValue:
     form = ReasonForm()
@@ -81,7 +79,6 @@ def reject_project(project_id: int) -> ResponseReturnValue:
     return _review_page(project_id, 422, reject_form=form)
 
 
-@bp.post("/review/<int:project_id>/rate")
 @role_required("staff")
 def set_rate(project_id: int) -> ResponseReturnValue:
     form = RateForm()
@@ -99,7 +96,6 @@ def set_rate(project_id: int) -> ResponseReturnValue:
     return redirect(url_for("staff.review_project", project_id=project_id))
 
 
-@bp.get("/campaigns")
 @role_required("staff")
 def campaigns() -> ResponseReturnValue:
     status = request.args.get("status") or None
@@ -117,7 +113,6 @@ def campaigns() -> ResponseReturnValue:
     )
 
 
-@bp.post("/campaigns/<int:project_id>/pause")
 @role_required("staff")
 def pause_campaign(project_id: int) -> ResponseReturnValue:
     form = ReasonForm()
@@ -133,7 +128,6 @@ def pause_campaign(project_id: int) -> ResponseReturnValue:
     return redirect(url_for("staff.campaigns"))
 
 
-@bp.post("/campaigns/<int:project_id>/resume")
 @role_required("staff")
 def resume_campaign(project_id: int) -> ResponseReturnValue:
     if EmptyForm().validate_on_submit():
