@@ -62,15 +62,15 @@ def _default_year() -> int:
 def onestop_list() -> ResponseReturnValue:
     year = query_int("year", low=FIRST_YEAR, high=LAST_YEAR) or _default_year()
     status = request.args.get("status") or None
-    apps = onestop.list_for_year(year, status)
+    page = onestop_export.year_page(year, status)
     return render_template(
         "staff/onestop.html",
         year=year,
         status=status,
-        apps=apps,
+        apps=page.applications,
         deadline=application_deadline(year),
         notify_by=notification_deadline(year),
-        municipalities=onestop_export.listing(year),
+        municipalities=page.municipalities,
         export_form=ExportForm(year=str(year)),
     )
 

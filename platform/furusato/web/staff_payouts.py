@@ -51,10 +51,11 @@ def _today() -> date:
 
 @role_required("staff")
 def payouts_list() -> ResponseReturnValue:
+    page = payout_batches.payouts_page()
     return render_template(
         "staff/payouts.html",
-        payouts=payouts.list_payouts(),
-        batches=payout_batches.batches(),
+        payouts=page.payouts,
+        batches=page.batches,
         export_form=ExportForm(transfer_date=_today()),
         paid_form=PaidForm(paid_on=_today()),
     )

@@ -11,10 +11,9 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext
 from flask_login import current_user
 
-from furusato.domain.campaign import clock_of
 from furusato.domain.local_products import label as local_label
 from furusato.domain.states import CampaignStatus
-from furusato.services.campaigns import projects, review
+from furusato.services.campaigns import review
 from furusato.services.errors import ServiceError
 from furusato.web.extensions import translated
 from furusato.web.guards import role_required
@@ -101,11 +100,9 @@ def campaigns() -> ResponseReturnValue:
     status = request.args.get("status") or None
     if status not in {str(s) for s in CampaignStatus}:
         status = None
-    items = review.campaigns(status)
-    now = projects.now()
     return render_template(
         "staff/campaigns.html",
-        items=[(p, clock_of(p).phase(now)) for p in items],
+        items=review.campaigns(status),
         status=status,
         statuses=[s for s in CampaignStatus if s not in ("draft", "submitted")],
         pause_form=ReasonForm(),

@@ -27,10 +27,11 @@ class ActionForm(Form):
 
 @role_required("staff")
 def settlements() -> ResponseReturnValue:
+    page = overview.page()
     return render_template(
         "staff/settlements.html",
-        campaigns=overview.overview(),
-        reconciliations=reports.latest_reconciliations(),
+        campaigns=page.campaigns,
+        reconciliations=page.reconciliations,
         form=ActionForm(),
     )
 
@@ -70,16 +71,15 @@ def _year() -> int:
 
 @role_required("staff")
 def reports_page() -> ResponseReturnValue:
-    year = _year()
-    report = reports.fiscal_year(year)
-    scale = max([f.donations_yen for f in report.campaigns] + [1])
+    page = reports.year_page(_year())
+    scale = max([f.donations_yen for f in page.report.campaigns] + [1])
     return render_template(
         "staff/reports.html",
-        report=report,
-        years=sorted({*reports.fiscal_years(), year}, reverse=True),
+        report=page.report,
+        years=page.years,
         scale=scale,
         limit_bp=reports.RULE_LIMIT_BP,
-        reconciliations=reports.latest_reconciliations(),
+        reconciliations=page.reconciliations,
         form=ActionForm(),
         today=to_jst(utcnow()).date(),
     )
