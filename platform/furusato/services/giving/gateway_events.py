@@ -126,13 +126,13 @@ def receive(payload: bytes, signature: str) -> Handled:
 
 
 def _apply(event: GatewayEvent) -> Handled:
-    event_type, event_id, intent_id = event.type, event.id, event.payment_intent_id
-    if event_type not in HANDLED:
+    intent_id = event.payment_intent_id
+    if event.type not in HANDLED:
         return Handled("ignored")
-    if not event_id or not intent_id:
+    if not event.id or not intent_id:
         raise UnknownPayment("イベントの形式が正しくありません。")
     with UnitOfWork() as uow:
-        if uow.session.get(WebhookEvent, event_id) is not None:
+        if uow.session.get(WebhookEvent, event.id) is not None:
             return Handled("duplicate")
     try:  # outside any transaction
         intent = get_gateway().payment_intent(intent_id)
@@ -148,8 +148,8 @@ def _apply(event: GatewayEvent) -> Handled:
             raise _unknown(intent_id)
         uow.session.add(
             WebhookEvent(
-                id=event_id,
-                type=event_type,
+                id=event.id,
+                type=event.type,
                 object_id=intent_id,
                 payload=event.payload,
                 outcome=f"donation {found.id}: {intent.status}",
