@@ -118,3 +118,26 @@ def test_api_receipt_for_donor_and_staff_only(client: FlaskClient, db: Session) 
     assert client.get(url, headers=bearer(make_user(db, "donor"))).status_code == 403
     assert client.get(url, headers=bearer(make_user(db, "business"))).status_code == 403
     assert client.get(url).status_code == 401
+
+
+def test_staff_see_a_receipt_and_correct_it(client: FlaskClient, db: Session) -> None:
+    """Staff see a receipt's number and frozen content; correcting it leads to the new receipt,
+    and the old one's page says it is void and offers no second correction; an unknown id is
+    a 404."""
+    staff = login(client, make_user(db, "staff"))
+    donation = _donation(db, donor_name="受領 花子", address="東京都千代田区まちがい1")
+    old_id = receipts.issue_receipt(donation.id)
+    old = db.get(Receipt, old_id)
+    assert staff is client and old is not None
+    page = client.get(f"/staff/receipts/{old_id}").get_data(as_text=True)
+    assert old.number in page and "受領 花子" in page and "/correct" in page
+    corrected = client.post(
+        f"/staff/receipts/{old_id}/correct",
+        data={"reason": "住所の誤り", "address": "東京都千代田区正しい2"},
+    )
+    assert corrected.status_code == 302
+    new_page = client.get(corrected.headers["Location"]).get_data(as_text=True)
+    assert "東京都千代田区正しい2" in new_page and old.number in new_page  # replaces the old
+    voided = client.get(f"/staff/receipts/{old_id}").get_data(as_text=True)
+    assert "住所の誤り" in voided and "/correct" not in voided
+    assert client.get("/staff/receipts/2147483647").status_code == 404

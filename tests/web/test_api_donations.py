@@ -254,3 +254,24 @@ def test_postal_code_lookup(client: FlaskClient) -> None:
     for bad in ("12", "0000000", "0000000"):  # an unknown code is refused again, when cached
         response = client.get(f"/api/v1/postal-codes/{bad}")
         assert response.status_code == 422 and "postal_code" in response.get_json()["errors"]
+
+
+def test_a_key_reused_for_another_body_is_a_problem(client: FlaskClient, db: Session) -> None:
+    """The same Idempotency-Key with another request body is a 422 problem, and nothing new."""
+    project = make_project(db)
+    url = f"/api/v1/projects/{project.id}/donations"
+    first = client.post(url, json=_body(card_setup=False), headers={"Idempotency-Key": "reused"})
+    assert first.status_code == 201
+    other = client.post(
+        url, json=_body(card_setup=False, amount_yen=6_000), headers={"Idempotency-Key": "reused"}
+    )
+    assert other.status_code == 422 and other.content_type == "application/problem+json"
+    assert other.get_json() == {
+        "type": "about:blank",
+        "title": "Unprocessable Content",
+        "status": 422,
+        "detail": "this Idempotency-Key was used with a different request",
+        "code": "idempotency_mismatch",
+        "errors": {},
+    }
+    assert db.scalar(select(func.count()).select_from(Donation)) == 1

@@ -8,7 +8,7 @@ charging again.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal, Protocol
 
@@ -19,6 +19,21 @@ class GatewayUnavailable(Exception):
 
 class PaymentNotFound(Exception):
     """The gateway answered that it has no such object (a definite answer, not an outage)."""
+
+
+class InvalidWebhook(ValueError):
+    """A webhook whose signature does not verify (forged, unsigned, or signed too long ago)."""
+
+
+@dataclass(frozen=True)
+class GatewayEvent:
+    """A verified webhook event, in our terms: what happened (`type`, as the gateway names it)
+    to which PaymentIntent ("" when the event is about none)."""
+
+    id: str
+    type: str
+    payment_intent_id: str
+    payload: dict[str, Any] = field(repr=False)  # the event as sent: stored, never read
 
 
 @dataclass(frozen=True)
@@ -87,23 +102,5 @@ class PaymentGateway(Protocol):
     ) -> RefundResult:
         """Refund (part of) a succeeded PaymentIntent."""
 
-    def verify_webhook(self, payload: bytes, signature: str) -> dict[str, Any]:
-        """The event, if its signature is valid; raises ValueError otherwise."""
-
-
-_gateway: PaymentGateway | None = None
-
-
-def get_gateway() -> PaymentGateway:
-    global _gateway
-    if _gateway is None:
-        from furusato.payments.stripe_gateway import StripeGateway
-
-        _gateway = StripeGateway.from_settings()
-    return _gateway
-
-
-def set_gateway(gateway: PaymentGateway | None) -> None:
-    """Use another gateway (the benchmark's delayed fake; None returns to the configured one)."""
-    global _gateway
-    _gateway = gateway
+    def verify_webhook(self, payload: bytes, signature: str) -> GatewayEvent:
+        """The event, if its signature is valid; raises InvalidWebhook otherwise."""

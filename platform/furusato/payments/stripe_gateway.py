@@ -16,7 +16,9 @@ import stripe
 from furusato.config import get_settings
 from furusato.payments.gateway import (
     ChargeResult,
+    GatewayEvent,
     GatewayUnavailable,
+    InvalidWebhook,
     PaymentNotFound,
     RefundResult,
     SetupInfo,
@@ -208,12 +210,22 @@ class StripeGateway:
         )
         return RefundResult(refund.id, refund.status or "pending")
 
-    def verify_webhook(self, payload: bytes, signature: str) -> dict[str, Any]:
+    def verify_webhook(self, payload: bytes, signature: str) -> GatewayEvent:
         try:
             event = stripe.Webhook.construct_event(payload, signature, self._webhook_secret)
         except (stripe.SignatureVerificationError, ValueError) as exc:
-            raise ValueError(f"invalid webhook: {exc}") from exc
-        return dict(event.to_dict())
+            raise InvalidWebhook(f"invalid webhook: {exc}") from exc
+        raw = dict(event.to_dict())
+        event_type = str(raw.get("type") or "")
+        about = (raw.get("data") or {}).get("object") or {}
+        return GatewayEvent(
+            id=str(raw.get("id") or ""),
+            type=event_type,
+            payment_intent_id=str(about.get("id") or "")
+            if event_type.startswith("payment_intent.")
+            else "",
+            payload=raw,
+        )
 
     def _result(self, intent: Any) -> ChargeResult:
         charge = getattr(intent, "latest_charge", None)

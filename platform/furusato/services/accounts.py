@@ -14,7 +14,8 @@ from sqlalchemy.orm import Session
 
 from furusato.domain.money import utcnow
 from furusato.domain.states import Role
-from furusato.models import ApiToken, Business, User
+from furusato.models import ApiToken, Business
+from furusato.models import User as User  # the signed-in person, as the web layer names it
 from furusato.services import login_lockout
 from furusato.services.errors import N_, Conflict, ValidationFailed, refuse_control_characters
 from furusato.services.uow import UnitOfWork

@@ -1,4 +1,8 @@
-"""The business's pages: its projects, tiers, submission, shipping work."""
+"""The business's pages: its projects, tiers, submission, shipping work.
+
+This module holds the blueprint and its URL table; the views are in business_projects.py and
+business_shipments.py, registered here.
+"""
 
 from __future__ import annotations
 
@@ -7,20 +11,33 @@ from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
 from furusato.services.campaigns import projects
+from furusato.web import business_projects, business_shipments
 from furusato.web.guards import role_required
+from furusato.web.urls import GET, GET_POST, POST, add_routes
 
 bp = Blueprint("business", __name__, url_prefix="/business")
 
 
-@bp.get("/")
 @role_required("business")
 def dashboard() -> ResponseReturnValue:
     return render_template("business/dashboard.html", rows=projects.dashboard(current_user))
 
 
-# Each area adds its routes to this blueprint in a module of its own, imported here:
-# from furusato.web import business_<area>  (with noqa E402,F401)
-# isort: off
-from furusato.web import business_projects  # noqa: E402,F401
-from furusato.web import business_shipments  # noqa: E402,F401
-# isort: on
+# fmt: off
+add_routes(bp, [
+    ("/", dashboard, GET),
+    ("/projects/new", business_projects.new_project, GET_POST),
+    ("/projects/<int:project_id>", business_projects.project, GET),
+    ("/projects/<int:project_id>/edit", business_projects.edit_project, GET_POST),
+    ("/projects/<int:project_id>/tiers/new", business_projects.new_tier, GET_POST),
+    ("/projects/<int:project_id>/tiers/<int:tier_id>/edit", business_projects.edit_tier, GET_POST),
+    ("/projects/<int:project_id>/tiers/<int:tier_id>/delete", business_projects.delete_tier, POST),
+    ("/projects/<int:project_id>/images", business_projects.upload_image, POST),
+    ("/projects/<int:project_id>/images/<int:image_id>/delete", business_projects.delete_image, POST),
+    ("/projects/<int:project_id>/submit", business_projects.submit_project, POST),
+    ("/bank", business_projects.bank_account, GET_POST),
+    ("/projects/<int:project_id>/shipments", business_shipments.shipments_page, GET),
+    ("/projects/<int:project_id>/shipments/<int:shipment_id>/sent", business_shipments.mark_sent, POST),
+    ("/projects/<int:project_id>/shipments/upload", business_shipments.upload_sent, POST),
+])
+# fmt: on

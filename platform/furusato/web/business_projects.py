@@ -2,6 +2,8 @@
 
 Views only translate HTTP into service calls; the services check ownership (403 for another
 business's project) and state (a submitted project is frozen).
+
+Its URLs are in the business area's table (web/business.py).
 """
 
 from __future__ import annotations
@@ -20,7 +22,6 @@ from furusato.services.campaigns import images, project_images, projects, tiers
 from furusato.services.campaigns.projects import ComplianceFailed
 from furusato.services.errors import ServiceError
 from furusato.services.settlement import bank
-from furusato.web.business import bp
 from furusato.web.extensions import check_csrf, csrf, translated, translated_fields
 from furusato.web.guards import role_required
 from furusato.web.project_forms import BankForm, EmptyForm, ImageForm, ProjectForm, TierForm
@@ -52,7 +53,6 @@ def _frozen(project: Any) -> ResponseReturnValue | None:
     return redirect(url_for("business.project", project_id=project.id))
 
 
-@bp.route("/projects/new", methods=["GET", "POST"])
 @role_required("business")
 def new_project() -> ResponseReturnValue:
     form = ProjectForm()
@@ -73,7 +73,6 @@ def _default_rate() -> int:
     return get_settings().city.default_subsidy_rate_percent
 
 
-@bp.get("/projects/<int:project_id>")
 @role_required("business")
 def project(project_id: int) -> ResponseReturnValue:
     item = _own(project_id)
@@ -88,7 +87,6 @@ def project(project_id: int) -> ResponseReturnValue:
     )
 
 
-@bp.route("/projects/<int:project_id>/edit", methods=["GET", "POST"])
 @role_required("business")
 def edit_project(project_id: int) -> ResponseReturnValue:
     item = _own(project_id)
@@ -110,7 +108,6 @@ def edit_project(project_id: int) -> ResponseReturnValue:
     )
 
 
-@bp.route("/projects/<int:project_id>/tiers/new", methods=["GET", "POST"])
 @role_required("business")
 def new_tier(project_id: int) -> ResponseReturnValue:
     item = _own(project_id)
@@ -128,7 +125,6 @@ def new_tier(project_id: int) -> ResponseReturnValue:
     return render_template("business/tier_form.html", form=form, project=item, tier=None)
 
 
-@bp.route("/projects/<int:project_id>/tiers/<int:tier_id>/edit", methods=["GET", "POST"])
 @role_required("business")
 def edit_tier(project_id: int, tier_id: int) -> ResponseReturnValue:
     item = _own(project_id)
@@ -151,7 +147,6 @@ def edit_tier(project_id: int, tier_id: int) -> ResponseReturnValue:
     return render_template("business/tier_form.html", form=form, project=item, tier=tier)
 
 
-@bp.post("/projects/<int:project_id>/tiers/<int:tier_id>/delete")
 @role_required("business")
 def delete_tier(project_id: int, tier_id: int) -> ResponseReturnValue:
     if EmptyForm().validate_on_submit():
@@ -160,7 +155,6 @@ def delete_tier(project_id: int, tier_id: int) -> ResponseReturnValue:
     return redirect(url_for("business.project", project_id=project_id))
 
 
-@bp.post("/projects/<int:project_id>/images")
 @role_required("business")
 @csrf.exempt  # checked below, once the uploader is known to own the draft
 def upload_image(project_id: int) -> ResponseReturnValue:
@@ -204,7 +198,6 @@ def _project_page(project_id: int, status: int) -> ResponseReturnValue:
     )
 
 
-@bp.post("/projects/<int:project_id>/images/<int:image_id>/delete")
 @role_required("business")
 def delete_image(project_id: int, image_id: int) -> ResponseReturnValue:
     if EmptyForm().validate_on_submit():
@@ -213,7 +206,6 @@ def delete_image(project_id: int, image_id: int) -> ResponseReturnValue:
     return redirect(url_for("business.project", project_id=project_id))
 
 
-@bp.post("/projects/<int:project_id>/submit")
 @role_required("business")
 def submit_project(project_id: int) -> ResponseReturnValue:
     if not EmptyForm().validate_on_submit():
@@ -240,7 +232,6 @@ def submit_project(project_id: int) -> ResponseReturnValue:
     return redirect(url_for("business.project", project_id=project_id))
 
 
-@bp.route("/bank", methods=["GET", "POST"])
 @role_required("business")
 def bank_account() -> ResponseReturnValue:
     form = BankForm()

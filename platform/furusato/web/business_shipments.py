@@ -1,4 +1,7 @@
-"""The business's shipping work: the list per tier and month, CSV for the carrier, marking sent."""
+"""The business's shipping work: the list per tier and month, CSV for the carrier, marking sent.
+
+Its URLs are in the business area's table (web/business.py).
+"""
 
 from __future__ import annotations
 
@@ -15,7 +18,6 @@ from wtforms.validators import DataRequired, Length
 
 from furusato.services.errors import ValidationFailed
 from furusato.services.fulfilment import shipments, shipping_csv
-from furusato.web.business import bp
 from furusato.web.extensions import translated
 from furusato.web.forms import Form
 from furusato.web.guards import role_required
@@ -44,7 +46,6 @@ def _filters() -> tuple[int | None, date | None]:
     return tier_id, month
 
 
-@bp.get("/projects/<int:project_id>/shipments")
 @role_required("business", "staff")
 def shipments_page(project_id: int) -> ResponseReturnValue:
     tier_id, month = _filters()
@@ -77,7 +78,6 @@ def shipments_page(project_id: int) -> ResponseReturnValue:
     )
 
 
-@bp.post("/projects/<int:project_id>/shipments/<int:shipment_id>/sent")
 @role_required("business", "staff")
 def mark_sent(project_id: int, shipment_id: int) -> ResponseReturnValue:
     form = SentForm()
@@ -98,7 +98,6 @@ def mark_sent(project_id: int, shipment_id: int) -> ResponseReturnValue:
     return redirect(url_for("business.shipments_page", project_id=project_id))
 
 
-@bp.post("/projects/<int:project_id>/shipments/upload")
 @role_required("business", "staff")
 def upload_sent(project_id: int) -> ResponseReturnValue:
     form = UploadForm()

@@ -1,4 +1,8 @@
-"""The donor's own pages: donations, receipts, shipments."""
+"""The donor's own pages: donations, receipts, shipments.
+
+This module holds the blueprint and its URL table; the document views are in
+donor_documents.py, registered here.
+"""
 
 from __future__ import annotations
 
@@ -7,18 +11,25 @@ from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
 from furusato.services.giving import donation_views
+from furusato.web import donor_documents
 from furusato.web.guards import role_required
+from furusato.web.urls import GET, add_routes
 
 bp = Blueprint("donor", __name__)
 
 
-@bp.get("/me")
 @role_required("donor")
 def dashboard() -> ResponseReturnValue:
     rows = donation_views.for_donor_page(int(current_user.id))
     return render_template("donor/dashboard.html", rows=rows)
 
 
-# Each area adds its routes to this blueprint in a module of its own, imported here:
-# from furusato.web import donor_<area>  (with noqa E402,F401)
-from furusato.web import donor_documents  # noqa: E402,F401
+# fmt: off
+add_routes(bp, [
+    ("/me", dashboard, GET),
+    ("/donations/<int:donation_id>/receipt.pdf", donor_documents.receipt_pdf, GET),
+    ("/donations/<int:donation_id>/onestop-form.pdf", donor_documents.onestop_form_pdf, GET),
+    ("/me/receipts", donor_documents.my_receipts, GET),
+    ("/me/receipts/<int:year>.pdf", donor_documents.annual_summary, GET),
+])
+# fmt: on

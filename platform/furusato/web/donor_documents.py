@@ -2,6 +2,8 @@
 
 The PDF routes are public on purpose: a guest opens them with the `?t=` link from their mail;
 the service decides who may see a donation (owner, link holder, staff) and refuses the rest.
+
+Its URLs are in the donor area's table (web/donor.py).
 """
 
 from __future__ import annotations
@@ -10,9 +12,8 @@ from flask import Response, render_template, request
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
-from furusato.models import User
+from furusato.services.accounts import User
 from furusato.services.fulfilment import documents
-from furusato.web.donor import bp
 from furusato.web.guards import public, role_required
 
 
@@ -31,21 +32,18 @@ def viewer() -> User | None:
     return current_user if current_user.is_authenticated else None
 
 
-@bp.get("/donations/<int:donation_id>/receipt.pdf")
 @public
 def receipt_pdf(donation_id: int) -> ResponseReturnValue:
     data = documents.receipt_pdf(donation_id, viewer(), request.args.get("t"))
     return pdf_response(data, f"receipt-{donation_id}.pdf")
 
 
-@bp.get("/donations/<int:donation_id>/onestop-form.pdf")
 @public
 def onestop_form_pdf(donation_id: int) -> ResponseReturnValue:
     data = documents.onestop_form_pdf_for(donation_id, viewer(), request.args.get("t"))
     return pdf_response(data, f"onestop-application-{donation_id}.pdf")
 
 
-@bp.get("/me/receipts")
 @role_required("donor")
 def my_receipts() -> ResponseReturnValue:
     lines = documents.receipts_of(current_user.id)
@@ -53,7 +51,6 @@ def my_receipts() -> ResponseReturnValue:
     return render_template("donor/receipts.html", lines=lines, years=years)
 
 
-@bp.get("/me/receipts/<int:year>.pdf")
 @role_required("donor")
 def annual_summary(year: int) -> ResponseReturnValue:
     data = documents.annual_summary_pdf(current_user, year)

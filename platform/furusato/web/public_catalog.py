@@ -1,4 +1,7 @@
-"""Browsing: the home page, the project list with search, filter, sort and pages, a project."""
+"""Browsing: the home page, the project list with search, filter, sort and pages, a project.
+
+Its URLs are in the public area's table (web/public.py).
+"""
 
 from __future__ import annotations
 
@@ -19,7 +22,6 @@ from furusato.web.forms import Form
 from furusato.web.guards import public
 from furusato.web.numbers import MAX_PAGE, query_int
 from furusato.web.page_cache import app_cache
-from furusato.web.public import bp
 
 SORT_LABELS = {
     Sort.NEW: lazy_gettext("新着順"),
@@ -99,14 +101,12 @@ def _cached(key: tuple[Any, ...], render: Callable[[], Any]) -> Any:
     return app_cache("catalog").get((select_locale(), *key), render)
 
 
-@bp.get("/")
 @public
 def home() -> ResponseReturnValue:
     body = _cached(("home",), lambda: _rendered("public/_home_body.html", data=catalog.home()))
     return render_template("public/home.html", body=body)
 
 
-@bp.get("/projects")
 @public
 def project_list() -> ResponseReturnValue:
     categories = app_cache("catalog").get(("categories",), catalog.categories)
@@ -131,7 +131,6 @@ def project_list() -> ResponseReturnValue:
     return render_template("public/projects.html", filters=filters, grid=grid)
 
 
-@bp.get("/projects/<int:project_id>")
 @public
 def project_page(project_id: int) -> ResponseReturnValue:
     def render() -> tuple[str, Markup]:

@@ -1,4 +1,7 @@
-"""The deduction-cap estimate page: a GET form and the result with its breakdown."""
+"""The deduction-cap estimate page: a GET form and the result with its breakdown.
+
+Its URLs are in the public area's table (web/public.py).
+"""
 
 from __future__ import annotations
 
@@ -14,7 +17,6 @@ from furusato.domain.tax_tables import SUPPORTED_YEARS
 from furusato.web.forms import Form
 from furusato.web.guards import public
 from furusato.web.numbers import WholeNumberField
-from furusato.web.public import bp
 
 FAMILY_LABELS = {
     Family.SINGLE: lazy_gettext("独身"),
@@ -58,7 +60,6 @@ class EstimateForm(Form):
     year = SelectField(lazy_gettext("寄附する年"), coerce=int)
 
 
-@bp.get("/deduction-estimate")
 @public
 def deduction_estimate() -> ResponseReturnValue:
     form = EstimateForm(formdata=request.args if request.args else None)

@@ -2,6 +2,8 @@
 
 Open to everyone once the project is past review; before that only its business and staff see
 it (others get 404, so drafts do not leak). Public images are cacheable; private ones are not.
+
+Its URLs are in the public area's table (web/public.py).
 """
 
 from __future__ import annotations
@@ -15,10 +17,8 @@ from flask_login import current_user
 from furusato.services.campaigns import project_images
 from furusato.services.errors import NotFound
 from furusato.web.guards import public
-from furusato.web.public import bp
 
 
-@bp.get("/images/<int:image_id>/<size>")
 @public
 def project_image(image_id: int, size: str) -> ResponseReturnValue:
     if size not in ("large", "thumb"):

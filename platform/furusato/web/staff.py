@@ -1,4 +1,8 @@
-"""City staff pages: review queue, campaigns, payouts, one-stop, audit log."""
+"""City staff pages: review queue, campaigns, payouts, one-stop, audit log.
+
+This module holds the blueprint and its URL table; each area's views are in a module of their
+own (staff_<area>.py), registered here.
+"""
 
 from __future__ import annotations
 
@@ -6,22 +10,63 @@ from flask import Blueprint, render_template
 from flask.typing import ResponseReturnValue
 
 from furusato.services import mail_outbox
+from furusato.web import (
+    staff_audit,
+    staff_mail,
+    staff_onestop,
+    staff_payouts,
+    staff_receipts,
+    staff_review,
+    staff_settlement,
+    staff_shipments,
+)
 from furusato.web.guards import role_required
+from furusato.web.urls import GET, POST, add_routes
 
 bp = Blueprint("staff", __name__, url_prefix="/staff")
 
 
-@bp.get("/")
 @role_required("staff")
 def dashboard() -> ResponseReturnValue:
     return render_template("staff/dashboard.html", failed_mail=mail_outbox.failed_count())
 
 
-# Each area adds its routes to this blueprint in a module of its own, imported here:
-# from furusato.web import staff_<area>  (with noqa E402,F401)
-# isort: off
-from furusato.web import staff_audit, staff_review  # noqa: E402,F401
-from furusato.web import staff_onestop, staff_receipts, staff_shipments  # noqa: E402,F401
-from furusato.web import staff_payouts, staff_settlement  # noqa: E402,F401
-from furusato.web import staff_mail  # noqa: E402,F401
-# isort: on
+# fmt: off
+add_routes(bp, [
+    ("/", dashboard, GET),
+    ("/audit", staff_audit.audit, GET),
+    ("/review", staff_review.review_queue, GET),
+    ("/review/<int:project_id>", staff_review.review_project, GET),
+    ("/review/<int:project_id>/approve", staff_review.approve_project, POST),
+    ("/review/<int:project_id>/reject", staff_review.reject_project, POST),
+    ("/review/<int:project_id>/rate", staff_review.set_rate, POST),
+    ("/campaigns", staff_review.campaigns, GET),
+    ("/campaigns/<int:project_id>/pause", staff_review.pause_campaign, POST),
+    ("/campaigns/<int:project_id>/resume", staff_review.resume_campaign, POST),
+    ("/onestop", staff_onestop.onestop_list, GET),
+    ("/onestop/<int:application_id>", staff_onestop.onestop_application, GET),
+    ("/onestop/<int:application_id>/form", staff_onestop.onestop_record, POST),
+    ("/onestop/<int:application_id>/change", staff_onestop.onestop_change, POST),
+    ("/onestop/<int:application_id>/reveal", staff_onestop.onestop_reveal, POST),
+    ("/onestop/export", staff_onestop.onestop_export_zip, POST),
+    ("/receipts/<int:receipt_id>", staff_receipts.receipt_detail, GET),
+    ("/receipts/<int:receipt_id>/correct", staff_receipts.receipt_correct, POST),
+    ("/shipments/late", staff_shipments.late_shipments, GET),
+    ("/payouts", staff_payouts.payouts_list, GET),
+    ("/payouts/<int:payout_id>", staff_payouts.payout_detail, GET),
+    ("/payouts/<int:payout_id>/prepare", staff_payouts.payout_prepare, POST),
+    ("/payouts/<int:payout_id>/approve", staff_payouts.payout_approve, POST),
+    ("/payouts/export", staff_payouts.payouts_export, POST),
+    ("/payouts/batches/<int:batch_id>/zengin", staff_payouts.payout_batch_zengin, GET),
+    ("/payouts/batches/<int:batch_id>/csv", staff_payouts.payout_batch_csv, GET),
+    ("/payouts/batches/<int:batch_id>/paid", staff_payouts.payout_batch_paid, POST),
+    ("/settlements", staff_settlement.settlements, GET),
+    ("/settlements/<int:project_id>/retry", staff_settlement.settlement_retry, POST),
+    ("/settlements/<int:project_id>/reconcile", staff_settlement.settlement_reconcile, POST),
+    ("/reports", staff_settlement.reports_page, GET),
+    ("/reports/<int:year>.csv", staff_settlement.reports_csv, GET),
+    ("/reports/campaigns/<int:project_id>.csv", staff_settlement.report_campaign_csv, GET),
+    ("/mail", staff_mail.failed_mail, GET),
+    ("/mail/<int:email_id>/retry", staff_mail.retry_mail, POST),
+])
+# fmt: on

@@ -1,4 +1,7 @@
-"""The audit-log browser: who did what to which record, filtered by actor, action, target, date."""
+"""The audit-log browser: who did what to which record, filtered by actor, action, target, date.
+
+Its URLs are in the staff area's table (web/staff.py).
+"""
 
 from __future__ import annotations
 
@@ -13,7 +16,6 @@ from furusato.services import audit_log
 from furusato.web.forms import Form
 from furusato.web.guards import role_required
 from furusato.web.numbers import MAX_PAGE, query_int
-from furusato.web.staff import bp
 
 
 class AuditFilterForm(Form):
@@ -30,7 +32,6 @@ class AuditFilterForm(Form):
     date_to = DateField(_l("終了日"), validators=[Optional()])
 
 
-@bp.get("/audit")
 @role_required("staff")
 def audit() -> ResponseReturnValue:
     form = AuditFilterForm(request.args)

@@ -1,4 +1,7 @@
-"""Staff: the mails that could not be sent, with the reason, and a button to send one again."""
+"""Staff: the mails that could not be sent, with the reason, and a button to send one again.
+
+Its URLs are in the staff area's table (web/staff.py).
+"""
 
 from __future__ import annotations
 
@@ -12,16 +15,13 @@ from furusato.services.errors import ServiceError
 from furusato.web.extensions import translated
 from furusato.web.guards import role_required
 from furusato.web.project_forms import EmptyForm
-from furusato.web.staff import bp
 
 
-@bp.get("/mail")
 @role_required("staff")
 def failed_mail() -> ResponseReturnValue:
     return render_template("staff/mail.html", mails=mail_outbox.failed(), button=EmptyForm())
 
 
-@bp.post("/mail/<int:email_id>/retry")
 @role_required("staff")
 def retry_mail(email_id: int) -> ResponseReturnValue:
     if EmptyForm().validate_on_submit():

@@ -1,6 +1,9 @@
 """Staff: one-stop applications — record received forms and changes, reveal (audited),
 export the notifications to residence municipalities as a zip encrypted with a password the
-staff member types for that export."""
+staff member types for that export.
+
+Its URLs are in the staff area's table (web/staff.py).
+"""
 
 from __future__ import annotations
 
@@ -20,7 +23,6 @@ from furusato.web.extensions import translated
 from furusato.web.forms import Form
 from furusato.web.guards import role_required
 from furusato.web.numbers import FIRST_YEAR, LAST_YEAR, bounded_int, query_int
-from furusato.web.staff import bp
 
 
 class RecordForm(Form):
@@ -56,20 +58,19 @@ def _default_year() -> int:
     return today.year - 1 if today <= application_deadline(today.year - 1) else today.year
 
 
-@bp.get("/onestop")
 @role_required("staff")
 def onestop_list() -> ResponseReturnValue:
     year = query_int("year", low=FIRST_YEAR, high=LAST_YEAR) or _default_year()
     status = request.args.get("status") or None
-    apps = onestop.list_for_year(year, status)
+    page = onestop_export.year_page(year, status)
     return render_template(
         "staff/onestop.html",
         year=year,
         status=status,
-        apps=apps,
+        apps=page.applications,
         deadline=application_deadline(year),
         notify_by=notification_deadline(year),
-        municipalities=onestop_export.listing(year),
+        municipalities=page.municipalities,
         export_form=ExportForm(year=str(year)),
     )
 
@@ -86,13 +87,11 @@ def _detail(application_id: int, **extra: object) -> str:
     )
 
 
-@bp.get("/onestop/<int:application_id>")
 @role_required("staff")
 def onestop_application(application_id: int) -> ResponseReturnValue:
     return _detail(application_id)
 
 
-@bp.post("/onestop/<int:application_id>/form")
 @role_required("staff")
 def onestop_record(application_id: int) -> ResponseReturnValue:
     form = RecordForm()
@@ -118,7 +117,6 @@ def onestop_record(application_id: int) -> ResponseReturnValue:
     return _detail(application_id, record_form=form), 422
 
 
-@bp.post("/onestop/<int:application_id>/change")
 @role_required("staff")
 def onestop_change(application_id: int) -> ResponseReturnValue:
     form = ChangeForm()
@@ -140,7 +138,6 @@ def onestop_change(application_id: int) -> ResponseReturnValue:
     return _detail(application_id, change_form=form), 422
 
 
-@bp.post("/onestop/<int:application_id>/reveal")
 @role_required("staff")
 def onestop_reveal(application_id: int) -> ResponseReturnValue:
     form = RevealForm()
@@ -157,7 +154,6 @@ def onestop_reveal(application_id: int) -> ResponseReturnValue:
     return Response(page, headers={"Cache-Control": "no-store"})
 
 
-@bp.post("/onestop/export")
 @role_required("staff")
 def onestop_export_zip() -> ResponseReturnValue:
     form = ExportForm()

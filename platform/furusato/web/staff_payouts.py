@@ -1,5 +1,8 @@
 """Staff: subsidy payouts — check and prepare, approve (another staff member), export the Zengin
-transfer file, mark a batch paid. Every step goes through services/payouts (audited)."""
+transfer file, mark a batch paid. Every step goes through services/payouts (audited).
+
+Its URLs are in the staff area's table (web/staff.py).
+"""
 
 from __future__ import annotations
 
@@ -19,7 +22,6 @@ from furusato.services.settlement import payout_batches, payouts
 from furusato.web.extensions import translated, translated_fields
 from furusato.web.forms import Form
 from furusato.web.guards import role_required
-from furusato.web.staff import bp
 
 
 class PrepareForm(Form):
@@ -47,13 +49,13 @@ def _today() -> date:
     return to_jst(utcnow()).date()
 
 
-@bp.get("/payouts")
 @role_required("staff")
 def payouts_list() -> ResponseReturnValue:
+    page = payout_batches.payouts_page()
     return render_template(
         "staff/payouts.html",
-        payouts=payouts.list_payouts(),
-        batches=payout_batches.batches(),
+        payouts=page.payouts,
+        batches=page.batches,
         export_form=ExportForm(transfer_date=_today()),
         paid_form=PaidForm(paid_on=_today()),
     )
@@ -68,13 +70,11 @@ def _detail(payout_id: int, prepare_form: PrepareForm | None = None) -> str:
     )
 
 
-@bp.get("/payouts/<int:payout_id>")
 @role_required("staff")
 def payout_detail(payout_id: int) -> ResponseReturnValue:
     return _detail(payout_id)
 
 
-@bp.post("/payouts/<int:payout_id>/prepare")
 @role_required("staff")
 def payout_prepare(payout_id: int) -> ResponseReturnValue:
     form = PrepareForm()
@@ -100,7 +100,6 @@ def payout_prepare(payout_id: int) -> ResponseReturnValue:
     return redirect(url_for("staff.payout_detail", payout_id=payout_id))
 
 
-@bp.post("/payouts/<int:payout_id>/approve")
 @role_required("staff")
 def payout_approve(payout_id: int) -> ResponseReturnValue:
     if not ApproveForm().validate_on_submit():
@@ -114,7 +113,6 @@ def payout_approve(payout_id: int) -> ResponseReturnValue:
     return redirect(url_for("staff.payout_detail", payout_id=payout_id))
 
 
-@bp.post("/payouts/export")
 @role_required("staff")
 def payouts_export() -> ResponseReturnValue:
     form = ExportForm()
@@ -132,7 +130,6 @@ def payouts_export() -> ResponseReturnValue:
     return redirect(url_for("staff.payouts_list"))
 
 
-@bp.get("/payouts/batches/<int:batch_id>/zengin")
 @role_required("staff")
 def payout_batch_zengin(batch_id: int) -> ResponseReturnValue:
     return Response(
@@ -142,7 +139,6 @@ def payout_batch_zengin(batch_id: int) -> ResponseReturnValue:
     )
 
 
-@bp.get("/payouts/batches/<int:batch_id>/csv")
 @role_required("staff")
 def payout_batch_csv(batch_id: int) -> ResponseReturnValue:
     return Response(
@@ -152,7 +148,6 @@ def payout_batch_csv(batch_id: int) -> ResponseReturnValue:
     )
 
 
-@bp.post("/payouts/batches/<int:batch_id>/paid")
 @role_required("staff")
 def payout_batch_paid(batch_id: int) -> ResponseReturnValue:
     form = PaidForm()

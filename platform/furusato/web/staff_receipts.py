@@ -1,4 +1,7 @@
-"""Staff: look at a receipt and correct it (void + re-issue with a new number, audited)."""
+"""Staff: look at a receipt and correct it (void + re-issue with a new number, audited).
+
+Its URLs are in the staff area's table (web/staff.py).
+"""
 
 from __future__ import annotations
 
@@ -10,14 +13,11 @@ from flask_login import current_user
 from wtforms import StringField
 from wtforms.validators import DataRequired, Length, Optional
 
-from furusato.models import Receipt
-from furusato.services.errors import NotFound, ServiceError
+from furusato.services.errors import ServiceError
 from furusato.services.fulfilment import receipts
-from furusato.services.uow import UnitOfWork
 from furusato.web.extensions import translated
 from furusato.web.forms import Form
 from furusato.web.guards import role_required
-from furusato.web.staff import bp
 
 
 class CorrectForm(Form):
@@ -27,26 +27,13 @@ class CorrectForm(Form):
     address = StringField(_l("住所（訂正後）"), validators=[Optional(), Length(max=300)])
 
 
-def _receipt(receipt_id: int) -> Receipt:
-    with UnitOfWork() as uow:
-        receipt = uow.session.get(Receipt, receipt_id)
-        if receipt is None:
-            raise NotFound(_("証明書が見つかりません。"))
-        # Hand the loaded row to the template: leaving the unit of work rolls back, which
-        # would expire it (DetachedInstanceError on the page).
-        uow.session.expunge(receipt)
-        return receipt
-
-
-@bp.get("/receipts/<int:receipt_id>")
 @role_required("staff")
 def receipt_detail(receipt_id: int) -> ResponseReturnValue:
     return render_template(
-        "staff/receipt.html", receipt=_receipt(receipt_id), form=CorrectForm(formdata=None)
+        "staff/receipt.html", receipt=receipts.view(receipt_id), form=CorrectForm(formdata=None)
     )
 
 
-@bp.post("/receipts/<int:receipt_id>/correct")
 @role_required("staff")
 def receipt_correct(receipt_id: int) -> ResponseReturnValue:
     form = CorrectForm()
@@ -66,4 +53,4 @@ def receipt_correct(receipt_id: int) -> ResponseReturnValue:
         else:
             flash(_("旧証明書を無効にし、新しい証明書を発行しました。"), "success")
             return redirect(url_for("staff.receipt_detail", receipt_id=new_id))
-    return render_template("staff/receipt.html", receipt=_receipt(receipt_id), form=form), 422
+    return render_template("staff/receipt.html", receipt=receipts.view(receipt_id), form=form), 422

@@ -1,5 +1,8 @@
 """Staff review: the queue (oldest first), the review page with the rules report and the diff
-since the last submission, approve / reject with reasons, and pause / resume of campaigns."""
+since the last submission, approve / reject with reasons, and pause / resume of campaigns.
+
+Its URLs are in the staff area's table (web/staff.py).
+"""
 
 from __future__ import annotations
 
@@ -8,23 +11,19 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext
 from flask_login import current_user
 
-from furusato.domain.campaign import clock_of
 from furusato.domain.local_products import label as local_label
-from furusato.domain.money import utcnow
 from furusato.domain.states import CampaignStatus
 from furusato.services.campaigns import review
 from furusato.services.errors import ServiceError
 from furusato.web.extensions import translated
 from furusato.web.guards import role_required
 from furusato.web.project_forms import EmptyForm, NoteForm, RateForm, ReasonForm
-from furusato.web.staff import bp
 
 
 def _ip() -> str:
     return request.remote_addr or ""
 
 
-@bp.get("/review")
 @role_required("staff")
 def review_queue() -> ResponseReturnValue:
     return render_template("staff/review_queue.html", items=review.queue())
@@ -45,13 +44,11 @@ def _review_page(project_id: int, status: int = 200, **forms: object) -> Respons
     return render_template("staff/review.html", **context), status
 
 
-@bp.get("/review/<int:project_id>")
 @role_required("staff")
 def review_project(project_id: int) -> ResponseReturnValue:
     return _review_page(project_id)
 
 
-@bp.post("/review/<int:project_id>/approve")
 @role_required("staff")
 def approve_project(project_id: int) -> ResponseReturnValue:
     form = NoteForm()
@@ -66,7 +63,6 @@ def approve_project(project_id: int) -> ResponseReturnValue:
     return _review_page(project_id, 400, approve_form=form)
 
 
-@bp.post("/review/<int:project_id>/reject")
 @role_required("staff")
 def reject_project(project_id: int) -> ResponseReturnValue:
     form = ReasonForm()
@@ -82,7 +78,6 @@ def reject_project(project_id: int) -> ResponseReturnValue:
     return _review_page(project_id, 422, reject_form=form)
 
 
-@bp.post("/review/<int:project_id>/rate")
 @role_required("staff")
 def set_rate(project_id: int) -> ResponseReturnValue:
     form = RateForm()
@@ -100,17 +95,14 @@ def set_rate(project_id: int) -> ResponseReturnValue:
     return redirect(url_for("staff.review_project", project_id=project_id))
 
 
-@bp.get("/campaigns")
 @role_required("staff")
 def campaigns() -> ResponseReturnValue:
     status = request.args.get("status") or None
     if status not in {str(s) for s in CampaignStatus}:
         status = None
-    items = review.campaigns(status)
-    now = utcnow()
     return render_template(
         "staff/campaigns.html",
-        items=[(p, clock_of(p).phase(now)) for p in items],
+        items=review.campaigns(status),
         status=status,
         statuses=[s for s in CampaignStatus if s not in ("draft", "submitted")],
         pause_form=ReasonForm(),
@@ -118,7 +110,6 @@ def campaigns() -> ResponseReturnValue:
     )
 
 
-@bp.post("/campaigns/<int:project_id>/pause")
 @role_required("staff")
 def pause_campaign(project_id: int) -> ResponseReturnValue:
     form = ReasonForm()
@@ -134,7 +125,6 @@ def pause_campaign(project_id: int) -> ResponseReturnValue:
     return redirect(url_for("staff.campaigns"))
 
 
-@bp.post("/campaigns/<int:project_id>/resume")
 @role_required("staff")
 def resume_campaign(project_id: int) -> ResponseReturnValue:
     if EmptyForm().validate_on_submit():

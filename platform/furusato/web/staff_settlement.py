@@ -1,5 +1,8 @@
 """Staff: settlement progress (done / remaining / failed per campaign), retry of failed
-donations, reports per fiscal year with a chart and CSV, and the gateway reconciliation."""
+donations, reports per fiscal year with a chart and CSV, and the gateway reconciliation.
+
+Its URLs are in the staff area's table (web/staff.py).
+"""
 
 from __future__ import annotations
 
@@ -16,25 +19,23 @@ from furusato.web.extensions import translated
 from furusato.web.forms import Form
 from furusato.web.guards import role_required
 from furusato.web.numbers import FIRST_YEAR, LAST_YEAR, query_int
-from furusato.web.staff import bp
 
 
 class ActionForm(Form):
     pass
 
 
-@bp.get("/settlements")
 @role_required("staff")
 def settlements() -> ResponseReturnValue:
+    page = overview.page()
     return render_template(
         "staff/settlements.html",
-        campaigns=overview.overview(),
-        reconciliations=reports.latest_reconciliations(),
+        campaigns=page.campaigns,
+        reconciliations=page.reconciliations,
         form=ActionForm(),
     )
 
 
-@bp.post("/settlements/<int:project_id>/retry")
 @role_required("staff")
 def settlement_retry(project_id: int) -> ResponseReturnValue:
     if ActionForm().validate_on_submit():
@@ -47,7 +48,6 @@ def settlement_retry(project_id: int) -> ResponseReturnValue:
     return redirect(url_for("staff.settlements"))
 
 
-@bp.post("/settlements/<int:project_id>/reconcile")
 @role_required("staff")
 def settlement_reconcile(project_id: int) -> ResponseReturnValue:
     if ActionForm().validate_on_submit():
@@ -69,25 +69,22 @@ def _year() -> int:
     return query_int("fy", low=FIRST_YEAR, high=LAST_YEAR, default=fiscal_year(utcnow()))
 
 
-@bp.get("/reports")
 @role_required("staff")
 def reports_page() -> ResponseReturnValue:
-    year = _year()
-    report = reports.fiscal_year(year)
-    scale = max([f.donations_yen for f in report.campaigns] + [1])
+    page = reports.year_page(_year())
+    scale = max([f.donations_yen for f in page.report.campaigns] + [1])
     return render_template(
         "staff/reports.html",
-        report=report,
-        years=sorted({*reports.fiscal_years(), year}, reverse=True),
+        report=page.report,
+        years=page.years,
         scale=scale,
         limit_bp=reports.RULE_LIMIT_BP,
-        reconciliations=reports.latest_reconciliations(),
+        reconciliations=page.reconciliations,
         form=ActionForm(),
         today=to_jst(utcnow()).date(),
     )
 
 
-@bp.get("/reports/<int:year>.csv")
 @role_required("staff")
 def reports_csv(year: int) -> ResponseReturnValue:
     report = reports.fiscal_year(year)
@@ -98,7 +95,6 @@ def reports_csv(year: int) -> ResponseReturnValue:
     )
 
 
-@bp.get("/reports/campaigns/<int:project_id>.csv")
 @role_required("staff")
 def report_campaign_csv(project_id: int) -> ResponseReturnValue:
     return Response(

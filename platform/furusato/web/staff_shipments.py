@@ -1,4 +1,7 @@
-"""Staff: shipments past their promised month, across all businesses."""
+"""Staff: shipments past their promised month, across all businesses.
+
+Its URLs are in the staff area's table (web/staff.py).
+"""
 
 from __future__ import annotations
 
@@ -7,10 +10,8 @@ from flask.typing import ResponseReturnValue
 
 from furusato.services.fulfilment import shipments
 from furusato.web.guards import role_required
-from furusato.web.staff import bp
 
 
-@bp.get("/shipments/late")
 @role_required("staff")
 def late_shipments() -> ResponseReturnValue:
     return render_template("staff/shipments_late.html", rows=shipments.late())

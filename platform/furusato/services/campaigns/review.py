@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from furusato.domain.campaign import Phase, clock_of
 from furusato.domain.compliance import Violation, check_project
 from furusato.domain.money import utcnow
 from furusato.domain.revisions import Change, diff
@@ -97,8 +98,9 @@ def queue() -> list[Project]:
         return detached(uow, list(uow.session.scalars(stmt)))
 
 
-def campaigns(status: str | None = None) -> list[Project]:
-    """Projects past review (approved, paused, closing …), soonest deadline first."""
+def campaigns(status: str | None = None) -> list[tuple[Project, Phase]]:
+    """Projects past review (approved, paused, closing …), soonest deadline first, each with
+    its phase at this moment."""
     shown = [s for s in CampaignStatus if s not in (CampaignStatus.DRAFT, CampaignStatus.SUBMITTED)]
     with UnitOfWork() as uow:
         stmt = (
@@ -107,7 +109,9 @@ def campaigns(status: str | None = None) -> list[Project]:
             .where(Project.status.in_([status] if status else shown))
             .order_by(Project.deadline.asc(), Project.id.asc())
         )
-        return detached(uow, list(uow.session.scalars(stmt)))
+        found = detached(uow, list(uow.session.scalars(stmt)))
+    moment = utcnow()
+    return [(p, clock_of(p).phase(moment)) for p in found]
 
 
 def report(actor: User, project_id: int) -> ReviewReport:

@@ -29,7 +29,7 @@ from furusato.domain.states import OnestopStatus
 from furusato.models import Donation, OnestopApplication, User
 from furusato.services import audit
 from furusato.services.errors import N_, ValidationFailed
-from furusato.services.fulfilment import mynumber_vault
+from furusato.services.fulfilment import mynumber_vault, onestop
 from furusato.services.uow import UnitOfWork
 
 MIN_PASSWORD_LENGTH = 12
@@ -116,6 +116,19 @@ def _group(tax_year: int, *, with_numbers: bool) -> list[Municipality]:
             muni.name = _municipality_name(muni.donors[0].postal_code)
             result.append(muni)
         return result
+
+
+@dataclass(frozen=True)
+class YearPage:
+    """The staff one-stop page of a tax year: its applications (of one status, if asked) and
+    what the notification export would hold per municipality, without My Numbers."""
+
+    applications: list[onestop.ApplicationView]
+    municipalities: list[dict[str, Any]]
+
+
+def year_page(tax_year: int, status: str | None = None) -> YearPage:
+    return YearPage(onestop.list_for_year(tax_year, status), listing(tax_year))
 
 
 def listing(tax_year: int) -> list[dict[str, Any]]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 from collections import defaultdict
 from collections.abc import Sequence
+from dataclasses import dataclass, fields
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -326,6 +327,27 @@ def render_pdf(receipt_id: int) -> bytes:
             raise NotFound("証明書が見つかりません。")
         void = (receipt.void_reason or "訂正") if receipt.voided_at else None
         return receipt_pdf.render(receipt.content, void_reason=void)
+
+
+@dataclass(frozen=True)
+class ReceiptView:
+    """A receipt as staff look at it: its frozen content, and whether and why it was voided."""
+
+    id: int
+    donation_id: int
+    number: str
+    received_on: date
+    content: dict[str, Any]
+    voided_at: datetime | None
+    void_reason: str
+
+
+def view(receipt_id: int) -> ReceiptView:
+    with UnitOfWork() as uow:
+        receipt = uow.session.get(Receipt, receipt_id)
+        if receipt is None:
+            raise NotFound("証明書が見つかりません。")
+        return ReceiptView(*(getattr(receipt, f.name) for f in fields(ReceiptView)))
 
 
 def valid_receipt_id(session: Session, donation_id: int) -> int | None:

@@ -9,25 +9,42 @@ that makes Stripe send it again, and nothing is stored (the reconcile sweep heal
 The WebhookEvent row is inserted in the same transaction as the donation's change, so an event
 delivered twice (or by two concurrent deliveries) is applied once; the second is acknowledged
 and ignored. Events about payments we do not know are refused and change nothing.
+
+`receive` is the one entry point: the raw body and its signature, as the webhook got them.
 """
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
-from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from furusato.models import Donation, PaymentAttempt, WebhookEvent
-from furusato.payments import ChargeResult, GatewayUnavailable, PaymentNotFound, get_gateway
+from furusato.payments import (
+    ChargeResult,
+    GatewayEvent,
+    GatewayUnavailable,
+    InvalidWebhook,
+    PaymentNotFound,
+    get_gateway,
+)
 from furusato.services.errors import N_, ServiceError
 from furusato.services.giving import payment_results
 from furusato.services.giving.donations import GatewayDown
 from furusato.services.uow import UnitOfWork
 
 HANDLED = ("payment_intent.succeeded", "payment_intent.payment_failed")
+log = logging.getLogger(__name__)
+
+
+class InvalidSignature(ServiceError):
+    """The body is not signed by the gateway with our webhook secret: nothing of it is read."""
+
+    status = 400
+    code = "invalid_signature"
 
 
 class UnknownPayment(ServiceError):
@@ -92,18 +109,30 @@ def _unknown(intent_id: str) -> UnknownPayment:
     return UnknownPayment(N_("この決済 %(id)s に対応する寄附はありません。", id=intent_id))
 
 
-def handle(event: dict[str, Any]) -> Handled:
-    """Apply one verified event (see the module docstring)."""
-    event_type = str(event.get("type", ""))
-    event_id = str(event.get("id", ""))
-    if event_type not in HANDLED:
+def receive(payload: bytes, signature: str) -> Handled:
+    """Verify a webhook's body against its signature, then apply the event it carries (see the
+    module docstring). Refusals are ServiceErrors: InvalidSignature (400), UnknownPayment (422),
+    GatewayDown (503: the gateway could not be asked, so the event is to be sent again)."""
+    try:
+        event = get_gateway().verify_webhook(payload, signature)
+    except InvalidWebhook as exc:
+        log.warning("webhook with an invalid signature refused")
+        raise InvalidSignature(N_("署名を確認できませんでした。")) from exc
+    try:
+        return _apply(event)
+    except ServiceError as exc:
+        log.warning("webhook %s refused: %s", event.id, exc.message)
+        raise
+
+
+def _apply(event: GatewayEvent) -> Handled:
+    intent_id = event.payment_intent_id
+    if event.type not in HANDLED:
         return Handled("ignored")
-    obj = (event.get("data") or {}).get("object") or {}
-    intent_id = str(obj.get("id") or "")
-    if not event_id or not intent_id:
+    if not event.id or not intent_id:
         raise UnknownPayment("イベントの形式が正しくありません。")
     with UnitOfWork() as uow:
-        if uow.session.get(WebhookEvent, event_id) is not None:
+        if uow.session.get(WebhookEvent, event.id) is not None:
             return Handled("duplicate")
     try:  # outside any transaction
         intent = get_gateway().payment_intent(intent_id)
@@ -119,10 +148,10 @@ def handle(event: dict[str, Any]) -> Handled:
             raise _unknown(intent_id)
         uow.session.add(
             WebhookEvent(
-                id=event_id,
-                type=event_type,
+                id=event.id,
+                type=event.type,
                 object_id=intent_id,
-                payload=event,
+                payload=event.payload,
                 outcome=f"donation {found.id}: {intent.status}",
             )
         )

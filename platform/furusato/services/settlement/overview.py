@@ -16,7 +16,7 @@ from furusato.domain.settlement import (
     is_transient,
 )
 from furusato.domain.states import CampaignStatus, DonationStatus
-from furusato.models import Donation, Project
+from furusato.models import AuditLog, Donation, Project
 from furusato.services import dispatch
 from furusato.services.errors import NotFound
 from furusato.services.settlement import reports
@@ -48,6 +48,18 @@ class CampaignSettlement:
     pending_payments: int
     progress: Progress
     failures: list[Failure] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class SettlementsPage:
+    """The staff settlements page: each campaign's progress, and its last reconciliation."""
+
+    campaigns: list[CampaignSettlement]
+    reconciliations: dict[int, AuditLog]
+
+
+def page() -> SettlementsPage:
+    return SettlementsPage(overview(), reports.latest_reconciliations())
 
 
 def overview(limit: int = 50) -> list[CampaignSettlement]:

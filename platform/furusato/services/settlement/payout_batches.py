@@ -28,6 +28,18 @@ class BatchView:
     paid_marked_by: str | None
 
 
+@dataclass(frozen=True)
+class PayoutsPage:
+    """The staff payouts page: every payout, and the transfer batches exported so far."""
+
+    payouts: list[payouts.PayoutView]
+    batches: list[BatchView]
+
+
+def payouts_page() -> PayoutsPage:
+    return PayoutsPage(payouts.list_payouts(), batches())
+
+
 def batches() -> list[BatchView]:
     creator, marker = aliased(User), aliased(User)
     with UnitOfWork() as uow:

@@ -131,6 +131,21 @@ def fiscal_years() -> list[int]:
         return sorted(uow.session.scalars(select(LedgerEntry.fiscal_year).distinct()), reverse=True)
 
 
+@dataclass(frozen=True)
+class ReportsPage:
+    """The staff reports page: a fiscal year's figures, the years to choose from (those with
+    bookings and the one shown, newest first), and each campaign's last reconciliation."""
+
+    report: YearReport
+    years: list[int]
+    reconciliations: dict[int, AuditLog]
+
+
+def year_page(year: int) -> ReportsPage:
+    years = sorted({*fiscal_years(), year}, reverse=True)
+    return ReportsPage(fiscal_year(year), years, latest_reconciliations())
+
+
 CSV_HEADER = [
     "区分",
     "プロジェクトID",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Self
+
 from pydantic import BaseModel
 
 from furusato.services import addresses
@@ -16,6 +18,10 @@ class PostalAddress(BaseModel):
     municipality_code: str
     resident: bool  # the city's own resident: may donate, gets no gift
 
+    @classmethod
+    def from_view(cls, address: addresses.Address) -> Self:
+        return cls.model_validate(address, from_attributes=True)
+
 
 @operation(
     "/postal-codes/<code>",
@@ -24,12 +30,4 @@ class PostalAddress(BaseModel):
     errors=(422,),
 )
 def postal_code(call: Call, code: str) -> PostalAddress:
-    found = addresses.lookup(code)
-    return PostalAddress(
-        postal_code=found.postal_code,
-        prefecture=found.prefecture,
-        city=found.city,
-        town=found.town,
-        municipality_code=found.municipality_code,
-        resident=found.resident,
-    )
+    return PostalAddress.from_view(addresses.lookup(code))

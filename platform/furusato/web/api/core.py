@@ -9,22 +9,20 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import wraps
-from typing import Any, ClassVar, cast
+from typing import Any, ClassVar, TypeVar
 
 from flask import Blueprint, Response, g, request
 from pydantic import BaseModel, ValidationError, ValidationInfo, field_validator
 from pydantic_core import PydanticCustomError
-from sqlalchemy import Table, bindparam, delete, select, update
 
-from furusato.db import insert_or_skip
 from furusato.domain import text
-from furusato.models import IdempotencyRecord, User
-from furusato.services import accounts
+from furusato.services import accounts, idempotency
+from furusato.services.accounts import User
 from furusato.services.errors import ServiceError
-from furusato.services.uow import UnitOfWork
 from furusato.web.extensions import limiter
 
 api = Blueprint("api", __name__, url_prefix="/api/v1")
+M = TypeVar("M", bound=BaseModel)
 
 ANONYMOUS = "anonymous"
 PROBLEM_JSON = "application/problem+json"
@@ -104,6 +102,15 @@ class ApiError(Exception):
         self.problem = Problem(
             title=title, status=status, detail=detail, code=code, errors=errors or {}
         )
+
+
+def from_view(model: type[M], view: object, **given: Any) -> M:
+    """The answer `model` made from a service's view: each of its fields the view holds under
+    the same name, and the others `given` (computed here, such as a URL). The view decides what
+    a caller may see; a field it carries but must not send is `given` too."""
+    names = (name for name in model.model_fields if name not in given)
+    copied = {name: getattr(view, name) for name in names if hasattr(view, name)}
+    return model.model_validate({**copied, **given})
 
 
 def problem_response(problem: Problem) -> Response:
@@ -192,71 +199,26 @@ def _refuse_nul(data: Any, detail: str) -> None:
         raise ApiError(422, "Unprocessable Content", detail, "validation_failed", fields)
 
 
-_RECORDS = cast(Table, IdempotencyRecord.__table__)
-# Built once: the three statements of the idempotency record run on every keyed request.
-_ANSWERED = select(
-    _RECORDS.c.request_sha256, _RECORDS.c.status_code, _RECORDS.c.response_body
-).where(_RECORDS.c.scope == bindparam("scope"), _RECORDS.c.key == bindparam("key"))
-_STORE_ANSWER = (
-    update(_RECORDS)
-    .where(_RECORDS.c.id == bindparam("record_id"))
-    .values(status_code=bindparam("answer_status"), response_body=bindparam("answer_body"))
-)
-_FORGET = delete(_RECORDS).where(_RECORDS.c.id == bindparam("record_id"))
+# The few titles the idempotency record's refusals need (its codes and details are its own).
+_TITLES = {409: "Conflict", 422: "Unprocessable Content"}
 
 
 def _replay_or_claim(scope: str, key: str, digest: str) -> Response | int:
     """Claim the key for this request (returns the record id) or replay what it answered."""
-    with UnitOfWork() as uow:
-        session = uow.session
-        claimed = session.execute(
-            insert_or_skip(session, _RECORDS, ["scope", "key"]).returning(_RECORDS.c.id),
-            {"scope": scope, "key": key, "request_sha256": digest},
-        ).scalar_one_or_none()
-        if claimed is not None:
-            uow.commit()
-            return int(claimed)
-        existing = session.execute(_ANSWERED, {"scope": scope, "key": key}).one_or_none()
-    if existing is None:
-        raise ApiError(409, "Conflict", "retry the request", "idempotency_race")
-    if existing.request_sha256 != digest:
-        raise ApiError(
-            422,
-            "Unprocessable Content",
-            "this Idempotency-Key was used with a different request",
-            "idempotency_mismatch",
-        )
-    if existing.status_code is None:
-        raise ApiError(
-            409,
-            "Conflict",
-            "a request with this Idempotency-Key is in progress",
-            "idempotency_in_progress",
-        )
+    try:
+        claimed = idempotency.claim(scope, key, digest)
+    except idempotency.KeyRefused as exc:
+        raise ApiError(exc.status, _TITLES[exc.status], str(exc), exc.code) from exc
+    if isinstance(claimed, int):
+        return claimed
     # Answers are JSON, and every refusal is a problem (the first answer's type, replayed).
-    replayed_type = PROBLEM_JSON if existing.status_code >= 400 else "application/json"
+    replayed_type = PROBLEM_JSON if claimed.status_code >= 400 else "application/json"
     return Response(
-        existing.response_body or "",
-        status=existing.status_code,
+        claimed.body,
+        status=claimed.status_code,
         content_type=replayed_type,
         headers={"Idempotent-Replayed": "true"},
     )
-
-
-def _store(record_id: int, response: Response) -> None:
-    with UnitOfWork() as uow:
-        if response.status_code >= 500:  # a failure is not an answer: the key may be retried
-            uow.session.execute(_FORGET, {"record_id": record_id})
-        else:
-            uow.session.execute(
-                _STORE_ANSWER,
-                {
-                    "record_id": record_id,
-                    "answer_status": response.status_code,
-                    "answer_body": response.get_data(as_text=True),
-                },
-            )
-        uow.commit()
 
 
 def operation(
@@ -325,7 +287,7 @@ def operation(
                 except ApiError as exc:
                     result = problem_response(exc.problem)
                 if record_id is not None:
-                    _store(record_id, result)
+                    idempotency.keep(record_id, result.status_code, result.get_data(as_text=True))
                 return result
             except ApiError as exc:
                 return problem_response(exc.problem)

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Literal, Self
 
 from pydantic import BaseModel, Field, field_validator
 
-from furusato.domain.deduction import MAX_SALARY_YEN, estimate
+from furusato.domain.deduction import MAX_SALARY_YEN, Estimate, estimate
 from furusato.domain.tax_tables import SUPPORTED_YEARS
-from furusato.web.api.core import ApiInput, Call, operation
+from furusato.web.api.core import ApiInput, Call, from_view, operation
 from furusato.web.numbers import FIRST_YEAR, LAST_YEAR, WholeNumber
 from furusato.web.public_deduction import default_year
 
@@ -71,6 +71,10 @@ class EstimateResponse(BaseModel):
         "控除の年は決済が完了した日（日本時間）で決まります。"
     )
 
+    @classmethod
+    def from_view(cls, estimate: Estimate, family: FamilyCode) -> Self:
+        return from_view(cls, estimate, family=family)
+
 
 @operation(
     "/deduction-estimate",
@@ -80,24 +84,6 @@ class EstimateResponse(BaseModel):
 )
 def deduction_estimate(call: Call) -> EstimateResponse:
     q: EstimateQuery = call.query
-    e = estimate(q.salary_yen, q.family, q.year or default_year())
-    return EstimateResponse(
-        year=e.year,
-        salary_yen=e.salary_yen,
-        family=q.family,
-        cap_yen=e.cap_yen,
-        cap_exact_yen=e.cap_exact_yen,
-        salary_income_yen=e.salary_income_yen,
-        social_insurance_yen=e.social_insurance_yen,
-        basic_income_tax_yen=e.basic_income_tax_yen,
-        basic_resident_tax_yen=e.basic_resident_tax_yen,
-        personal_income_tax_yen=e.personal_income_tax_yen,
-        personal_resident_tax_yen=e.personal_resident_tax_yen,
-        income_tax_taxable_yen=e.income_tax_taxable_yen,
-        resident_tax_taxable_yen=e.resident_tax_taxable_yen,
-        income_tax_rate_bp=e.income_tax_rate_bp,
-        income_tax_yen=e.income_tax_yen,
-        adjustment_yen=e.adjustment_yen,
-        resident_levy_yen=e.resident_levy_yen,
-        formula_rate_bp=e.formula_rate_bp,
+    return EstimateResponse.from_view(
+        estimate(q.salary_yen, q.family, q.year or default_year()), q.family
     )

@@ -8,18 +8,17 @@ from __future__ import annotations
 
 import secrets
 from datetime import date, datetime
-from typing import Literal
+from typing import Literal, Self
 
 from flask import request
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt
 
 from furusato.domain.pledge import MAX_DONATION_YEN, DonorDetails
 from furusato.domain.states import Role
-from furusato.models import User
-from furusato.payments import get_gateway
+from furusato.services.accounts import User
 from furusato.services.errors import Conflict, NotFound, ServiceError
-from furusato.services.giving import charges, donation_views, donations
-from furusato.web.api.core import ANONYMOUS, ApiInput, Call, operation
+from furusato.services.giving import card_form, charges, donation_views, donations
+from furusato.web.api.core import ANONYMOUS, ApiInput, Call, from_view, operation
 from furusato.web.numbers import INT32_MAX
 
 TOKEN_HEADER = "X-Donation-Token"  # noqa: S105 - a header name
@@ -92,38 +91,27 @@ class DonationOut(BaseModel):
     payment: PaymentSetup | None = None
     next_action: NextAction | None = None
 
-
-def _out(
-    donation: donation_views.DonationView, outcome: donation_views.PayOutcome | None = None
-) -> DonationOut:
-    outcome = outcome or donation_views.state_of(donation.id)
-    pending = donation.status == "pending_payment"
-    return DonationOut(
-        id=donation.id,
-        project_id=donation.project_id,
-        tier_id=donation.tier_id,
-        status=donation.status,
-        payment_status=outcome.status,
-        amount_yen=donation.amount_yen,
-        gift=donation.gift,
-        resident=donation.resident,
-        onestop_requested=donation.onestop_requested,
-        created_at=donation.created_at,
-        reserved_until=donation.reserved_until,
-        paid_at=donation.paid_at,
-        tax_year=donation.tax_year,
-        message=outcome.message,
-        access_token=None,
-        payment=PaymentSetup(
-            setup_intent_client_secret=donation.setup_intent_client_secret,
-            publishable_key=get_gateway().publishable_key,
+    @classmethod
+    def from_view(cls, donation: donation_views.DonationView, outcome: donation_views.PayOutcome) -> Self:
+        """The donation with its payment's state; the card form while it waits for payment.
+        Its access token is sent only by the pledge that made it (set there)."""
+        pending = donation.status == "pending_payment"
+        setup = donation.setup_intent_client_secret
+        return from_view(
+            cls,
+            donation,
+            access_token=None,
+            payment_status=outcome.status,
+            message=outcome.message,
+            payment=PaymentSetup(
+                setup_intent_client_secret=setup, publishable_key=card_form.publishable_key()
+            )
+            if pending
+            else None,
+            next_action=NextAction(client_secret=outcome.client_secret)
+            if outcome.status == "requires_action" and outcome.client_secret
+            else None,
         )
-        if pending
-        else None,
-        next_action=NextAction(client_secret=outcome.client_secret)
-        if outcome.status == "requires_action" and outcome.client_secret
-        else None,
-    )
 
 
 def _payer(user: User | None) -> charges.Payer:
@@ -172,8 +160,8 @@ def create_donation(call: Call, project_id: int) -> DonationOut:
         card_setup=body.card_setup,
     )
     # A fresh pledge has no charge yet: its payment state is known without asking.
-    fresh = donation_views.PayOutcome(made.id, "pending")
-    out = _out(made.donation, None if made.replayed else fresh)
+    state = donation_views.state_of(made.id) if made.replayed else donation_views.PayOutcome(made.id, "pending")
+    out = DonationOut.from_view(made.donation, state)
     out.access_token = made.access_token
     return out
 
@@ -194,7 +182,7 @@ def pay_donation(call: Call, donation_id: int) -> DonationOut:
         raise PaymentDeclined(outcome.message, fields={"payment_method": outcome.message})
     if outcome.status == "expired":
         raise Conflict(outcome.message, code="expired")
-    return _out(outcome.donation or donation_views.view(donation_id), outcome)
+    return DonationOut.from_view(outcome.donation or donation_views.view(donation_id), outcome)
 
 
 @operation(
@@ -205,4 +193,5 @@ def pay_donation(call: Call, donation_id: int) -> DonationOut:
     errors=(404,),
 )
 def get_donation(call: Call, donation_id: int) -> DonationOut:
-    return _out(_visible(donation_id, call.user))
+    donation = _visible(donation_id, call.user)
+    return DonationOut.from_view(donation, donation_views.state_of(donation.id))

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import base64
 from datetime import date, datetime
+from typing import Self
 
 from flask import Response, url_for
 from pydantic import BaseModel, Field, StrictBool, StrictInt
 
+from furusato.domain.bank_account import BankAccount
 from furusato.services.campaigns.projects import MAX_ELIGIBLE_COST_YEN
 from furusato.services.settlement import payout_batches, payouts
-from furusato.web.api.core import ApiInput, Call, operation
+from furusato.web.api.core import ApiInput, Call, from_view, operation
 
 STAFF = ("staff",)
 
@@ -23,6 +25,10 @@ class AccountOut(BaseModel):
     account_type: str
     account_number: str
     account_holder_kana: str
+
+    @classmethod
+    def from_view(cls, account: BankAccount) -> Self:
+        return cls.model_validate(account, from_attributes=True)
 
 
 class PayoutOut(BaseModel):
@@ -43,6 +49,16 @@ class PayoutOut(BaseModel):
     returned_to_draft_at: datetime | None = Field(
         None, description="when an account change sent the payout back to draft"
     )
+
+    @classmethod
+    def from_view(cls, payout: payouts.PayoutView) -> Self:
+        return from_view(
+            cls,
+            payout,
+            prepared_by=payout.prepared_by_id,  # the view's `prepared_by` is the email
+            approved_by=payout.approved_by_id,
+            account=AccountOut.from_view(payout.bank),
+        )
 
 
 class PayoutList(BaseModel):
@@ -74,29 +90,22 @@ class BatchOut(BaseModel):
     csv_url: str
     zengin_base64: str
 
-
-def _out(v: payouts.PayoutView) -> PayoutOut:
-    return PayoutOut(
-        id=v.id,
-        project_id=v.project_id,
-        amount_yen=v.amount_yen,
-        status=v.status,
-        prepared_by=v.prepared_by_id,
-        approved_by=v.approved_by_id,
-        prepared_at=v.prepared_at,
-        approved_at=v.approved_at,
-        batch_id=v.batch_id,
-        account=AccountOut(**v.bank.__dict__),
-        account_digest=v.account_digest,
-        returned_to_draft_at=v.returned_to_draft_at,
-    )
+    @classmethod
+    def from_view(cls, batch: payout_batches.BatchView, zengin: bytes) -> Self:
+        return from_view(
+            cls,
+            batch,
+            download_url=url_for("api.payout_batch_file", batch_id=batch.id),
+            csv_url=url_for("staff.payout_batch_csv", batch_id=batch.id),
+            zengin_base64=base64.b64encode(zengin).decode("ascii"),
+        )
 
 
 @operation(
     "/payouts", summary="List subsidy payouts", roles=STAFF, response=PayoutList, errors=(401, 403)
 )
 def list_payouts(call: Call) -> PayoutList:
-    return PayoutList(items=[_out(v) for v in payouts.list_payouts()])
+    return PayoutList(items=[PayoutOut.from_view(v) for v in payouts.list_payouts()])
 
 
 @operation(
@@ -111,7 +120,7 @@ def list_payouts(call: Call) -> PayoutList:
 )
 def prepare_payout(call: Call, payout_id: int) -> PayoutOut:
     assert call.user is not None
-    return _out(
+    return PayoutOut.from_view(
         payouts.prepare(
             payout_id,
             call.user,
@@ -134,7 +143,7 @@ def prepare_payout(call: Call, payout_id: int) -> PayoutOut:
 )
 def approve_payout(call: Call, payout_id: int) -> PayoutOut:
     assert call.user is not None
-    return _out(payouts.approve(payout_id, call.user, ip_address=call.ip_address))
+    return PayoutOut.from_view(payouts.approve(payout_id, call.user, ip_address=call.ip_address))
 
 
 @operation(
@@ -152,15 +161,7 @@ def export_payouts(call: Call) -> BatchOut:
     assert call.user is not None
     batch_id = payouts.export(call.user, call.body.transfer_date, ip_address=call.ip_address)
     batch = next(b for b in payout_batches.batches() if b.id == batch_id)
-    return BatchOut(
-        id=batch.id,
-        transfer_date=batch.transfer_date,
-        total_yen=batch.total_yen,
-        count=batch.count,
-        download_url=url_for("api.payout_batch_file", batch_id=batch.id),
-        csv_url=url_for("staff.payout_batch_csv", batch_id=batch.id),
-        zengin_base64=base64.b64encode(payout_batches.batch_file(batch.id)).decode("ascii"),
-    )
+    return BatchOut.from_view(batch, payout_batches.batch_file(batch.id))
 
 
 @operation(

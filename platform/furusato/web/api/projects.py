@@ -5,20 +5,18 @@ from __future__ import annotations
 
 import json
 from datetime import date, datetime
-from typing import Literal
+from typing import Literal, Self
 
 from flask import Response
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StrictInt
 
-from furusato.domain.campaign import clock_of
-from furusato.domain.local_products import label as local_label
-from furusato.domain.money import utcnow
 from furusato.domain.states import CampaignStatus
-from furusato.models import Project, Tier, User
-from furusato.services.campaigns import projects, review, tiers
+from furusato.services.accounts import User
+from furusato.services.campaigns import project_views, projects, review, tiers
+from furusato.services.campaigns.project_views import ImageView, ProjectView, TierView
 from furusato.services.campaigns.projects import MAX_ELIGIBLE_COST_YEN, ComplianceFailed
 from furusato.services.campaigns.tiers import STORABLE_MAX
-from furusato.web.api.core import PROBLEM_JSON, ApiInput, Call, Problem, operation
+from furusato.web.api.core import PROBLEM_JSON, ApiInput, Call, Problem, from_view, operation
 
 BUSINESS, STAFF, DONOR, ANON = "business", "staff", "donor", "anonymous"
 
@@ -78,12 +76,25 @@ class TierOut(BaseModel):
     shipping_cost_yen: int | None = None
     local_evidence: str | None = None
 
+    @classmethod
+    def from_view(cls, tier: TierView) -> Self:
+        return from_view(cls, tier)
+
 
 class ImageOut(BaseModel):
     id: int
     alt_text: str
     large_url: str
     thumb_url: str
+
+    @classmethod
+    def from_view(cls, image: ImageView) -> Self:
+        return from_view(
+            cls,
+            image,
+            large_url=f"/images/{image.id}/large",
+            thumb_url=f"/images/{image.id}/thumb",
+        )
 
 
 class ProjectOut(BaseModel):
@@ -114,6 +125,15 @@ class ProjectOut(BaseModel):
     story_markdown: str | None = None  # owner and staff only
     tiers: list[TierOut]
     images: list[ImageOut]
+
+    @classmethod
+    def from_view(cls, project: ProjectView) -> Self:
+        return from_view(
+            cls,
+            project,
+            tiers=[TierOut.from_view(t) for t in project.tiers],
+            images=[ImageOut.from_view(i) for i in project.images],
+        )
 
 
 class ProjectList(BaseModel):
@@ -160,70 +180,6 @@ def _signed_in(call: Call) -> User:
     return call.user
 
 
-def _insider(user: User | None, project: Project) -> bool:
-    return projects.is_owner(user, project) or bool(user and user.role == STAFF)
-
-
-def _tier_out(tier: Tier, insider: bool) -> TierOut:
-    return TierOut(
-        id=tier.id,
-        position=tier.position,
-        amount_yen=tier.amount_yen,
-        gift_name=tier.gift_name,
-        gift_description=tier.gift_description,
-        has_gift=tier.has_gift,
-        quantity_limit=tier.quantity_limit,
-        remaining=tier.remaining,
-        delivery_month=tier.delivery_month,
-        local_category=tier.local_category,
-        local_category_label=local_label(tier.local_category),
-        procurement_cost_yen=tier.procurement_cost_yen if insider else None,
-        shipping_cost_yen=tier.shipping_cost_yen if insider else None,
-        local_evidence=tier.local_evidence if insider else None,
-    )
-
-
-def project_out(project: Project, user: User | None) -> ProjectOut:
-    insider = _insider(user, project)
-    return ProjectOut(
-        id=project.id,
-        status=project.status,
-        phase=str(clock_of(project).phase(utcnow())),
-        business_id=project.business_id,
-        business_name=project.business.name,
-        title=project.title,
-        summary=project.summary,
-        story_html=project.story_html,
-        category=project.category,
-        eligible_cost_yen=project.eligible_cost_yen,
-        subsidy_rate_percent=project.subsidy_rate_percent,
-        target_yen=project.target_yen,
-        cap_yen=project.cap_yen,
-        paid_total_yen=project.paid_total_yen,
-        paid_count=project.paid_count,
-        starts_at=project.starts_at,
-        deadline=project.deadline,
-        miss_policy=project.miss_policy,
-        fallback_purpose=project.fallback_purpose,
-        fallback_gift_note=project.fallback_gift_note,
-        paused_reason=project.paused_reason,
-        submitted_at=project.submitted_at,
-        approved_at=project.approved_at,
-        rejection_reason=project.rejection_reason if insider else None,
-        story_markdown=project.story_markdown if insider else None,
-        tiers=[_tier_out(t, insider) for t in project.tiers],
-        images=[
-            ImageOut(
-                id=i.id,
-                alt_text=i.alt_text,
-                large_url=f"/images/{i.id}/large",
-                thumb_url=f"/images/{i.id}/thumb",
-            )
-            for i in project.images
-        ],
-    )
-
-
 @operation(
     "/projects",
     method="POST",
@@ -236,7 +192,7 @@ def project_out(project: Project, user: User | None) -> ProjectOut:
 )
 def create_project(call: Call) -> ProjectOut:
     project_id = projects.create_draft(_signed_in(call), call.body.model_dump(exclude_unset=True))
-    return project_out(projects.load(call.user, project_id), call.user)
+    return ProjectOut.from_view(project_views.load(call.user, project_id))
 
 
 @operation(
@@ -247,8 +203,8 @@ def create_project(call: Call) -> ProjectOut:
     response=ProjectList,
 )
 def list_projects(call: Call) -> ProjectList:
-    items = projects.list_for(call.user, call.query.status)
-    return ProjectList(items=[project_out(p, call.user) for p in items])
+    items = project_views.list_for(call.user, call.query.status)
+    return ProjectList(items=[ProjectOut.from_view(p) for p in items])
 
 
 @operation(
@@ -259,7 +215,7 @@ def list_projects(call: Call) -> ProjectList:
     errors=(403, 404),
 )
 def get_project(call: Call, project_id: int) -> ProjectOut:
-    return project_out(projects.load(call.user, project_id), call.user)
+    return ProjectOut.from_view(project_views.load(call.user, project_id))
 
 
 @operation(
@@ -281,7 +237,7 @@ def update_project(call: Call, project_id: int) -> ProjectOut:
         review.set_subsidy_rate(user, project_id, rate, ip_address=call.ip_address)
     else:
         projects.update_draft(user, project_id, changes)
-    return project_out(projects.load(user, project_id), user)
+    return ProjectOut.from_view(project_views.load(user, project_id))
 
 
 @operation(
@@ -297,9 +253,8 @@ def update_project(call: Call, project_id: int) -> ProjectOut:
 )
 def add_project_tier(call: Call, project_id: int) -> TierCreated:
     tier_id = tiers.add_tier(_signed_in(call), project_id, call.body.model_dump(exclude_unset=True))
-    project = projects.load(call.user, project_id)
-    tier = next(t for t in project.tiers if t.id == tier_id)
-    return TierCreated(project_id=project_id, **_tier_out(tier, True).model_dump())
+    project = project_views.load(call.user, project_id)
+    return TierCreated.from_view(next(t for t in project.tiers if t.id == tier_id))
 
 
 @operation(
@@ -337,7 +292,7 @@ def submit_project(call: Call, project_id: int) -> SubmitOut | Response:
 )
 def approve_project(call: Call, project_id: int) -> ProjectOut:
     review.approve(_signed_in(call), project_id, call.body.note, ip_address=call.ip_address)
-    return project_out(projects.load(call.user, project_id), call.user)
+    return ProjectOut.from_view(project_views.load(call.user, project_id))
 
 
 @operation(
@@ -351,7 +306,7 @@ def approve_project(call: Call, project_id: int) -> ProjectOut:
 )
 def reject_project(call: Call, project_id: int) -> ProjectOut:
     review.reject(_signed_in(call), project_id, call.body.reason, ip_address=call.ip_address)
-    return project_out(projects.load(call.user, project_id), call.user)
+    return ProjectOut.from_view(project_views.load(call.user, project_id))
 
 
 def _forbidden(detail: str) -> Response:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Self
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -25,6 +26,10 @@ class ShipmentOut(BaseModel):
     carrier: str
     tracking_number: str
     sent_at: datetime | None
+
+    @classmethod
+    def from_view(cls, row: shipments.ShipmentRow) -> Self:
+        return cls.model_validate(row, from_attributes=True)
 
 
 class ShipmentList(BaseModel):
@@ -68,7 +73,7 @@ def list_shipments(call: Call, project_id: int) -> ShipmentList:
     return ShipmentList(
         project_id=listing.project_id,
         project_title=listing.project_title,
-        shipments=[ShipmentOut.model_validate(row.__dict__) for row in listing.rows],
+        shipments=[ShipmentOut.from_view(row) for row in listing.rows],
     )
 
 
@@ -91,4 +96,4 @@ def mark_sent(call: Call, shipment_id: int) -> ShipmentOut:
         tracking_number=call.body.tracking_number,
         ip_address=call.ip_address,
     )
-    return ShipmentOut.model_validate(row.__dict__)
+    return ShipmentOut.from_view(row)

@@ -1,0 +1,120 @@
+"""Projects as the API shows them: plain values with the campaign's phase at this moment, and
+what only the project's business and staff may see (tier costs, local-product evidence, the
+story's source, the rejection reason) left out (None) for everyone else."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from furusato.domain.campaign import clock_of
+from furusato.domain.local_products import label as local_label
+from furusato.domain.money import utcnow
+from furusato.domain.states import Role
+from furusato.models import Project, Tier, User
+from furusato.services.campaigns import projects
+
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
+
+V = TypeVar("V", bound="DataclassInstance")
+
+
+@dataclass(frozen=True)
+class TierView:
+    id: int
+    project_id: int
+    position: int
+    amount_yen: int
+    gift_name: str
+    gift_description: str
+    has_gift: bool
+    quantity_limit: int | None
+    remaining: int | None
+    delivery_month: date | None
+    local_category: int | None
+    local_category_label: str
+    procurement_cost_yen: int | None  # insiders only
+    shipping_cost_yen: int | None  # insiders only
+    local_evidence: str | None  # insiders only
+
+
+@dataclass(frozen=True)
+class ImageView:
+    id: int
+    alt_text: str
+
+
+@dataclass(frozen=True)
+class ProjectView:
+    id: int
+    status: str
+    phase: str
+    business_id: int
+    business_name: str
+    title: str
+    summary: str
+    story_html: str
+    category: str
+    eligible_cost_yen: int
+    subsidy_rate_percent: int
+    target_yen: int
+    cap_yen: int
+    paid_total_yen: int
+    paid_count: int
+    starts_at: datetime | None
+    deadline: datetime | None
+    miss_policy: str
+    fallback_purpose: str
+    fallback_gift_note: str
+    paused_reason: str
+    submitted_at: datetime | None
+    approved_at: datetime | None
+    rejection_reason: str | None  # insiders only
+    story_markdown: str | None  # insiders only
+    tiers: tuple[TierView, ...]
+    images: tuple[ImageView, ...]
+
+
+def load(actor: User | None, project_id: int) -> ProjectView:
+    """The project, if the actor may see it (projects.load decides: 404, or 403 for another
+    business)."""
+    return _view(projects.load(actor, project_id), actor, utcnow())
+
+
+def list_for(actor: User | None, status: str | None = None) -> list[ProjectView]:
+    """A business sees its own projects, staff all, everyone else those past review."""
+    moment = utcnow()
+    return [_view(p, actor, moment) for p in projects.list_for(actor, status)]
+
+
+def _view(project: Project, actor: User | None, moment: datetime) -> ProjectView:
+    insider = projects.is_owner(actor, project) or bool(actor and actor.role == Role.STAFF)
+    return _of(
+        ProjectView,
+        project,
+        phase=str(clock_of(project).phase(moment)),
+        business_name=project.business.name,
+        rejection_reason=project.rejection_reason if insider else None,
+        story_markdown=project.story_markdown if insider else None,
+        tiers=tuple(_tier(t, insider) for t in project.tiers),
+        images=tuple(_of(ImageView, i) for i in project.images),
+    )
+
+
+def _tier(tier: Tier, insider: bool) -> TierView:
+    return _of(
+        TierView,
+        tier,
+        local_category_label=local_label(tier.local_category),
+        procurement_cost_yen=tier.procurement_cost_yen if insider else None,
+        shipping_cost_yen=tier.shipping_cost_yen if insider else None,
+        local_evidence=tier.local_evidence if insider else None,
+    )
+
+
+def _of(view: type[V], row: Any, **given: Any) -> V:
+    """`view` with each field read from the row's attribute of the same name, or `given`."""
+    names = (f.name for f in fields(view))
+    return view(**{n: given[n] if n in given else getattr(row, n) for n in names})
