@@ -11,8 +11,9 @@ from datetime import date
 from reportlab.lib import colors
 from reportlab.platypus import Flowable, Spacer, Table, TableStyle
 
-from furusato.documents.layout import MARGIN, PAGE, jdate, yen
+from furusato.documents.layout import MARGIN, PAGE, yen
 from furusato.documents.tables import build, cell, para, table
+from furusato.domain.money import jdate
 
 NOTICE = (
     "この書類は、寄附の記録を便宜的にまとめたものです。寄附金受領証明書ではなく、"

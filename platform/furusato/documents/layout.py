@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import io
 from collections.abc import Callable
-from datetime import date
 from importlib.util import find_spec
 from pathlib import Path
 
@@ -61,13 +60,6 @@ def yen(amount: int) -> str:
     return f"{amount:,}円"
 
 
-def jdate(value: date | str | None) -> str:
-    """2026年5月1日 (accepts ISO strings as frozen in a receipt's content)."""
-    if value is None or value == "":
-        return ""
-    if isinstance(value, str):
-        value = date.fromisoformat(value)
-    return f"{value.year}年{value.month}月{value.day}日"
 
 
 def postal(code: str) -> str:

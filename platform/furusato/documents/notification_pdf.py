@@ -11,8 +11,9 @@ from datetime import date
 
 from reportlab.platypus import Flowable, Spacer
 
-from furusato.documents.layout import MARGIN, PAGE_LANDSCAPE, jdate, postal, yen
+from furusato.documents.layout import MARGIN, PAGE_LANDSCAPE, postal, yen
 from furusato.documents.tables import build, cell, para, table
+from furusato.domain.money import jdate
 
 
 @dataclass(frozen=True)

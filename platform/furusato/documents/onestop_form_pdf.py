@@ -17,13 +17,13 @@ from furusato.documents.layout import (
     MARGIN,
     PAGE,
     checkbox,
-    jdate,
     new_canvas,
     paragraph,
     postal,
     text,
     yen,
 )
+from furusato.domain.money import jdate
 
 TITLE = "寄附金税額控除に係る申告特例申請書"
 

@@ -8,7 +8,6 @@ from typing import Any
 from furusato.documents.layout import (
     MARGIN,
     PAGE,
-    jdate,
     new_canvas,
     paragraph,
     postal,
@@ -16,6 +15,7 @@ from furusato.documents.layout import (
     wrap,
     yen,
 )
+from furusato.domain.money import jdate
 
 TITLE = "寄附金受領証明書"
 

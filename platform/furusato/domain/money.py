@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 
 JST = timezone(timedelta(hours=9), "JST")
 
@@ -48,3 +48,31 @@ def tax_year(payment_completed_at: datetime) -> int:
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+# Dates as Japanese documents, mails and pages write them (the one place for the three forms).
+def jdate(value: date | datetime | str | None) -> str:
+    """2026年12月31日: a datetime is its JST date; an ISO string (as frozen in a receipt's
+    content) is read first; nothing is ""."""
+    if value is None or value == "":
+        return ""
+    if isinstance(value, str):
+        value = date.fromisoformat(value)
+    if isinstance(value, datetime):
+        value = to_jst(value)
+    return f"{value.year}年{value.month}月{value.day}日"
+
+
+def jdatetime(value: datetime | None) -> str:
+    """2026年12月31日 23:59 (JST)."""
+    if value is None:
+        return ""
+    local = to_jst(value)
+    return f"{jdate(local)} {local:%H:%M}"
+
+
+def jmonth(value: date | None) -> str:
+    """2027年3月."""
+    if value is None:
+        return ""
+    return f"{value.year}年{value.month}月"

@@ -15,14 +15,14 @@ built (services/mail.py). A value a template names and the service did not give 
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 from functools import cache
 from typing import Any, NamedTuple
 
 import jinja2
 
 from furusato.config import PROJECT_ROOT, get_settings
-from furusato.domain.money import to_jst
+from furusato.domain.money import jdate, jdatetime, jmonth, to_jst
 
 TEMPLATES = PROJECT_ROOT / "templates" / "mail"
 
@@ -55,22 +55,10 @@ def thousands(amount: int) -> str:
     return f"{amount:,}"
 
 
-def jdate(value: date) -> str:
-    """2026年1月13日 (a datetime is its JST date)."""
-    if isinstance(value, datetime):
-        value = to_jst(value)
-    return f"{value.year}年{value.month}月{value.day}日"
 
 
-def jdatetime(value: datetime) -> str:
-    """2026年1月13日 09:00 (JST)"""
-    local = to_jst(value)
-    return f"{jdate(local)} {local:%H:%M}"
 
 
-def jmonth(value: date) -> str:
-    """2027年3月"""
-    return f"{value.year}年{value.month}月"
 
 
 def jst(value: datetime, pattern: str) -> str:

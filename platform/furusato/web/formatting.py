@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from furusato.domain.money import to_jst, utcnow
+from furusato.domain.money import jdate, jdatetime, jmonth, to_jst, utcnow
 
 
 def yen(amount: int | None) -> str:
@@ -14,28 +14,10 @@ def yen(amount: int | None) -> str:
     return f"¥{amount:,}"
 
 
-def jdate(value: date | datetime | None) -> str:
-    """2026年12月31日 (a datetime is shown in JST)."""
-    if value is None:
-        return ""
-    if isinstance(value, datetime):
-        value = to_jst(value)
-    return f"{value.year}年{value.month}月{value.day}日"
 
 
-def jdatetime(value: datetime | None) -> str:
-    """2026年12月31日 23:59 (JST)"""
-    if value is None:
-        return ""
-    local = to_jst(value)
-    return f"{jdate(local)} {local:%H:%M}"
 
 
-def jmonth(value: date | None) -> str:
-    """2027年3月"""
-    if value is None:
-        return ""
-    return f"{value.year}年{value.month}月"
 
 
 def hours_left(deadline: datetime | None) -> int | None:
