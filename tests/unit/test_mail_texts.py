@@ -11,7 +11,17 @@ import pytest
 
 from furusato.config import get_settings, reset_settings
 from furusato.domain.bank_account import BankAccount
-from furusato.models import Business, Donation, OnestopApplication, Payout, Project, Receipt, Tier
+from furusato.models import (
+    Business,
+    Donation,
+    NextGoal,
+    OnestopApplication,
+    Payout,
+    Project,
+    Receipt,
+    Shipment,
+    Tier,
+)
 from furusato.services import mail_texts
 
 BASE = "https://furusato.example-city.jp"  # BASE_URL is set with a trailing slash below
@@ -129,13 +139,47 @@ def samples() -> dict[str, tuple[dict[str, Any], list[str]]]:
                 "gift_name": "厚手バスタオル",
                 "carrier": "ヤマト運輸",
                 "tracking_number": "1234-5678-9012",
+                "shipment": Shipment(
+                    delivery_number=2, delivery_count=3, ship_name="佐藤 次郎", gift_from="山田 花子"
+                ),
             },
             [
-                "【架空市】お礼の品を発送しました",
+                "【架空市】お礼の品を発送しました（定期便2/3回目）",
                 "山田 花子 様",
                 "お礼の品（厚手バスタオル）",
+                "定期便: 全3回のうち2回目",
+                "お届け先: 佐藤 次郎 様（ご指定の贈り先）",
                 "運送会社: ヤマト運輸",
                 "伝票番号: 1234-5678-9012",
+            ],
+        ),
+        "next_goal_approved": (
+            {
+                "project": project,
+                "goal": NextGoal(
+                    amount_yen=2_500_000, added_tier_ids=[8], decision_note="期待しています。"
+                ),
+            },
+            [
+                "[架空市] ネクストゴールが承認されました",
+                "「泉州タオルの新作」のネクストゴール（2,500,000円）が承認されました。",
+                "一緒に提案されたコース（1件）を追加しました。",
+                "市からのメモ:\n期待しています。\n",
+                "届かなくても寄附の返金はなく、返礼品もお届けします。",
+                f"{BASE}/projects/3\n",
+            ],
+        ),
+        "next_goal_rejected": (
+            {
+                "project": project,
+                "goal": NextGoal(amount_yen=2_500_000),
+                "reason": "上限額の根拠を添えてください。",
+            },
+            [
+                "[架空市] ネクストゴールの提案が却下されました",
+                "（2,500,000円）の提案は却下されました。",
+                "理由:\n上限額の根拠を添えてください。\n",
+                f"{BASE}/business/projects/3\n",
             ],
         ),
         "missed_kept": (
@@ -195,9 +239,9 @@ TEMPLATES = sorted(path.stem for path in mail_texts.TEMPLATES.glob("*.txt"))
 
 
 def test_every_mail_has_its_template() -> None:
-    """The ten mails the platform sends are the ten templates, each with a sample below."""
+    """The twelve mails the platform sends are the twelve templates, each with a sample below."""
     assert TEMPLATES == sorted(samples())
-    assert len(TEMPLATES) == 10
+    assert len(TEMPLATES) == 12
 
 
 @pytest.mark.parametrize("name", TEMPLATES)
