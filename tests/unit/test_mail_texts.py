@@ -283,3 +283,25 @@ def test_the_confirmation_follows_the_donation_as_it_stands() -> None:
     assert f"・{get_settings().city.name}にお住まいの方には返礼品をお送りできません" in body
     assert "返礼品「" not in body and "ワンストップ特例" not in body
     assert "。\n\nご寄附の状況はこちらから確認できます:\n" in body
+
+
+def test_the_confirmation_names_the_recipient_and_every_delivery() -> None:
+    """A 定期便 sent to someone else: the three months, and the recipient with their address
+    (the receipt staying the donor's)."""
+    values, _ = samples()["donation_confirmation"]
+    tier = Tier(
+        gift_name="季節のタオル",
+        delivery_month=date(2027, 6, 1),
+        delivery_months=[date(2027, 6, 1), date(2027, 8, 1), date(2027, 10, 1)],
+    )
+    present = _donation(
+        recipient_name="贈答 太郎",
+        recipient_postal_code="5980005",
+        recipient_address="大阪府泉佐野市市場東1-1",
+    )
+    body = mail_texts.render(
+        "donation_confirmation", **(values | {"donation": present, "tier": tier})
+    ).body
+    assert "定期便で、全3回（2027年6月、2027年8月、2027年10月）ごろお届けの予定です。" in body
+    assert "・お届け先: 贈答 太郎 様（〒5980005 大阪府泉佐野市市場東1-1）へ贈り物として" in body
+    assert "受領証明書はご寄附者様あてです。" in body
