@@ -55,7 +55,8 @@ def test_main_pages_have_no_serious_accessibility_violations(
     served: Served, open_page: PageOpener, shots: Shots, committed: Engine
 ) -> None:
     """axe-core finds no serious or critical problem (labels, contrast, names) on the home page,
-    the project list, a project page, the give form, login, the business dashboard and review."""
+    the project list, a project page, the give form, login, the business dashboard, its gift
+    options and next-goal pages, review and the next-goal proposals."""
     world = _world(committed)
     url = served.url
     visitor = open_page()
@@ -70,7 +71,10 @@ def test_main_pages_have_no_serious_accessibility_violations(
         ("give-form", visitor, f"/projects/{world['live']}/give?tier={world['tier']}"),
         ("login", open_page(), "/login"),
         ("business-dashboard", business, "/business/"),
+        ("business-gift-options", business, "/business/gift-options"),
+        ("business-next-goal", business, f"/business/projects/{world['waiting']}/next-goal"),
         ("staff-review", staff, f"/staff/review/{world['waiting']}"),
+        ("staff-next-goals", staff, "/staff/next-goals"),
     ]
     found: dict[str, list[str]] = {}
     for name, page, path in pages:

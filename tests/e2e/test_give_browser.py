@@ -52,8 +52,8 @@ def _give(page: Any, live: LiveServer, project_id: int, tier_id: int, email: str
     page.get_by_label("お名前（漢字）").fill("寄附 花子")
     page.get_by_label("お名前（フリガナ）").fill("キフ ハナコ")
     page.get_by_label("メールアドレス").fill(email)
-    page.get_by_label("電話番号").fill("090-1234-5678")
-    page.get_by_label("郵便番号").fill("1000001")
+    page.get_by_label("電話番号", exact=True).fill("090-1234-5678")
+    page.get_by_label("郵便番号", exact=True).fill("1000001")
     # The postal-code API fills the address in; the donor adds the street number.
     address = page.get_by_label("住所（番地・建物名まで）")
     # A locator assertion, not wait_for_function: the page's CSP forbids eval, which a string

@@ -166,8 +166,8 @@ def _give(page: Any, tier_button: int, card: str) -> None:
     page.get_by_role("link", name="このコースで寄附する").nth(tier_button).click()
     page.get_by_label("お名前（漢字）").fill("寄附 花子")
     page.get_by_label("お名前（フリガナ）").fill("キフ ハナコ")
-    page.get_by_label("電話番号").fill("090-1234-5678")
-    page.get_by_label("郵便番号").fill("1000001")
+    page.get_by_label("電話番号", exact=True).fill("090-1234-5678")
+    page.get_by_label("郵便番号", exact=True).fill("1000001")
     address = page.get_by_label("住所（番地・建物名まで）")
     expect(address).to_have_value(re.compile("^東京都"))  # filled in from the postal code
     if not address.input_value().endswith("1-1"):

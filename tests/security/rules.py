@@ -54,6 +54,7 @@ PARAMS: dict[str, Param] = {
     "payout_id": Param("payout_a", owned=True),
     "batch_id": Param("batch_a", owned=True),
     "email_id": Param("failed_mail", owned=True),  # a mail to donor A that could not be sent
+    "goal_id": Param("next_goal_a", owned=True),  # business A's proposal for project A
     "year": Param("year_a", owned=False),
     "code": Param("postal_code", owned=False),
     "size": Param("size", owned=False),
@@ -138,6 +139,10 @@ RULES: dict[str, Rule] = {
         ok=(302,), owner=BUSINESS_A, params=DRAFT
     ),
     "POST /business/projects/<int:project_id>/submit": R(ok=(302,), owner=BUSINESS_A, params=DRAFT),
+    "GET /business/gift-options": R(ok=(200,)),
+    "POST /business/gift-options": R(ok=(302,)),  # nothing offered: a valid choice, saved
+    "GET /business/projects/<int:project_id>/next-goal": R(ok=(200,), owner=BUSINESS_A),
+    "POST /business/projects/<int:project_id>/next-goal": R(ok=(422,), owner=BUSINESS_A),
     "GET /business/projects/<int:project_id>/shipments": R(ok=(200,), owner=BUSINESS_A),
     "POST /business/projects/<int:project_id>/shipments/<int:shipment_id>/sent": R(
         ok=(302,), owner=BUSINESS_A, form=SENT
@@ -160,6 +165,11 @@ RULES: dict[str, Rule] = {
     "GET /staff/campaigns": R(ok=(200,)),
     "POST /staff/campaigns/<int:project_id>/pause": R(ok=(302,), open_because=STAFF_ONLY),
     "POST /staff/campaigns/<int:project_id>/resume": R(ok=(302,), open_because=STAFF_ONLY),
+    "GET /staff/next-goals": R(ok=(200,)),
+    "GET /staff/next-goals/<int:goal_id>": R(ok=(200,), open_because=STAFF_ONLY),
+    # Project A has not reached its target: approving is refused, as the page says.
+    "POST /staff/next-goals/<int:goal_id>/approve": R(ok=(409,), open_because=STAFF_ONLY),
+    "POST /staff/next-goals/<int:goal_id>/reject": R(ok=(422,), open_because=STAFF_ONLY),
     "GET /staff/onestop": R(ok=(200,)),
     "GET /staff/onestop/<int:application_id>": R(ok=(200,), open_because=STAFF_ONLY),
     "POST /staff/onestop/<int:application_id>/form": R(ok=(422,), open_because=STAFF_ONLY),
@@ -216,6 +226,19 @@ RULES: dict[str, Rule] = {
         ok=(200,), owner=DONOR_A, staff_sees=False, json={"payment_method": "pm_card_visa"}
     ),
     "GET /api/v1/donations/<int:donation_id>/receipt.pdf": R(ok=(200,), owner=DONOR_A),
+    # Project A is live but has not reached its target: no next goal yet (409).
+    "POST /api/v1/projects/<int:project_id>/next-goals": R(
+        ok=(409,), owner=BUSINESS_A, json={"amount_yen": 2_000_000, "reason": "設備を増やします。"}
+    ),
+    "GET /api/v1/projects/<int:project_id>/next-goals": R(ok=(200,), owner=BUSINESS_A),
+    "GET /api/v1/next-goals": R(ok=(200,)),
+    "GET /api/v1/next-goals/<int:goal_id>": R(ok=(200,), owner=BUSINESS_A),
+    "POST /api/v1/next-goals/<int:goal_id>/approve": R(ok=(409,), open_because=STAFF_ONLY),
+    "POST /api/v1/next-goals/<int:goal_id>/reject": R(
+        ok=(200,), open_because=STAFF_ONLY, json={"reason": "上限額の根拠を添えてください。"}
+    ),
+    "GET /api/v1/business/gift-options": R(ok=(200,)),
+    "PUT /api/v1/business/gift-options": R(ok=(200,)),
     "GET /api/v1/projects/<int:project_id>/shipments": R(ok=(200,), owner=BUSINESS_A),
     "PATCH /api/v1/shipments/<int:shipment_id>": R(ok=(200,), owner=BUSINESS_A, json=SENT),
     "GET /api/v1/exports/onestop-notifications": R(ok=(200,), query="year=2026&format=json"),

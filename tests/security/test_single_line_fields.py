@@ -43,6 +43,11 @@ def _text_fields(model: type[BaseModel], prefix: str = "") -> Iterator[tuple[str
     for name, info in model.model_fields.items():
         if name in model.unchecked:
             continue
+        if typing.get_origin(info.annotation) is list:  # a list of models: its first item's
+            (item,) = typing.get_args(info.annotation)
+            if isinstance(item, type) and issubclass(item, BaseModel):
+                yield from _text_fields(item, f"{prefix}{name}.0.")
+            continue
         for kind in typing.get_args(info.annotation) or (info.annotation,):
             if kind is str:
                 yield prefix + name, name in model.multi_line
@@ -50,9 +55,11 @@ def _text_fields(model: type[BaseModel], prefix: str = "") -> Iterator[tuple[str
                 yield from _text_fields(kind, f"{prefix}{name}.")
 
 
-def _nested(path: str, value: str) -> dict[str, Any]:
+def _nested(path: str, value: str) -> Any:
+    """{"a": {"b": value}} for "a.b"; a number is a list's item: [{"b": value}] for "0.b"."""
     head, _, rest = path.partition(".")
-    return {head: _nested(rest, value) if rest else value}
+    inner = _nested(rest, value) if rest else value
+    return [inner] if head.isdigit() else {head: inner}
 
 
 def _api_cases() -> Iterator[tuple[str, str, str, bool]]:

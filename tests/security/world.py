@@ -4,9 +4,10 @@ object" case has a real victim.
 
     donor A   — a paid, final donation to project A (receipt issued, one-stop application)
     donor B   — a paid donation to project B
-    business A — project A (live: tier, image, shipment for donor A's gift, payout, batch),
-                 a draft (tier, image) and a submitted project waiting for review
-    business B — project B (live, with donor B's shipment)
+    business A — project A (live: tier, image, shipment for donor A's gift, payout, batch,
+                 a next goal proposed with a new tier), a draft (tier, image) and a submitted
+                 project waiting for review
+    business B — project B (live, with donor B's shipment and an approved next goal)
     staff, and a second staff member (payouts need two)
 """
 
@@ -25,6 +26,7 @@ from sqlalchemy.orm import Session
 from furusato.domain.money import tax_year
 from furusato.models import (
     ApiToken,
+    NextGoal,
     OnestopApplication,
     OutboundEmail,
     Payout,
@@ -213,6 +215,35 @@ def build_world(db: Session, texts: Texts = Texts()) -> World:
             submitted_by_id=users["business_a"].id,
         )
     )
+    goal_a = NextGoal(
+        project_id=project_a.id,
+        amount_yen=2_000_000,
+        reason=texts("乾燥機を増やして、冬のあいだも作り続けます。"),
+        new_tiers=[
+            {
+                "amount_yen": 30_000,
+                "gift_name": texts("泉州タオルの定期便"),
+                "gift_description": texts("季節ごとに3回お届け"),
+                "procurement_cost_yen": 2_000,
+                "shipping_cost_yen": 800,
+                "delivery_month": "2027-04-01",
+                "delivery_months": ["2027-04-01", "2027-08-01", "2027-12-01"],
+                "local_category": 3,
+                "local_evidence": texts("市内の工場で製造"),
+            }
+        ],
+        proposed_by_id=users["business_a"].id,
+    )
+    goal_b = NextGoal(
+        project_id=project_b.id,
+        amount_yen=2_000_000,
+        reason=texts("新しい味を開発します。"),
+        status="approved",
+        decided_by_id=users["staff"].id,
+        decided_at=now,
+        decision_note=texts("承認します。"),
+    )
+    db.add_all([goal_a, goal_b])
     payout = Payout(project_id=project_a.id, business_id=business_a.id, amount_yen=200_000)
     exported = _project(db, users["business_a"], "settled", texts, outcome="funded")
     batch_payout = Payout(project_id=exported.id, business_id=business_a.id, amount_yen=150_000)
@@ -262,6 +293,7 @@ def build_world(db: Session, texts: Texts = Texts()) -> World:
         "payout_a": payout.id,
         "batch_a": batch_id,
         "failed_mail": failed_mail.id,
+        "next_goal_a": goal_a.id,
         "year_a": donation_a.tax_year or paid.year,
         "postal_code": "5980005",
         "size": "large",

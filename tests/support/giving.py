@@ -7,6 +7,8 @@ import secrets
 from datetime import date
 from typing import Any
 
+from furusato.domain import deliveries
+from furusato.domain.deliveries import GiftChoice
 from furusato.domain.pledge import DonorDetails
 from furusato.services.giving import donations
 from furusato.services.giving.donations import Pledge
@@ -64,6 +66,7 @@ def pledge(
     key: str | None = None,
     user_id: int | None = None,
     card_setup: bool = True,
+    gift: GiftChoice = deliveries.NONE,
 ) -> Pledge:
     return donations.create(
         project_id=project_id,
@@ -74,4 +77,5 @@ def pledge(
         creation_key=key or f"test:{secrets.token_hex(8)}",
         user_id=user_id,
         card_setup=card_setup,
+        gift=gift,
     )

@@ -33,6 +33,7 @@ class T:
     local_evidence: str = "市内の工場で製造"
     quantity_limit: int | None = None
     delivery_month: date | None = date(2027, 5, 1)
+    delivery_months: list[date] = field(default_factory=list)
 
 
 @dataclass
@@ -288,3 +289,50 @@ def test_every_violation_is_returned_together() -> None:
     }
     assert all(v.message for v in found)
     assert found[0].as_dict()["location"] == "title"
+
+
+TEIKIBIN = [date(2027, 6, 1), date(2027, 8, 1), date(2027, 10, 1)]
+
+
+@pytest.mark.parametrize(
+    ("cost", "broken"), [(2_999, False), (3_000, False), (3_001, True)], ids=["under", "at", "over"]
+)
+def test_a_teikibin_counts_the_procurement_of_every_delivery(cost: int, broken: bool) -> None:
+    """Three deliveries of 3,000 yen on a 30,000 yen tier are 30 %: allowed; 3,001 each is not."""
+    tier = T(amount_yen=30_000, procurement_cost_yen=cost, shipping_cost_yen=0)
+    tier.delivery_months = TEIKIBIN
+    found = check_tier(tier, 0, RULES)
+    assert ("gift_over_30_percent" in codes(found)) is broken
+    if broken:
+        assert "定期便3回分の調達費（9,003円）" in found[0].message
+
+
+@pytest.mark.parametrize(
+    ("shipping", "broken"), [(1_139, False), (1_140, False), (1_141, True)], ids=["under", "at", "over"]
+)
+def test_a_teikibin_counts_shipping_times_its_deliveries(shipping: int, broken: bool) -> None:
+    """30,000 yen: 3 × (3,000 + shipping) + fee 1,080 + administration 1,500 ≤ 15,000, so a
+    shipping of 1,140 per delivery is exactly 50 %; 1,141 is 15,003 yen, over."""
+    tier = T(amount_yen=30_000, procurement_cost_yen=3_000, shipping_cost_yen=shipping)
+    tier.delivery_months = TEIKIBIN
+    assert solicitation_cost_yen(tier, RULES) == 3 * (3_000 + shipping) + 1_080 + 1_500
+    assert ("costs_over_50_percent" in codes(check_tier(tier, 0, RULES))) is broken
+
+
+def test_the_same_costs_fit_once_but_not_three_times() -> None:
+    """What a single delivery may cost, a 定期便 of three may not."""
+    once = T(amount_yen=10_000, procurement_cost_yen=3_000, shipping_cost_yen=0)
+    assert check_tier(once, 0, RULES) == []
+    thrice = T(amount_yen=10_000, procurement_cost_yen=3_000, shipping_cost_yen=0)
+    thrice.delivery_months = TEIKIBIN
+    assert "gift_over_30_percent" in codes(check_tier(thrice, 0, RULES))
+
+
+def test_a_teikibins_months_are_checked_and_stand_for_the_delivery_month() -> None:
+    """Months out of order are a violation on `delivery_months`; with months, no separate
+    delivery month is asked for."""
+    backwards = T(amount_yen=30_000, procurement_cost_yen=1_000, delivery_month=None)
+    backwards.delivery_months = list(reversed(TEIKIBIN))
+    found = check_tier(backwards, 0, RULES)
+    assert codes(found) == ["delivery_schedule_invalid"]
+    assert found[0].location == "tiers.0.delivery_months"

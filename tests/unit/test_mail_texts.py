@@ -11,7 +11,17 @@ import pytest
 
 from furusato.config import get_settings, reset_settings
 from furusato.domain.bank_account import BankAccount
-from furusato.models import Business, Donation, OnestopApplication, Payout, Project, Receipt, Tier
+from furusato.models import (
+    Business,
+    Donation,
+    NextGoal,
+    OnestopApplication,
+    Payout,
+    Project,
+    Receipt,
+    Shipment,
+    Tier,
+)
 from furusato.services import mail_texts
 
 BASE = "https://furusato.example-city.jp"  # BASE_URL is set with a trailing slash below
@@ -129,13 +139,47 @@ def samples() -> dict[str, tuple[dict[str, Any], list[str]]]:
                 "gift_name": "厚手バスタオル",
                 "carrier": "ヤマト運輸",
                 "tracking_number": "1234-5678-9012",
+                "shipment": Shipment(
+                    delivery_number=2, delivery_count=3, ship_name="佐藤 次郎", gift_from="山田 花子"
+                ),
             },
             [
-                "【架空市】お礼の品を発送しました",
+                "【架空市】お礼の品を発送しました（定期便2/3回目）",
                 "山田 花子 様",
                 "お礼の品（厚手バスタオル）",
+                "定期便: 全3回のうち2回目",
+                "お届け先: 佐藤 次郎 様（ご指定の贈り先）",
                 "運送会社: ヤマト運輸",
                 "伝票番号: 1234-5678-9012",
+            ],
+        ),
+        "next_goal_approved": (
+            {
+                "project": project,
+                "goal": NextGoal(
+                    amount_yen=2_500_000, added_tier_ids=[8], decision_note="期待しています。"
+                ),
+            },
+            [
+                "[架空市] ネクストゴールが承認されました",
+                "「泉州タオルの新作」のネクストゴール（2,500,000円）が承認されました。",
+                "一緒に提案されたコース（1件）を追加しました。",
+                "市からのメモ:\n期待しています。\n",
+                "届かなくても寄附の返金はなく、返礼品もお届けします。",
+                f"{BASE}/projects/3\n",
+            ],
+        ),
+        "next_goal_rejected": (
+            {
+                "project": project,
+                "goal": NextGoal(amount_yen=2_500_000),
+                "reason": "上限額の根拠を添えてください。",
+            },
+            [
+                "[架空市] ネクストゴールの提案が却下されました",
+                "（2,500,000円）の提案は却下されました。",
+                "理由:\n上限額の根拠を添えてください。\n",
+                f"{BASE}/business/projects/3\n",
             ],
         ),
         "missed_kept": (
@@ -195,9 +239,9 @@ TEMPLATES = sorted(path.stem for path in mail_texts.TEMPLATES.glob("*.txt"))
 
 
 def test_every_mail_has_its_template() -> None:
-    """The ten mails the platform sends are the ten templates, each with a sample below."""
+    """The twelve mails the platform sends are the twelve templates, each with a sample below."""
     assert TEMPLATES == sorted(samples())
-    assert len(TEMPLATES) == 10
+    assert len(TEMPLATES) == 12
 
 
 @pytest.mark.parametrize("name", TEMPLATES)
@@ -239,3 +283,25 @@ def test_the_confirmation_follows_the_donation_as_it_stands() -> None:
     assert f"・{get_settings().city.name}にお住まいの方には返礼品をお送りできません" in body
     assert "返礼品「" not in body and "ワンストップ特例" not in body
     assert "。\n\nご寄附の状況はこちらから確認できます:\n" in body
+
+
+def test_the_confirmation_names_the_recipient_and_every_delivery() -> None:
+    """A 定期便 sent to someone else: the three months, and the recipient with their address
+    (the receipt staying the donor's)."""
+    values, _ = samples()["donation_confirmation"]
+    tier = Tier(
+        gift_name="季節のタオル",
+        delivery_month=date(2027, 6, 1),
+        delivery_months=[date(2027, 6, 1), date(2027, 8, 1), date(2027, 10, 1)],
+    )
+    present = _donation(
+        recipient_name="贈答 太郎",
+        recipient_postal_code="5980005",
+        recipient_address="大阪府泉佐野市市場東1-1",
+    )
+    body = mail_texts.render(
+        "donation_confirmation", **(values | {"donation": present, "tier": tier})
+    ).body
+    assert "定期便で、全3回（2027年6月、2027年8月、2027年10月）ごろお届けの予定です。" in body
+    assert "・お届け先: 贈答 太郎 様（〒5980005 大阪府泉佐野市市場東1-1）へ贈り物として" in body
+    assert "受領証明書はご寄附者様あてです。" in body

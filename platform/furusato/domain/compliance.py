@@ -2,7 +2,9 @@
 
 `check_project` returns every violation at once (never just the first), each with a stable
 machine `code`, a Japanese `message` and where it applies: a project field, or a tier index and
-field. All money arithmetic is in integer yen and basis points.
+field. All money arithmetic is in integer yen and basis points. A 定期便 (a tier of N
+deliveries, deliveries.py) counts all of them: its procurement cost × N against the 30 % rule,
+and procurement and shipping × N in the 50 % estimate.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from functools import lru_cache
 from importlib import resources
 from typing import Protocol
 
+from furusato.domain import deliveries
 from furusato.domain.local_products import is_category
 from furusato.domain.messages import N_
 from furusato.domain.money import MIN_DONATION_YEN, basis_points
@@ -42,6 +45,8 @@ class TierLike(Protocol):
     def quantity_limit(self) -> int | None: ...
     @property
     def delivery_month(self) -> date | None: ...
+    @property
+    def delivery_months(self) -> Sequence[date]: ...  # a 定期便's months; empty for one delivery
 
 
 class ProjectLike(Protocol):
@@ -127,12 +132,18 @@ def _positive(value: object) -> bool:
     return _is_int(value) and value > 0  # type: ignore[operator]
 
 
+def gift_cost_yen(tier: TierLike) -> int:
+    """The procurement cost of every delivery of one donation (a 定期便's N, else one)."""
+    return tier.procurement_cost_yen * deliveries.count(tier.delivery_months)
+
+
 def solicitation_cost_yen(tier: TierLike, rules: Rules) -> int:
-    """Gift + shipping + payment fee + administration for one donation of this tier's amount."""
+    """Gift + shipping (each × the deliveries) + payment fee + administration for one donation
+    of this tier's amount."""
     amount = tier.amount_yen
+    n = deliveries.count(tier.delivery_months)
     return (
-        tier.procurement_cost_yen
-        + tier.shipping_cost_yen
+        (tier.procurement_cost_yen + tier.shipping_cost_yen) * n
         + basis_points(amount, rules.payment_fee_bp)
         + basis_points(amount, rules.administration_bp)
     )
@@ -168,14 +179,27 @@ def check_tier(tier: TierLike, index: int, rules: Rules) -> list[Violation]:
     if tier.quantity_limit is not None and not _positive(tier.quantity_limit):
         add("quantity_not_positive", N_("数量限定は1以上の整数にしてください。"), "quantity_limit")
 
+    schedule_problem = deliveries.schedule_problem(list(tier.delivery_months or ()))
+    if schedule_problem:
+        add("delivery_schedule_invalid", schedule_problem, "delivery_months")
+    times = deliveries.count(tier.delivery_months)
     if tier.gift_name:
-        if costs_ok and tier.procurement_cost_yen * 100 > amount * GIFT_SHARE_LIMIT_PERCENT:
+        if costs_ok and gift_cost_yen(tier) * 100 > amount * GIFT_SHARE_LIMIT_PERCENT:
             limit = amount * GIFT_SHARE_LIMIT_PERCENT // 100
+            cost = format(gift_cost_yen(tier), ",")
             add(
                 "gift_over_30_percent",
                 N_(
                     "返礼品の調達費（%(cost)s円）が寄附額の3割（%(limit)s円）を超えています。",
-                    cost=format(tier.procurement_cost_yen, ","),
+                    cost=cost,
+                    limit=format(limit, ","),
+                )
+                if times == 1
+                else N_(
+                    "定期便%(n)s回分の調達費（%(cost)s円）が寄附額の3割（%(limit)s円）を"
+                    "超えています。",
+                    n=times,
+                    cost=cost,
                     limit=format(limit, ","),
                 ),
                 "procurement_cost_yen",
@@ -192,7 +216,7 @@ def check_tier(tier: TierLike, index: int, rules: Rules) -> list[Violation]:
                 N_("地場産品であることの根拠（産地・製造工程など）を記入してください。"),
                 "local_evidence",
             )
-        if tier.delivery_month is None:
+        if tier.delivery_month is None and not tier.delivery_months:
             add("delivery_month_missing", N_("お届け予定月を入力してください。"), "delivery_month")
     if costs_ok:
         total = solicitation_cost_yen(tier, rules)
@@ -203,6 +227,14 @@ def check_tier(tier: TierLike, index: int, rules: Rules) -> list[Violation]:
                 N_(
                     "返礼品・送料・決済手数料・事務費の合計（%(total)s円）が寄附額の5割"
                     "（%(limit)s円）を超えています。",
+                    total=format(total, ","),
+                    limit=format(limit, ","),
+                )
+                if times == 1
+                else N_(
+                    "定期便%(n)s回分の返礼品・送料と決済手数料・事務費の合計（%(total)s円）が"
+                    "寄附額の5割（%(limit)s円）を超えています。",
+                    n=times,
                     total=format(total, ","),
                     limit=format(limit, ","),
                 ),

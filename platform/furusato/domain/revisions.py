@@ -37,6 +37,7 @@ TIER_LABELS = {
     "shipping_cost_yen": N_("送料"),
     "quantity_limit": N_("数量限定"),
     "delivery_month": N_("お届け予定月"),
+    "delivery_months": N_("定期便のお届け月"),
     "local_category": N_("地場産品基準"),
     "local_evidence": N_("地場産品の根拠"),
 }

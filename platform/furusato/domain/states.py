@@ -1,4 +1,5 @@
-"""The state machines of campaigns, donations, payments, shipments, payouts and one-stop forms.
+"""The state machines of campaigns, donations, payments, shipments, payouts, one-stop forms and
+a funded campaign's next goal.
 
 Each machine lists its states and the moves allowed between them; `Machine.check` refuses any
 other move, so a service cannot put a row into a state the business does not know.
@@ -63,9 +64,19 @@ class AttemptStatus(StrEnum):
 
 
 class ShipmentStatus(StrEnum):
+    """One delivery of a gift: a 定期便 of N deliveries is N shipments, each with its own state."""
+
     SCHEDULED = "scheduled"
     SENT = "sent"
     CANCELED = "canceled"
+
+
+class NextGoalStatus(StrEnum):
+    """ネクストゴール: a second target a funded campaign's business proposes, up to the cap."""
+
+    PROPOSED = "proposed"  # the business asked, with a reason (and maybe new tiers); staff decide
+    APPROVED = "approved"  # shown beside the first target; its new tiers are added to the campaign
+    REJECTED = "rejected"  # refused with a reason the business reads; it may propose again
 
 
 class PayoutStatus(StrEnum):
@@ -119,13 +130,14 @@ def _m(name: str, moves: dict[StrEnum, set[StrEnum]]) -> Machine:
     return Machine(name, {str(k): frozenset(str(t) for t in v) for k, v in moves.items()})
 
 
-C, D, A, S, P, O = (
+C, D, A, S, P, O, G = (
     CampaignStatus,
     DonationStatus,
     AttemptStatus,
     ShipmentStatus,
     PayoutStatus,
     OnestopStatus,
+    NextGoalStatus,
 )
 
 CAMPAIGN = _m(
@@ -183,6 +195,13 @@ ONESTOP = _m(
         O.LATE: set(),
         O.WITHDRAWN: set(),
     },
+)
+
+# A campaign has at most one proposal waiting and one approved next goal (partial unique
+# indexes); a rejected proposal stays as history and a new one may follow it.
+NEXT_GOAL = _m(
+    "next goal",
+    {G.PROPOSED: {G.APPROVED, G.REJECTED}, G.APPROVED: set(), G.REJECTED: set()},
 )
 
 

@@ -6,7 +6,14 @@ from furusato.models.donations import Donation, PaymentAttempt, WebhookEvent
 from furusato.models.fulfilment import OnestopApplication, Receipt, ReceiptCounter, Shipment
 from furusato.models.money import LedgerEntry, Payout, PayoutBatch
 from furusato.models.ops import AuditLog, OutboundEmail
-from furusato.models.projects import Business, Project, ProjectImage, ProjectRevision, Tier
+from furusato.models.projects import (
+    Business,
+    NextGoal,
+    Project,
+    ProjectImage,
+    ProjectRevision,
+    Tier,
+)
 
 __all__ = [
     "ApiToken",
@@ -17,6 +24,7 @@ __all__ = [
     "IdempotencyRecord",
     "LedgerEntry",
     "LoginFailure",
+    "NextGoal",
     "OnestopApplication",
     "OutboundEmail",
     "PaymentAttempt",

@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import BigInteger, CheckConstraint, DateTime, MetaData, String, TypeDecorator
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    CheckConstraint,
+    DateTime,
+    MetaData,
+    String,
+    TypeDecorator,
+)
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -40,6 +48,19 @@ class UTCDateTime(TypeDecorator[datetime]):
         if value.tzinfo is None:
             return value.replace(tzinfo=UTC)
         return value.astimezone(UTC)
+
+
+class MonthList(TypeDecorator[list[date]]):
+    """Months (first days) as a JSON list of ISO dates: a 定期便's delivery months."""
+
+    impl = JSON
+    cache_ok = True
+
+    def process_bind_param(self, value: list[date] | None, dialect: Dialect) -> list[str]:
+        return [month.isoformat() for month in value or ()]
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> list[date]:
+        return [date.fromisoformat(month) for month in value or ()]
 
 
 Yen = BigInteger

@@ -76,6 +76,17 @@ class Donation(Base):
     birth_date: Mapped[date | None]
     gender: Mapped[str | None] = mapped_column(String(6))
     onestop_requested: Mapped[bool] = mapped_column(default=False)
+    # The gift as the donor asked for it (domain/deliveries.py): to someone else (a recipient
+    # name set), wrapped, with のし, in a delivery window. Empty for the donor's own address,
+    # and always for a donation without a gift.
+    recipient_name: Mapped[str] = mapped_column(String(100), default="", server_default="")
+    recipient_postal_code: Mapped[str] = mapped_column(String(8), default="", server_default="")
+    recipient_address: Mapped[str] = mapped_column(String(300), default="", server_default="")
+    recipient_phone: Mapped[str] = mapped_column(String(30), default="", server_default="")
+    gift_wrapping: Mapped[bool] = mapped_column(default=False, server_default=text("false"))
+    noshi: Mapped[str] = mapped_column(String(10), default="", server_default="")
+    noshi_name: Mapped[str] = mapped_column(String(20), default="", server_default="")
+    delivery_window: Mapped[str] = mapped_column(String(8), default="", server_default="")
     # Gateway objects.
     stripe_customer_id: Mapped[str | None] = mapped_column(String(64))
     setup_intent_id: Mapped[str | None] = mapped_column(String(64))

@@ -73,20 +73,38 @@ class Receipt(Base):
 
 
 class Shipment(Base):
+    """One delivery of a donation's gift: a 定期便 of N deliveries has N rows (delivery_number
+    1..N), each scheduled, sent and tracked on its own."""
+
     __tablename__ = "shipments"
-    __table_args__ = (state_check("status", ShipmentStatus),)
+    __table_args__ = (
+        state_check("status", ShipmentStatus),
+        UniqueConstraint("donation_id", "delivery_number", name="uq_shipments_donation_delivery"),
+        CheckConstraint(
+            "delivery_number >= 1 AND delivery_number <= delivery_count", name="delivery_number"
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    donation_id: Mapped[int] = mapped_column(ForeignKey("donations.id"), unique=True)
+    donation_id: Mapped[int] = mapped_column(ForeignKey("donations.id"))
+    delivery_number: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    delivery_count: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
     project_id: Mapped[int] = mapped_column(ForeignKey("projects.id"), index=True)
     tier_id: Mapped[int] = mapped_column(ForeignKey("tiers.id"), index=True)
     scheduled_month: Mapped[date]
     status: Mapped[str] = state_column(ShipmentStatus, default=ShipmentStatus.SCHEDULED)
     quantity: Mapped[int] = mapped_column(Integer, default=1)
+    # Where it goes: the donor, or the recipient the donor named (then gift_from is the
+    # donor's name, for the label and the packing slip).
     ship_name: Mapped[str] = mapped_column(String(100))
     ship_postal_code: Mapped[str] = mapped_column(String(8))
     ship_address: Mapped[str] = mapped_column(String(300))
     ship_phone: Mapped[str] = mapped_column(String(30))
+    gift_from: Mapped[str] = mapped_column(String(100), default="", server_default="")
+    gift_wrapping: Mapped[bool] = mapped_column(default=False, server_default=text("false"))
+    noshi: Mapped[str] = mapped_column(String(10), default="", server_default="")
+    noshi_name: Mapped[str] = mapped_column(String(20), default="", server_default="")
+    delivery_window: Mapped[str] = mapped_column(String(8), default="", server_default="")
     carrier: Mapped[str] = mapped_column(String(40), default="")
     tracking_number: Mapped[str] = mapped_column(String(40), default="")
     sent_at: Mapped[datetime | None]

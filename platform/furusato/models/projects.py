@@ -1,4 +1,5 @@
-"""Businesses, their projects (campaigns), gift tiers, images and submitted revisions."""
+"""Businesses, their projects (campaigns), gift tiers, images, submitted revisions and the
+next goals a funded campaign's business proposes."""
 
 from __future__ import annotations
 
@@ -9,17 +10,27 @@ from sqlalchemy import (
     JSON,
     CheckConstraint,
     ForeignKey,
+    Index,
     Integer,
     LargeBinary,
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from furusato.domain import deliveries
 from furusato.domain.money import utcnow
-from furusato.domain.states import CampaignOutcome, CampaignStatus, MissPolicy
-from furusato.models.base import Base, Yen, created_at_column, state_check, state_column
+from furusato.domain.states import CampaignOutcome, CampaignStatus, MissPolicy, NextGoalStatus
+from furusato.models.base import (
+    Base,
+    MonthList,
+    Yen,
+    created_at_column,
+    state_check,
+    state_column,
+)
 
 if TYPE_CHECKING:
     from furusato.models.accounts import User
@@ -44,6 +55,12 @@ class Business(Base):
     account_type: Mapped[str] = mapped_column(String(1), default="1")  # 1 普通 2 当座 4 貯蓄
     account_number: Mapped[str] = mapped_column(String(7), default="")
     account_holder_kana: Mapped[str] = mapped_column(String(30), default="")  # half-width
+    # What the business offers its donors' gifts (domain/deliveries.py): the carrier whose
+    # conventions its shipping CSV follows, the delivery windows it takes, 贈答包装 and のし.
+    gift_carrier: Mapped[str] = mapped_column(String(10), default="", server_default="")
+    delivery_windows: Mapped[list[str]] = mapped_column(JSON, default=list, server_default="[]")
+    offers_gift_wrapping: Mapped[bool] = mapped_column(default=False, server_default=text("false"))
+    offers_noshi: Mapped[bool] = mapped_column(default=False, server_default=text("false"))
     created_at: Mapped[datetime] = created_at_column()
 
     users: Mapped[list[User]] = relationship(back_populates="business")
@@ -146,7 +163,12 @@ class Tier(Base):
     quantity_limit: Mapped[int | None] = mapped_column(Integer)
     # Units taken (pending + paid) of a limited tier; an unlimited one keeps 0 (reservations.take_unit).
     reserved_count: Mapped[int] = mapped_column(Integer, default=0)
-    delivery_month: Mapped[date | None]  # first day of the promised month
+    delivery_month: Mapped[date | None]  # first day of the promised (or first) month
+    # A 定期便: the months of its N deliveries (first days, the first one = delivery_month);
+    # empty for a gift delivered once.
+    delivery_months: Mapped[list[date]] = mapped_column(
+        MonthList(), default=list, server_default="[]"
+    )
     local_category: Mapped[int | None] = mapped_column(Integer)  # 地場産品基準 1..9
     local_evidence: Mapped[str] = mapped_column(Text, default="")
 
@@ -161,6 +183,11 @@ class Tier(Base):
         if self.quantity_limit is None:
             return None
         return max(self.quantity_limit - self.reserved_count, 0)
+
+    @property
+    def schedule(self) -> tuple[date, ...]:
+        """The months its gift is delivered in (a 定期便's N, else its one month)."""
+        return deliveries.schedule(self.delivery_month, self.delivery_months)
 
 
 class ProjectImage(Base):
@@ -198,3 +225,47 @@ class ProjectRevision(Base):
     decision_reason: Mapped[str] = mapped_column(Text, default="")
     decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     decided_at: Mapped[datetime | None]
+
+
+class NextGoal(Base):
+    """ネクストゴール: a second target (up to the cap) a funded campaign's business proposes
+    with a reason, and maybe new tiers; staff approve or reject it (domain/next_goal.py)."""
+
+    __tablename__ = "next_goals"
+    __table_args__ = (
+        state_check("status", NextGoalStatus),
+        CheckConstraint("amount_yen > 0", name="amount_positive"),
+        # One proposal waiting and one approved next goal per campaign, at most.
+        Index(
+            "uq_next_goals_one_proposed",
+            "project_id",
+            unique=True,
+            postgresql_where=text("status = 'proposed'"),
+            sqlite_where=text("status = 'proposed'"),
+        ),
+        Index(
+            "uq_next_goals_one_approved",
+            "project_id",
+            unique=True,
+            postgresql_where=text("status = 'approved'"),
+            sqlite_where=text("status = 'approved'"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id"), index=True)
+    amount_yen: Mapped[int] = mapped_column(Yen)
+    reason: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = state_column(NextGoalStatus, default=NextGoalStatus.PROPOSED)
+    # The tiers proposed with it, as the tier form's values in plain JSON (dates as ISO
+    # strings); they become tiers of the campaign when staff approve (added_tier_ids).
+    new_tiers: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    added_tier_ids: Mapped[list[int]] = mapped_column(JSON, default=list)
+    proposed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    proposed_at: Mapped[datetime] = created_at_column()
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    decided_at: Mapped[datetime | None]
+    # The approval's note, or the reason for a rejection (the business reads it).
+    decision_note: Mapped[str] = mapped_column(Text, default="")
+
+    project: Mapped[Project] = relationship()

@@ -1,4 +1,5 @@
-"""The business's pages: its projects, tiers, submission, shipping work.
+"""The business's pages: its projects, tiers, submission, next goals, gift options, shipping
+work.
 
 This module holds the blueprint and its URL table; the views are in business_projects.py and
 business_shipments.py, registered here.
@@ -11,7 +12,7 @@ from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
 from furusato.services.campaigns import projects
-from furusato.web import business_projects, business_shipments
+from furusato.web import business_next_goals, business_projects, business_shipments
 from furusato.web.guards import role_required
 from furusato.web.urls import GET, GET_POST, POST, add_routes
 
@@ -36,6 +37,8 @@ add_routes(bp, [
     ("/projects/<int:project_id>/images/<int:image_id>/delete", business_projects.delete_image, POST),
     ("/projects/<int:project_id>/submit", business_projects.submit_project, POST),
     ("/bank", business_projects.bank_account, GET_POST),
+    ("/gift-options", business_next_goals.gift_settings, GET_POST),
+    ("/projects/<int:project_id>/next-goal", business_next_goals.next_goal, GET_POST),
     ("/projects/<int:project_id>/shipments", business_shipments.shipments_page, GET),
     ("/projects/<int:project_id>/shipments/<int:shipment_id>/sent", business_shipments.mark_sent, POST),
     ("/projects/<int:project_id>/shipments/upload", business_shipments.upload_sent, POST),

@@ -55,9 +55,8 @@ def shipments_page(project_id: int) -> ResponseReturnValue:
             current_user, project_id, encoding=encoding, tier_id=tier_id, month=month
         )
         suffix = "sjis" if encoding == "cp932" else "utf8"
-        return Response(
+        return Response(  # the Content-Type below names the file's encoding (no mimetype=)
             data,
-            mimetype="text/csv",
             headers={
                 "Content-Disposition": f'attachment; filename="shipments-{project_id}-{suffix}.csv"',
                 "Content-Type": f"text/csv; charset={'Shift_JIS' if encoding == 'cp932' else 'utf-8'}",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+from furusato.domain import deliveries
 from furusato.domain.money import jdate, jdatetime, jmonth, to_jst, utcnow
 
 
@@ -64,6 +65,16 @@ def page_month(value: date | None) -> str:
     return f"{MONTHS[value.month - 1]} {value.year}"
 
 
+def noshi_label(code: str) -> str:
+    """のし's inscription for its code (a msgid: `|translated` shows it in the page's language)."""
+    return deliveries.NOSHI.get(code, code)
+
+
+def window_label(code: str) -> str:
+    """A delivery window's words for its code (a msgid, like noshi_label)."""
+    return deliveries.WINDOWS.get(code, code)
+
+
 # Templates get the page-language versions; documents and mails stay Japanese.
 FILTERS = {
     "yen": yen,
@@ -71,4 +82,6 @@ FILTERS = {
     "jdatetime": page_datetime,
     "jmonth": page_month,
     "hours_left": hours_left,
+    "noshi_label": noshi_label,
+    "window_label": window_label,
 }

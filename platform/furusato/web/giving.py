@@ -21,11 +21,13 @@ from wtforms import (
     IntegerField,
     RadioField,
     SelectChoice,
+    SelectField,
     StringField,
     TelField,
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
+from furusato.domain import deliveries
 from furusato.domain.money import MIN_DONATION_YEN
 from furusato.domain.pledge import MAX_DONATION_YEN, DonorDetails
 from furusato.services.errors import NotFound, ServiceError
@@ -65,6 +67,36 @@ class GiveForm(Form):
         validators=[Optional()],
         validate_choice=False,
     )
+    # The gift (only with a tier that has one, and never for the city's residents).
+    ship_to = RadioField(
+        lazy_gettext("返礼品のお届け先"),
+        choices=[
+            SelectChoice("self", lazy_gettext("寄附者（上の住所）")),
+            SelectChoice("other", lazy_gettext("別の方に贈る（ギフト）")),
+        ],
+        default="self",
+        validate_choice=False,
+    )
+    recipient_name = StringField(
+        lazy_gettext("お届け先のお名前"), validators=[Optional(), Length(max=100)]
+    )
+    recipient_postal_code = StringField(
+        lazy_gettext("お届け先の郵便番号"), validators=[Optional(), Length(max=10)]
+    )
+    recipient_address = StringField(
+        lazy_gettext("お届け先の住所"), validators=[Optional(), Length(max=300)]
+    )
+    recipient_phone = TelField(
+        lazy_gettext("お届け先の電話番号"), validators=[Optional(), Length(max=30)]
+    )
+    gift_wrapping = BooleanField(lazy_gettext("贈答包装を希望する"))
+    noshi = SelectField(lazy_gettext("のし（表書き）"), choices=[], validate_choice=False)
+    noshi_name = StringField(
+        lazy_gettext("のしの名入れ（任意）"), validators=[Optional(), Length(max=20)]
+    )
+    delivery_window = SelectField(
+        lazy_gettext("配達時間帯"), choices=[], validate_choice=False
+    )
     agree = BooleanField(
         lazy_gettext("目標に届かなかった場合の扱いと、税控除の年の決まり方を確認しました"),
         validators=[DataRequired(lazy_gettext("確認のうえチェックしてください。"))],
@@ -96,18 +128,25 @@ def give(project_id: int) -> ResponseReturnValue:
                     amount=format(t.amount_yen, ","),
                     gift=t.gift_name or gettext("応援のみ（返礼品なし）"),
                 )
+                + (
+                    gettext("（定期便 全%(n)s回）", n=len(t.delivery_months))
+                    if t.delivery_months
+                    else ""
+                )
                 + (gettext("（残り%(n)s）", n=t.remaining) if t.remaining is not None else ""),
-                render_kw={"data-amount": str(t.amount_yen)},
+                render_kw={"data-amount": str(t.amount_yen), "data-gift": "1" if t.gift_name else "0"},
             )
             for t in page.project.tiers
         ),
     ]
+    _gift_choices(form, page.gift_offer)
     status = 200
     if request.method == "GET":
         _prefill(form, page)
     elif page.refused is not None:
         for name, message in translated_fields(page.refused.fields).items():
-            target = getattr(form, "tier" if name == "tier_id" else name, None)
+            field_name = "tier" if name == "tier_id" else name.replace(".", "_")
+            target = getattr(form, field_name, None)
             if target is not None:
                 target.errors = [*target.errors, message]
         flash(translated(page.refused.message), "error")
@@ -121,8 +160,38 @@ def give(project_id: int) -> ResponseReturnValue:
             form=form,
             open_now=page.open_now,
             miss_policy=translated(page.miss_policy),
+            gift_offer=page.gift_offer,
         ),
         status,
+    )
+
+
+def _gift_choices(form: GiveForm, offer: deliveries.GiftOffer) -> None:
+    """The のし and window choices the business offers (none offered: no choice shown)."""
+    form.noshi.choices = [SelectChoice("", gettext("なし"))] + [
+        SelectChoice(code, translated(label)) for code, label in deliveries.NOSHI.items()
+    ]
+    form.delivery_window.choices = [SelectChoice("", gettext("指定なし"))] + [
+        SelectChoice(code, translated(deliveries.WINDOWS[code]))
+        for code in deliveries.offered_windows(offer)
+    ]
+
+
+def _gift_asked(form: GiveForm) -> deliveries.GiftChoice:
+    other = form.ship_to.data == "other"
+    return deliveries.GiftChoice(
+        recipient=deliveries.Recipient(
+            name=form.recipient_name.data or "",
+            postal_code=form.recipient_postal_code.data or "",
+            address=form.recipient_address.data or "",
+            phone=form.recipient_phone.data or "",
+        )
+        if other
+        else None,
+        wrapping=bool(form.gift_wrapping.data),
+        noshi=form.noshi.data or "",
+        noshi_name=form.noshi_name.data or "",
+        delivery_window=form.delivery_window.data or "",
     )
 
 
@@ -145,6 +214,7 @@ def _pledge_asked(form: GiveForm, donor_id: int | None) -> give_page.PledgeAsked
         onestop=bool(form.onestop.data),
         creation_key=f"form:{token[:200]}",
         user_id=donor_id,
+        gift=_gift_asked(form),
     )
 
 

@@ -1,4 +1,5 @@
-"""Forms for projects, tiers, images, the bank account and staff decisions (Flask-WTF)."""
+"""Forms for projects, tiers, images, the bank account, next goals, the gift options a business
+offers and staff decisions (Flask-WTF)."""
 
 from __future__ import annotations
 
@@ -8,20 +9,32 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
+    BooleanField,
     DateTimeLocalField,
     IntegerField,
     MonthField,
     RadioField,
     SelectChoice,
     SelectField,
+    SelectMultipleField,
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms.validators import (
+    DataRequired,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    ValidationError,
+)
+from wtforms.widgets import CheckboxInput, ListWidget
 
+from furusato.domain import deliveries
 from furusato.domain.local_products import LOCAL_PRODUCT_CATEGORIES
 from furusato.domain.money import JST
 from furusato.services.settlement.bank import ACCOUNT_TYPES, BankAccount
+from furusato.web.extensions import translated
 from furusato.web.forms import Form
 
 CATEGORIES = [
@@ -101,6 +114,11 @@ class TierForm(Form):
         _l("数量限定（空欄なら制限なし）"), validators=[Optional(), NumberRange(min=1)]
     )
     delivery_month = MonthField(_l("お届け予定月"), validators=[Optional()])
+    delivery_months = StringField(
+        _l("定期便のお届け月（2回以上お届けする場合）"),
+        validators=[Optional(), Length(max=200)],
+        description=_l("例: 2027-06, 2027-08, 2027-10（カンマ区切り）。調達費と送料は1回分です。"),
+    )
     local_category = SelectField(
         _l("地場産品基準の該当区分"),
         choices=[SelectChoice("", _l("返礼品なし／選んでください"))]
@@ -114,8 +132,14 @@ class TierForm(Form):
         _l("地場産品である根拠（産地・製造工程など）"), validators=[Optional()]
     )
 
+    def validate_delivery_months(self, field: StringField) -> None:
+        _, problem = deliveries.parse_months(field.data or "")
+        if problem:
+            raise ValidationError(translated(problem))
+
     def values(self) -> dict[str, Any]:
         month = self.delivery_month.data
+        months, _ = deliveries.parse_months(self.delivery_months.data or "")
         return {
             "amount_yen": self.amount_yen.data,
             "gift_name": self.gift_name.data or "",
@@ -124,6 +148,7 @@ class TierForm(Form):
             "shipping_cost_yen": self.shipping_cost_yen.data or 0,
             "quantity_limit": self.quantity_limit.data,
             "delivery_month": month if isinstance(month, date) else None,
+            "delivery_months": months,
             "local_category": int(self.local_category.data) if self.local_category.data else None,
             "local_evidence": self.local_evidence.data or "",
         }
@@ -131,6 +156,8 @@ class TierForm(Form):
     def fill(self, tier: Any) -> None:
         for name in self.values():
             value = getattr(tier, name)
+            if name == "delivery_months":
+                value = ", ".join(f"{m:%Y-%m}" for m in value or ())
             getattr(self, name).data = str(value) if name == "local_category" and value else value
 
 
@@ -180,3 +207,46 @@ class RateForm(Form):
 
 class EmptyForm(Form):
     """A button that posts only its CSRF token."""
+
+
+class NextGoalForm(Form):
+    amount_yen = IntegerField(
+        _l("ネクストゴールの金額（円）"), validators=[InputRequired(), NumberRange(min=1)]
+    )
+    reason = TextAreaField(
+        _l("ネクストゴールに挑戦する理由（寄附者に表示されます）"),
+        validators=[DataRequired(), Length(max=2_000)],
+    )
+    add_tier = BooleanField(_l("新しいコースも一緒に追加する"))
+
+
+class GiftOptionsForm(Form):
+    gift_carrier = SelectField(
+        _l("運送会社（配送CSVの時間帯コードに使います）"),
+        choices=[SelectChoice("", _l("選ばない（時間帯指定なし）"))]
+        + [SelectChoice(code, _l(c.name)) for code, c in deliveries.CARRIERS.items()],
+        validators=[Optional()],
+    )
+    delivery_windows = SelectMultipleField(
+        _l("寄附者が選べる配達時間帯"),
+        choices=[SelectChoice(code, _l(label)) for code, label in deliveries.WINDOWS.items()],
+        validators=[Optional()],
+        widget=ListWidget(prefix_label=False),
+        option_widget=CheckboxInput(),
+    )
+    offers_gift_wrapping = BooleanField(_l("贈答包装を承る"))
+    offers_noshi = BooleanField(_l("のしを承る（表書き・名入れ）"))
+
+    def offer(self) -> deliveries.GiftOffer:
+        return deliveries.GiftOffer(
+            carrier=self.gift_carrier.data or "",
+            windows=tuple(self.delivery_windows.data or ()),
+            wrapping=bool(self.offers_gift_wrapping.data),
+            noshi=bool(self.offers_noshi.data),
+        )
+
+    def fill(self, offer: deliveries.GiftOffer) -> None:
+        self.gift_carrier.data = offer.carrier
+        self.delivery_windows.data = list(offer.windows)
+        self.offers_gift_wrapping.data = offer.wrapping
+        self.offers_noshi.data = offer.noshi

@@ -1,4 +1,4 @@
-"""City staff pages: review queue, campaigns, payouts, one-stop, audit log.
+"""City staff pages: review queue, campaigns, next goals, payouts, one-stop, audit log.
 
 This module holds the blueprint and its URL table; each area's views are in a module of their
 own (staff_<area>.py), registered here.
@@ -13,6 +13,7 @@ from furusato.services import mail_outbox
 from furusato.web import (
     staff_audit,
     staff_mail,
+    staff_next_goals,
     staff_onestop,
     staff_payouts,
     staff_receipts,
@@ -43,6 +44,10 @@ add_routes(bp, [
     ("/campaigns", staff_review.campaigns, GET),
     ("/campaigns/<int:project_id>/pause", staff_review.pause_campaign, POST),
     ("/campaigns/<int:project_id>/resume", staff_review.resume_campaign, POST),
+    ("/next-goals", staff_next_goals.next_goals_list, GET),
+    ("/next-goals/<int:goal_id>", staff_next_goals.next_goal_page, GET),
+    ("/next-goals/<int:goal_id>/approve", staff_next_goals.approve_next_goal, POST),
+    ("/next-goals/<int:goal_id>/reject", staff_next_goals.reject_next_goal, POST),
     ("/onestop", staff_onestop.onestop_list, GET),
     ("/onestop/<int:application_id>", staff_onestop.onestop_application, GET),
     ("/onestop/<int:application_id>/form", staff_onestop.onestop_record, POST),

@@ -5,7 +5,8 @@ and campaigns in review never leave this module. Results are frozen dataclasses,
 (catalog_types.py), so the web layer may cache them briefly and render them after the session
 is closed. Each function runs a fixed number of statements however many projects it returns
 (no N+1): the business is joined, images come with one `selectinload` that reads ids only
-(never the image bytes), and tiers with one more on the project page.
+(never the image bytes), and tiers and the approved next goal with one more each on the
+project page.
 """
 
 from __future__ import annotations
@@ -19,13 +20,15 @@ from sqlalchemy.orm import Session, contains_eager, load_only, selectinload
 from furusato.domain.campaign import clock_of, days_left
 from furusato.domain.money import utcnow
 from furusato.domain.states import CampaignStatus, MissPolicy
-from furusato.models import Business, Project, ProjectImage, Tier
+from furusato.models import Business, NextGoal, Project, ProjectImage, Tier
+from furusato.services.campaigns import next_goals
 from furusato.services.campaigns.catalog_types import (
     PER_PAGE,
     CatalogPage,
     HomeData,
     ImageView,
     ListQuery,
+    NextGoalShown,
     Progress,
     ProjectCard,
     ProjectDetail,
@@ -33,6 +36,7 @@ from furusato.services.campaigns.catalog_types import (
     TierView,
 )
 from furusato.services.errors import NotFound
+from furusato.services.fulfilment import gift_options
 from furusato.services.uow import UnitOfWork
 
 PUBLIC_STATUSES = tuple(
@@ -248,7 +252,14 @@ def project_detail(project_id: int, now: datetime | None = None) -> ProjectDetai
             .join(Project.business)
             .where(Project.id == project_id, Project.status.in_(PUBLIC_STATUSES))
             .options(
-                contains_eager(Project.business).load_only(Business.id, Business.name),
+                contains_eager(Project.business).load_only(
+                    Business.id,
+                    Business.name,
+                    Business.gift_carrier,
+                    Business.delivery_windows,
+                    Business.offers_gift_wrapping,
+                    Business.offers_noshi,
+                ),
                 selectinload(Project.images).load_only(
                     ProjectImage.id,
                     ProjectImage.position,
@@ -262,6 +273,7 @@ def project_detail(project_id: int, now: datetime | None = None) -> ProjectDetai
         if project is None:
             raise NotFound("プロジェクトが見つかりません。")
         clock = clock_of(project)
+        goal = next_goals.approved_of(uow.session, [project.id]).get(project.id)
         return ProjectDetail(
             id=project.id,
             title=project.title,
@@ -283,7 +295,20 @@ def project_detail(project_id: int, now: datetime | None = None) -> ProjectDetai
             deadline=project.deadline,
             days_left=days_left(project.deadline, now),
             room_yen=clock.room_yen(),
+            next_goal=shown(goal, project) if goal is not None else None,
+            gift_offer=gift_options.offer_of(project.business),
         )
+
+
+def shown(goal: NextGoal, project: Project) -> NextGoalShown:
+    """An approved next goal beside the campaign's paid total."""
+    return NextGoalShown(
+        id=goal.id,
+        amount_yen=goal.amount_yen,
+        reason=goal.reason,
+        approved_at=goal.decided_at,
+        progress=next_goals.progress_of(goal.amount_yen, project),
+    )
 
 
 def _tier(tier: Tier) -> TierView:
@@ -295,6 +320,7 @@ def _tier(tier: Tier) -> TierView:
         delivery_month=tier.delivery_month,
         quantity_limit=tier.quantity_limit,
         remaining=tier.remaining,
+        delivery_months=tuple(tier.delivery_months or ()),
     )
 
 

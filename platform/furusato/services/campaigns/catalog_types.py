@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
 from furusato.domain.campaign import Phase
+from furusato.domain.deliveries import GiftOffer
+from furusato.domain.next_goal import NextGoalProgress
 from furusato.domain.states import MissPolicy
 
 PER_PAGE = 12
@@ -127,10 +129,26 @@ class TierView:
     delivery_month: Any
     quantity_limit: int | None
     remaining: int | None
+    delivery_months: tuple[Any, ...] = ()  # a 定期便's months (first days); () for one delivery
 
     @property
     def sold_out(self) -> bool:
         return self.remaining == 0
+
+    @property
+    def deliveries(self) -> int:
+        return max(len(self.delivery_months), 1)
+
+
+@dataclass(frozen=True)
+class NextGoalShown:
+    """An approved next goal as the public sees it (domain/next_goal.py: a milestone only)."""
+
+    id: int
+    amount_yen: int
+    reason: str
+    approved_at: datetime | None
+    progress: NextGoalProgress
 
 
 @dataclass(frozen=True)
@@ -155,6 +173,8 @@ class ProjectDetail:
     deadline: datetime | None
     days_left: int | None
     room_yen: int
+    next_goal: NextGoalShown | None = None
+    gift_offer: GiftOffer = field(default_factory=GiftOffer)
 
     @property
     def accepts_donations(self) -> bool:

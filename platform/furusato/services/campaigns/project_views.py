@@ -1,6 +1,7 @@
-"""Projects as the API shows them: plain values with the campaign's phase at this moment, and
-what only the project's business and staff may see (tier costs, local-product evidence, the
-story's source, the rejection reason) left out (None) for everyone else."""
+"""Projects as the API shows them: plain values with the campaign's phase at this moment, its
+approved next goal and what its business offers donors' gifts, and what only the project's
+business and staff may see (tier costs, local-product evidence, the story's source, the
+rejection reason) left out (None) for everyone else."""
 
 from __future__ import annotations
 
@@ -9,11 +10,15 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from furusato.domain.campaign import clock_of
+from furusato.domain.deliveries import GiftOffer
 from furusato.domain.local_products import label as local_label
 from furusato.domain.money import utcnow
 from furusato.domain.states import Role
 from furusato.models import Project, Tier, User
-from furusato.services.campaigns import projects
+from furusato.services.campaigns import catalog, next_goals, projects
+from furusato.services.campaigns.catalog_types import NextGoalShown
+from furusato.services.fulfilment import gift_options
+from furusato.services.uow import UnitOfWork
 
 if TYPE_CHECKING:
     from _typeshed import DataclassInstance
@@ -33,6 +38,7 @@ class TierView:
     quantity_limit: int | None
     remaining: int | None
     delivery_month: date | None
+    delivery_months: tuple[date, ...]  # a 定期便's months; () for one delivery
     local_category: int | None
     local_category_label: str
     procurement_cost_yen: int | None  # insiders only
@@ -75,21 +81,36 @@ class ProjectView:
     story_markdown: str | None  # insiders only
     tiers: tuple[TierView, ...]
     images: tuple[ImageView, ...]
+    next_goal: NextGoalShown | None  # approved only (proposals: next_goals.for_project)
+    gift_offer: GiftOffer  # what the business offers its donors' gifts
 
 
 def load(actor: User | None, project_id: int) -> ProjectView:
     """The project, if the actor may see it (projects.load decides: 404, or 403 for another
     business)."""
-    return _view(projects.load(actor, project_id), actor, utcnow())
+    project = projects.load(actor, project_id)
+    return _view(project, actor, utcnow(), _approved([project]))
 
 
 def list_for(actor: User | None, status: str | None = None) -> list[ProjectView]:
     """A business sees its own projects, staff all, everyone else those past review."""
     moment = utcnow()
-    return [_view(p, actor, moment) for p in projects.list_for(actor, status)]
+    found = projects.list_for(actor, status)
+    goals = _approved(found)
+    return [_view(p, actor, moment, goals) for p in found]
 
 
-def _view(project: Project, actor: User | None, moment: datetime) -> ProjectView:
+def _approved(found: list[Project]) -> dict[int, NextGoalShown]:
+    """The approved next goals of these projects, in one statement."""
+    by_id = {p.id: p for p in found}
+    with UnitOfWork() as uow:
+        goals = next_goals.approved_of(uow.session, list(by_id))
+        return {pid: catalog.shown(goal, by_id[pid]) for pid, goal in goals.items()}
+
+
+def _view(
+    project: Project, actor: User | None, moment: datetime, goals: dict[int, NextGoalShown]
+) -> ProjectView:
     insider = projects.is_owner(actor, project) or bool(actor and actor.role == Role.STAFF)
     return _of(
         ProjectView,
@@ -100,6 +121,8 @@ def _view(project: Project, actor: User | None, moment: datetime) -> ProjectView
         story_markdown=project.story_markdown if insider else None,
         tiers=tuple(_tier(t, insider) for t in project.tiers),
         images=tuple(_of(ImageView, i) for i in project.images),
+        next_goal=goals.get(project.id),
+        gift_offer=gift_options.offer_of(project.business),
     )
 
 
@@ -108,6 +131,7 @@ def _tier(tier: Tier, insider: bool) -> TierView:
         TierView,
         tier,
         local_category_label=local_label(tier.local_category),
+        delivery_months=tuple(tier.delivery_months or ()),
         procurement_cost_yen=tier.procurement_cost_yen if insider else None,
         shipping_cost_yen=tier.shipping_cost_yen if insider else None,
         local_evidence=tier.local_evidence if insider else None,

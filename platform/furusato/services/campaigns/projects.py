@@ -55,6 +55,7 @@ TIER_FIELDS = (
     "shipping_cost_yen",
     "quantity_limit",
     "delivery_month",
+    "delivery_months",
     "local_category",
     "local_evidence",
     "position",
@@ -272,6 +273,8 @@ def snapshot(project: Project) -> dict[str, Any]:
     """The project as submitted, in plain JSON (dates as ISO strings)."""
 
     def plain(value: Any) -> Any:
+        if isinstance(value, list | tuple):
+            return [plain(item) for item in value]
         return value.isoformat() if isinstance(value, date | datetime) else value
 
     data = {name: plain(getattr(project, name)) for name in PROJECT_FIELDS}

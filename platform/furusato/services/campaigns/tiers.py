@@ -1,4 +1,5 @@
-"""A draft's donation tiers, added and edited by its business.
+"""A draft's donation tiers, added and edited by its business; and the tiers a funded
+campaign's business proposes with a next goal, checked in full and added once approved.
 
 Values the database could not store (an amount under 2,000 yen, negative costs) are refused at
 once with the field named; the other rules (the 30 % and 50 % shares, local-product evidence)
@@ -7,18 +8,19 @@ wait for the submission check, so a business can save a draft and see its to-do 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import date
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Date, func, select
 from sqlalchemy.orm import Session
 
-from furusato.domain import text
+from furusato.domain import deliveries, text
 from furusato.domain.compliance import check_tier
 from furusato.domain.local_products import is_category
 from furusato.domain.pledge import MAX_DONATION_YEN
 from furusato.models import Project, Tier, User
+from furusato.models.base import MonthList
 from furusato.services.campaigns.projects import MAX_LENGTHS, TIER_FIELDS, for_edit, rules
 from furusato.services.errors import N_, NotFound, ValidationFailed
 from furusato.services.uow import UnitOfWork
@@ -63,7 +65,12 @@ def _clean_tier_values(values: Mapping[str, Any], current: Tier | None) -> dict[
             errors["delivery_month"] = N_("お届け予定月を正しく入力してください。")
         else:
             out["delivery_month"] = month.replace(day=1)
+    if "delivery_months" in out:
+        errors.update(_clean_schedule(out))
     merged = {name: getattr(current, name, None) for name in TIER_FIELDS} | out
+    months = merged.get("delivery_months")
+    if isinstance(months, list) and months and "delivery_months" not in errors:
+        out["delivery_month"] = merged["delivery_month"] = months[0]  # a 定期便's first month
     merged.setdefault("amount_yen", None)
     for name, default in (("procurement_cost_yen", 0), ("shipping_cost_yen", 0), ("gift_name", "")):
         if merged.get(name) is None:
@@ -84,6 +91,21 @@ def _clean_tier_values(values: Mapping[str, Any], current: Tier | None) -> dict[
     return out
 
 
+def _clean_schedule(out: dict[str, Any]) -> dict[str, str]:
+    """A 定期便's months as stored (first days; one month is a single delivery), or the
+    reason they cannot be: refused at once, like a month that is not a month."""
+    months = out["delivery_months"] or []
+    if not isinstance(months, list | tuple) or not all(isinstance(m, date) for m in months):
+        return {"delivery_months": N_("お届け月を正しく入力してください。")}
+    months = [m.replace(day=1) for m in months]
+    if len(months) == 1:  # one delivery: its month is the tier's promised month
+        out["delivery_month"], out["delivery_months"] = months[0], []
+        return {}
+    problem = deliveries.schedule_problem(months)
+    out["delivery_months"] = months
+    return {"delivery_months": problem} if problem else {}
+
+
 class _TierProbe:
     """Just enough of a tier to run the rules on values not yet stored."""
 
@@ -96,12 +118,14 @@ class _TierProbe:
     local_evidence: str
     quantity_limit: int | None
     delivery_month: date | None
+    delivery_months: list[date]
 
     def __init__(self, **values: Any) -> None:
         for name in self.__annotations__:
             setattr(self, name, values.get(name))
         self.gift_description = self.gift_description or ""
         self.local_evidence = self.local_evidence or ""
+        self.delivery_months = self.delivery_months or []
 
 
 def add_tier(actor: User, project_id: int, values: Mapping[str, Any]) -> int:
@@ -140,3 +164,64 @@ def delete_tier(actor: User, project_id: int, tier_id: int) -> None:
         project = for_edit(uow.session, actor, project_id)
         uow.session.delete(_tier_of(uow.session, project, tier_id))
         uow.commit()
+
+
+# --- tiers proposed for a live campaign (with a next goal) ----------------------------------
+
+
+def checked_new_tier(values: Mapping[str, Any], index: int) -> tuple[dict[str, Any], list[Any]]:
+    """A tier proposed for a campaign already live: its values cleaned as a draft's are (a
+    ValidationFailed for what could not be stored) and every rule it breaks, with `index` as
+    its place in the proposal. No draft stage follows, so every rule must pass."""
+    clean = _clean_tier_values({k: v for k, v in values.items() if k != "position"}, None)
+    probe = _TierProbe(**{k: clean.get(k) for k in _TierProbe.__annotations__})
+    return clean, check_tier(probe, index, rules())
+
+
+def recheck(stored: Mapping[str, Any], index: int) -> list[Any]:
+    """The rules a stored proposed tier breaks today (the city's fees may have changed)."""
+    values = from_json(stored)
+    probe = _TierProbe(**{k: values.get(k) for k in _TierProbe.__annotations__})
+    return check_tier(probe, index, rules())
+
+
+def to_json(values: Mapping[str, Any]) -> dict[str, Any]:
+    """Cleaned tier values as plain JSON (dates as ISO strings), to keep with a proposal."""
+
+    def plain(value: Any) -> Any:
+        if isinstance(value, list | tuple):
+            return [plain(item) for item in value]
+        return value.isoformat() if isinstance(value, date) else value
+
+    return {name: plain(value) for name, value in values.items()}
+
+
+def from_json(stored: Mapping[str, Any]) -> dict[str, Any]:
+    """The tier values `to_json` kept, with the dates the tier's columns hold."""
+    columns = Tier.__table__.c
+    out: dict[str, Any] = {}
+    for name, value in stored.items():
+        if name not in columns:  # a field the tiers no longer have
+            continue
+        kind = columns[name].type
+        if isinstance(kind, MonthList):
+            value = [date.fromisoformat(m) for m in value or ()]
+        elif isinstance(kind, Date) and isinstance(value, str):
+            value = date.fromisoformat(value)
+        out[name] = value
+    return out
+
+
+def add_approved(
+    session: Session, project_id: int, stored: Sequence[Mapping[str, Any]]
+) -> list[int]:
+    """The proposed tiers as tiers of the campaign, after its others (in the caller's unit of
+    work, the project row locked)."""
+    top = session.scalar(select(func.max(Tier.position)).where(Tier.project_id == project_id))
+    made = []
+    for n, values in enumerate(stored, start=1):
+        tier = Tier(project_id=project_id, position=(top or 0) + n, **from_json(values))
+        session.add(tier)
+        made.append(tier)
+    session.flush()
+    return [tier.id for tier in made]

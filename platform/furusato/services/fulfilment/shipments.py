@@ -1,8 +1,10 @@
 """Gift shipments: the business's shipping list, marking gifts sent, late shipments for staff.
 
-Shipment rows are created by settlement for funded campaigns; here a business sees only its
-own projects' rows (staff see all), marks them sent one by one or by uploading the carrier's
-CSV (all rows valid or none applied), and the donor is mailed once per shipment.
+Shipment rows are created by settlement for funded campaigns, one per delivery (a 定期便's N
+deliveries are N rows); here a business sees only its own projects' rows (staff see all),
+marks them sent one by one or by uploading the carrier's CSV (all rows valid or none applied),
+and the donor is mailed once per shipment. A row sent to someone other than the donor names
+the donor in `gift_from`; its wrapping, のし and delivery window are the donor's choices.
 """
 
 from __future__ import annotations
@@ -14,7 +16,6 @@ from datetime import date, datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from furusato.documents import csv_file
 from furusato.domain import text
 from furusato.domain.money import to_jst, utcnow
 from furusato.domain.states import SHIPMENT, Role, ShipmentStatus
@@ -22,54 +23,10 @@ from furusato.models import Business, Project, Shipment, Tier, User
 from furusato.services import audit, mail, mail_texts
 from furusato.services.errors import N_, Conflict, Forbidden, NotFound, ValidationFailed
 from furusato.services.fulfilment import shipping_csv
+from furusato.services.fulfilment.shipment_rows import ShipmentRow, ShippingList, row_of
 from furusato.services.uow import UnitOfWork
 
 TRACKING = re.compile(r"^[0-9A-Za-z-]{4,40}$")
-
-
-@dataclass(frozen=True)
-class ShipmentRow:
-    id: int
-    tier_id: int
-    gift_name: str
-    scheduled_month: date
-    status: str
-    quantity: int
-    name: str
-    postal_code: str
-    address: str
-    phone: str
-    carrier: str
-    tracking_number: str
-    sent_at: datetime | None
-
-
-@dataclass
-class ShippingList:
-    project_id: int
-    project_title: str
-    business_name: str
-    rows: list[ShipmentRow]
-    tiers: list[tuple[int, str]] = field(default_factory=list)
-    months: list[date] = field(default_factory=list)
-
-    def csv_rows(self) -> list[list[csv_file.Cell]]:
-        return [
-            [
-                r.id,
-                r.name,
-                r.postal_code,
-                r.address,
-                r.phone,
-                r.gift_name,
-                r.quantity,
-                f"{r.scheduled_month:%Y-%m}",
-                self.business_name,
-                r.carrier,
-                r.tracking_number,
-            ]
-            for r in self.rows
-        ]
 
 
 def _project_for(session: Session, actor: User, project_id: int) -> Project:
@@ -81,24 +38,6 @@ def _project_for(session: Session, actor: User, project_id: int) -> Project:
     if project is None or actor.role != Role.BUSINESS or project.business_id != actor.business_id:
         raise Forbidden("このプロジェクトの配送リストは見られません。")
     return project
-
-
-def _row(shipment: Shipment, gift_name: str) -> ShipmentRow:
-    return ShipmentRow(
-        id=shipment.id,
-        tier_id=shipment.tier_id,
-        gift_name=gift_name,
-        scheduled_month=shipment.scheduled_month,
-        status=shipment.status,
-        quantity=shipment.quantity,
-        name=shipment.ship_name,
-        postal_code=shipment.ship_postal_code,
-        address=shipment.ship_address,
-        phone=shipment.ship_phone,
-        carrier=shipment.carrier,
-        tracking_number=shipment.tracking_number,
-        sent_at=shipment.sent_at,
-    )
 
 
 def shipping_list(
@@ -125,7 +64,7 @@ def shipping_list(
             query = query.where(Shipment.scheduled_month == month.replace(day=1))
         if status:
             query = query.where(Shipment.status == status)
-        rows = [_row(shipment, gift) for shipment, gift in s.execute(query).all()]
+        rows = [row_of(shipment, gift) for shipment, gift in s.execute(query).all()]
         tiers = [
             (t.id, t.gift_name or N_("%(amount)s円", amount=format(t.amount_yen, ",")))
             for t in s.scalars(
@@ -137,7 +76,15 @@ def shipping_list(
                 s.scalars(select(Shipment.scheduled_month).where(Shipment.project_id == project_id))
             )
         )
-        return ShippingList(project.id, project.title, project.business.name, rows, tiers, months)
+        return ShippingList(
+            project.id,
+            project.title,
+            project.business.name,
+            rows,
+            tiers,
+            months,
+            gift_carrier=project.business.gift_carrier,
+        )
 
 
 def export_csv(
@@ -184,6 +131,7 @@ def _apply_sent(
         gift_name=shipment.tier.gift_name,
         carrier=carrier,
         tracking_number=tracking,
+        shipment=shipment,
     )
     mail.queue(
         uow,
@@ -222,7 +170,7 @@ def mark_sent(
         _project_for(uow.session, actor, shipment.project_id)
         _apply_sent(uow, actor, shipment, carrier, tracking_number, ip_address)
         uow.commit()
-        return _row(shipment, shipment.tier.gift_name)
+        return row_of(shipment, shipment.tier.gift_name)
 
 
 @dataclass

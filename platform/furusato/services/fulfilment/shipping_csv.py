@@ -3,6 +3,11 @@
 Columns follow what Japanese carriers' label software (ヤマト B2クラウド, 佐川 e飛伝 …) map on
 import: our shipment id goes in お客様管理番号 so the file the carrier exports after printing
 labels, or this file with 運送会社 and 伝票番号 filled in, can be uploaded to mark them sent.
+One row is one delivery: a 定期便's N deliveries are N rows (定期便 says which, "2/3回目"),
+each with its own id and tracking number. 配達時間帯 holds the code the business's carrier reads
+(B2: 0812 午前中, 1416 …; e飛伝: 01 午前中, 12 …) and 配達時間帯名 the words; a gift sent to
+someone else carries the donor's name in 贈り主名, and 記事 sums up, for the label, what the
+packer must do (定期便2/3回目・山田 花子様より・贈答包装・のし：御歳暮).
 Encodings: UTF-8 with BOM (Excel opens it correctly) or Shift_JIS (CP932) for older tools.
 CP932 lacks some characters (rare kanji such as 𠮷, some dashes): the well-known look-alikes
 are mapped, anything else becomes 〓 (the geta mark Japanese systems use for it) and is
@@ -13,6 +18,8 @@ from __future__ import annotations
 
 import csv
 import io
+import re
+import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -33,10 +40,30 @@ HEADER = [
     N_("ご依頼主名"),
     N_("運送会社"),
     N_("伝票番号"),
+    # Added after the columns a business's saved import layout may map by position already.
+    N_("定期便"),
+    N_("配達時間帯"),
+    N_("配達時間帯名"),
+    N_("贈答包装"),
+    N_("のし"),
+    N_("のし名入れ"),
+    N_("贈り主名"),
+    N_("記事"),
 ]
-ID_COLUMNS = ("お客様管理番号", "shipment_id")
+# Read back by name, as carriers' tools export them (B2: お客様管理番号 / 伝票番号; e飛伝:
+# お客様管理ナンバー / お問合せ送り状No.), compared without spaces, dots or letter case.
+ID_COLUMNS = ("お客様管理番号", "お客様管理ナンバー", "shipment_id")
 CARRIER_COLUMNS = ("運送会社", "carrier")
-TRACKING_COLUMNS = ("伝票番号", "送り状番号", "tracking_number")
+TRACKING_COLUMNS = (
+    "伝票番号",
+    "送り状番号",
+    "問い合わせ番号",
+    "お問合せ番号",
+    "お問い合わせ番号",
+    "お問合せ送り状No",
+    "お問い合せ送り状No",
+    "tracking_number",
+)
 GETA = "〓"
 ENCODINGS = ("utf-8", "cp932")
 
@@ -132,11 +159,15 @@ class UploadRow:
     tracking_number: str
 
 
+def _folded(name: str) -> str:
+    return re.sub(r"[\s.．]", "", unicodedata.normalize("NFKC", name)).casefold()
+
+
 def _column(header: list[str], names: Sequence[str]) -> int | None:
-    cleaned = [h.strip() for h in header]
+    cleaned = [_folded(h) for h in header]
     for name in names:
-        if name in cleaned:
-            return cleaned.index(name)
+        if _folded(name) in cleaned:
+            return cleaned.index(_folded(name))
     return None
 
 

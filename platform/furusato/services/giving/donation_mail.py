@@ -72,7 +72,11 @@ def render_confirmation(donation_id: int) -> mail_texts.MailText:
         assert project is not None  # a foreign key
         tier = (
             uow.session.get(
-                Tier, donation.tier_id, options=[load_only(Tier.gift_name, Tier.delivery_month)]
+                Tier,
+                donation.tier_id,
+                options=[
+                    load_only(Tier.gift_name, Tier.delivery_month, Tier.delivery_months)
+                ],
             )
             if donation.tier_id is not None and donation.gift
             else None

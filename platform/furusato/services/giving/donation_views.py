@@ -49,6 +49,15 @@ class DonationView:
     paid_at: datetime | None
     tax_year: int | None
     setup_intent_client_secret: str | None
+    # The gift as the donor asked for it (empty: to the donor, no options).
+    recipient_name: str
+    recipient_postal_code: str
+    recipient_address: str
+    recipient_phone: str
+    gift_wrapping: bool
+    noshi: str
+    noshi_name: str
+    delivery_window: str
 
     @classmethod
     def of(cls, donation: Donation) -> DonationView:
@@ -225,11 +234,12 @@ def _load_for_display(donation: Donation) -> None:
 
 @dataclass(frozen=True)
 class DonorRow:
-    """One line of the donor's page: the donation, its valid receipt and its gift shipment."""
+    """One line of the donor's page: the donation, its valid receipt and its gift shipments
+    (one per delivery: a 定期便's N, each tracked on its own)."""
 
     donation: Donation
     receipt_number: str | None
-    shipment: Shipment | None
+    shipments: tuple[Shipment, ...] = ()
 
 
 def for_donor_page(user_id: int) -> list[DonorRow]:
@@ -254,12 +264,17 @@ def for_donor_page(user_id: int) -> list[DonorRow]:
                 )
             )
         }
-        shipments = {
-            s.donation_id: s
-            for s in uow.session.scalars(select(Shipment).where(Shipment.donation_id.in_(ids)))
-        }
+        shipments: dict[int, list[Shipment]] = {}
+        for s in uow.session.scalars(
+            select(Shipment)
+            .where(Shipment.donation_id.in_(ids))
+            .order_by(Shipment.donation_id, Shipment.delivery_number)
+        ):
+            shipments.setdefault(s.donation_id, []).append(s)
         uow.session.expunge_all()
-    return [DonorRow(d, receipts.get(d.id), shipments.get(d.id)) for d in rows]
+    return [
+        DonorRow(d, receipts.get(d.id), tuple(shipments.get(d.id, ()))) for d in rows
+    ]
 
 
 def last_details(user_id: int) -> DonorDetails | None:

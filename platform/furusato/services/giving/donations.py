@@ -21,7 +21,9 @@ from sqlalchemy.orm import Session
 
 from furusato.config import get_settings
 from furusato.db import insert_or_skip
+from furusato.domain import deliveries
 from furusato.domain.campaign import PAYMENTS_PAUSED, takes_payments
+from furusato.domain.deliveries import GiftChoice
 from furusato.domain.money import to_jst, utcnow
 from furusato.domain.pledge import DonorDetails, amount_problem, cleaned, donor_problems, pledged
 from furusato.domain.states import DonationStatus
@@ -30,7 +32,7 @@ from furusato.payments import GatewayUnavailable, get_gateway
 from furusato.services import addresses
 from furusato.services.accounts import normalise_email
 from furusato.services.errors import N_, Conflict, NotFound, ServiceError, ValidationFailed
-from furusato.services.giving import donation_views, reservations
+from furusato.services.giving import donation_views, gift_choice, reservations
 from furusato.services.giving.donation_views import TABLE, VIEW_COLUMNS, DonationView
 from furusato.services.uow import UnitOfWork
 
@@ -190,22 +192,32 @@ def create(
     creation_key: str,
     user_id: int | None = None,
     card_setup: bool = True,
+    gift: GiftChoice = deliveries.NONE,
 ) -> Pledge:
     """Pledge a donation (reserving stock and cap room) and prepare the card form.
 
     One transaction: the tier is read, the stock and cap room taken, the donation inserted
     unless its key exists (a retry or a concurrent twin then rolls back and finds the first
     one; so does a retry refused for want of stock: its donation already holds a unit). Without
-    `card_setup` (an API client paying with a card it brought) no gateway call is made."""
+    `card_setup` (an API client paying with a card it brought) no gateway call is made.
+    `gift` (another recipient, wrapping, のし, a window) is kept only if the pledge takes a
+    gift: never for a resident donor, wherever the recipient lives (gift_choice.py)."""
     clean, place = _check_details(donor, onestop)
+    resident = place.resident
+    asked = gift if tier_id is not None and not resident else deliveries.NONE
+    looked_up = gift_choice.look_up(asked)
     with UnitOfWork() as uow:
         session = uow.session
         tier = _tier_of(session, project_id, tier_id)
         problem = amount_problem(amount_yen, tier.amount_yen if tier else None)
         if problem:
             raise ValidationFailed(problem, fields={"amount_yen": problem})
-        resident = place.resident
         takes = pledged(tier_id, bool(tier and tier.has_gift), resident)
+        chosen = (
+            gift_choice.checked(session, project_id, asked, looked_up)
+            if takes.gift
+            else deliveries.NONE
+        )
         values = dict(
             project_id=project_id,
             tier_id=takes.tier_id,
@@ -227,6 +239,7 @@ def create(
             gender=clean.gender,
             onestop_requested=onestop,
             reserved_until=utcnow() + timedelta(minutes=get_settings().reservation_minutes),
+            **gift_choice.columns(chosen),
         )
         refused: Conflict | None = None
         try:

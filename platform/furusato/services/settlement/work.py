@@ -19,6 +19,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
+from furusato.domain import deliveries
 from furusato.domain.money import utcnow
 from furusato.domain.settlement import (
     Account,
@@ -118,7 +119,16 @@ def _fulfil(project_id: int, ids: list[int], decision: Decision) -> None:
                 Donation.postal_code,
                 Donation.address,
                 Donation.phone,
+                Donation.recipient_name,
+                Donation.recipient_postal_code,
+                Donation.recipient_address,
+                Donation.recipient_phone,
+                Donation.gift_wrapping,
+                Donation.noshi,
+                Donation.noshi_name,
+                Donation.delivery_window,
                 Tier.delivery_month,
+                Tier.delivery_months,
                 Tier.procurement_cost_yen,
                 Tier.shipping_cost_yen,
             )
@@ -166,14 +176,16 @@ def _fulfil(project_id: int, ids: list[int], decision: Decision) -> None:
                 entries.append(ledger.fee(project_id, r.id, r.fee_yen, paid_at))
             ships = decision.ships_gifts and r.gift and not r.resident and r.tier_id is not None
             if ships:
-                shipments.append(_shipment(project_id, r, now))
+                made = _shipments(project_id, r, now)
+                shipments += made
+                times = len(made)  # a 定期便's deliveries each cost their gift and shipping
                 entries.append(
                     ledger.entry(
                         key=donation_key(r.id, "gift_cost"),
                         project_id=project_id,
                         donation_id=r.id,
                         account=Account.GIFT_COST,
-                        amount_yen=-(r.procurement_cost_yen or 0),
+                        amount_yen=-(r.procurement_cost_yen or 0) * times,
                         at=now,
                     )
                 )
@@ -183,13 +195,15 @@ def _fulfil(project_id: int, ids: list[int], decision: Decision) -> None:
                         project_id=project_id,
                         donation_id=r.id,
                         account=Account.SHIPPING_COST,
-                        amount_yen=-(r.shipping_cost_yen or 0),
+                        amount_yen=-(r.shipping_cost_yen or 0) * times,
                         at=now,
                     )
                 )
             if decision.action == "keep":
                 _queue_kept_mail(uow, project_id, r.id, r.email, r.amount_yen)
-        ledger.insert_ignoring_duplicates(s, Shipment, shipments, ["donation_id"])
+        ledger.insert_ignoring_duplicates(
+            s, Shipment, shipments, ["donation_id", "delivery_number"]
+        )
         ledger.book(s, entries)
         newly_final = [r.id for r in rows if r.final_at is None]
         if newly_final:  # one receipts task per chunk (the receipts service batches them)
@@ -201,23 +215,39 @@ def _first_of_next_month(moment: datetime) -> date:
     return date(moment.year + moment.month // 12, moment.month % 12 + 1, 1)
 
 
-def _shipment(project_id: int, r: Any, now: datetime) -> dict[str, Any]:
-    return {
-        "donation_id": r.id,
-        "project_id": project_id,
-        "tier_id": r.tier_id,
-        "scheduled_month": r.delivery_month or _first_of_next_month(now),
-        "status": "scheduled",
-        "quantity": 1,
-        "ship_name": r.donor_name,
-        "ship_postal_code": r.postal_code,
-        "ship_address": r.address,
-        "ship_phone": r.phone,
-        "carrier": "",
-        "tracking_number": "",
-        "created_at": now,
-        "updated_at": now,
-    }
+def _shipments(project_id: int, r: Any, now: datetime) -> list[dict[str, Any]]:
+    """One shipment per delivery (a 定期便's N months, else one), to the recipient the donor
+    named or to the donor, each with the donor's choices."""
+    months = deliveries.schedule(r.delivery_month, r.delivery_months) or (
+        _first_of_next_month(now),
+    )
+    to_other = bool(r.recipient_name)
+    return [
+        {
+            "donation_id": r.id,
+            "delivery_number": number,
+            "delivery_count": len(months),
+            "project_id": project_id,
+            "tier_id": r.tier_id,
+            "scheduled_month": month,
+            "status": "scheduled",
+            "quantity": 1,
+            "ship_name": r.recipient_name if to_other else r.donor_name,
+            "ship_postal_code": r.recipient_postal_code if to_other else r.postal_code,
+            "ship_address": r.recipient_address if to_other else r.address,
+            "ship_phone": r.recipient_phone if to_other else r.phone,
+            "gift_from": r.donor_name if to_other else "",
+            "gift_wrapping": r.gift_wrapping,
+            "noshi": r.noshi,
+            "noshi_name": r.noshi_name,
+            "delivery_window": r.delivery_window,
+            "carrier": "",
+            "tracking_number": "",
+            "created_at": now,
+            "updated_at": now,
+        }
+        for number, month in enumerate(months, start=1)
+    ]
 
 
 def _queue_kept_mail(

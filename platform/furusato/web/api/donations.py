@@ -13,6 +13,7 @@ from typing import Literal, Self
 from flask import request
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt
 
+from furusato.domain import deliveries
 from furusato.domain.pledge import MAX_DONATION_YEN, DonorDetails
 from furusato.domain.states import Role
 from furusato.services.accounts import User
@@ -42,6 +43,39 @@ class DonorIn(ApiInput):
     gender: Literal["male", "female"] | None = Field(None, description="required with onestop")
 
 
+class RecipientIn(ApiInput):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(min_length=1, max_length=100, description="お届け先のお名前")
+    postal_code: str = Field(min_length=7, max_length=10)
+    address: str = Field(min_length=1, max_length=300)
+    phone: str = Field(min_length=10, max_length=30)
+
+
+class GiftIn(ApiInput):
+    """How the gift is sent: to someone else, wrapped, with のし, in a window. Only what the
+    project's `gift_options` offer may be asked for; kept only when the pledge takes a gift
+    (never for a donor living in the city, wherever the recipient lives)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    recipient: RecipientIn | None = Field(None, description="null: to the donor")
+    wrapping: StrictBool = False
+    noshi: Literal["", *deliveries.NOSHI] = ""  # type: ignore[valid-type]
+    noshi_name: str = Field("", max_length=deliveries.MAX_NOSHI_NAME)
+    delivery_window: Literal["", *deliveries.WINDOWS] = ""  # type: ignore[valid-type]
+
+    def choice(self) -> deliveries.GiftChoice:
+        person = self.recipient
+        return deliveries.GiftChoice(
+            recipient=deliveries.Recipient(**person.model_dump()) if person else None,
+            wrapping=self.wrapping,
+            noshi=self.noshi,
+            noshi_name=self.noshi_name,
+            delivery_window=self.delivery_window,
+        )
+
+
 class DonationCreate(ApiInput):
     model_config = ConfigDict(extra="forbid")
 
@@ -49,6 +83,7 @@ class DonationCreate(ApiInput):
     amount_yen: StrictInt = Field(ge=2_000, le=MAX_DONATION_YEN, description="whole yen")
     donor: DonorIn
     onestop: StrictBool = False
+    gift: GiftIn | None = None
     card_setup: StrictBool = Field(
         True,
         description="false: make no SetupIntent (the answer has no client secret); pay with a "
@@ -72,6 +107,41 @@ class NextAction(BaseModel):
     client_secret: str
 
 
+class RecipientOut(BaseModel):
+    name: str
+    postal_code: str
+    address: str
+    phone: str
+
+
+class GiftOut(BaseModel):
+    recipient: RecipientOut | None
+    wrapping: bool
+    noshi: str
+    noshi_name: str
+    delivery_window: str
+
+    @classmethod
+    def of(cls, d: donation_views.DonationView) -> Self:
+        recipient = (
+            RecipientOut(
+                name=d.recipient_name,
+                postal_code=d.recipient_postal_code,
+                address=d.recipient_address,
+                phone=d.recipient_phone,
+            )
+            if d.recipient_name
+            else None
+        )
+        return cls(
+            recipient=recipient,
+            wrapping=d.gift_wrapping,
+            noshi=d.noshi,
+            noshi_name=d.noshi_name,
+            delivery_window=d.delivery_window,
+        )
+
+
 class DonationOut(BaseModel):
     id: int
     project_id: int
@@ -86,6 +156,7 @@ class DonationOut(BaseModel):
     reserved_until: datetime
     paid_at: datetime | None
     tax_year: int | None
+    gift_delivery: GiftOut | None = Field(None, description="how the gift is sent, if one is")
     message: str = ""
     access_token: str | None = Field(None, description="only when created: keep it to pay")
     payment: PaymentSetup | None = None
@@ -101,6 +172,7 @@ class DonationOut(BaseModel):
             cls,
             donation,
             access_token=None,
+            gift_delivery=GiftOut.of(donation) if donation.gift else None,
             payment_status=outcome.status,
             message=outcome.message,
             payment=PaymentSetup(
@@ -158,6 +230,7 @@ def create_donation(call: Call, project_id: int) -> DonationOut:
         creation_key=creation_key,
         user_id=user.id if user is not None and user.role == Role.DONOR else None,
         card_setup=body.card_setup,
+        gift=body.gift.choice() if body.gift else deliveries.NONE,
     )
     # A fresh pledge has no charge yet: its payment state is known without asking.
     state = donation_views.state_of(made.id) if made.replayed else donation_views.PayOutcome(made.id, "pending")

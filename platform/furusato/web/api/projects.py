@@ -10,9 +10,11 @@ from typing import Literal, Self
 from flask import Response
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StrictInt
 
+from furusato.domain import deliveries
 from furusato.domain.states import CampaignStatus
 from furusato.services.accounts import User
 from furusato.services.campaigns import project_views, projects, review, tiers
+from furusato.services.campaigns.catalog_types import NextGoalShown
 from furusato.services.campaigns.project_views import ImageView, ProjectView, TierView
 from furusato.services.campaigns.projects import MAX_ELIGIBLE_COST_YEN, ComplianceFailed
 from furusato.services.campaigns.tiers import STORABLE_MAX
@@ -32,6 +34,12 @@ class TierIn(ApiInput):
     shipping_cost_yen: StrictInt = Field(0, ge=0, le=STORABLE_MAX["shipping_cost_yen"])
     quantity_limit: StrictInt | None = Field(None, ge=1, le=STORABLE_MAX["quantity_limit"])
     delivery_month: date | None = None
+    delivery_months: list[date] | None = Field(
+        None,
+        max_length=deliveries.MAX_DELIVERIES,
+        description="定期便: the months of its deliveries, first days, in order (2 to 12); "
+        "procurement and shipping costs are per delivery",
+    )
     local_category: StrictInt | None = Field(None, ge=1, le=9)
     local_evidence: str = Field("", max_length=5_000)
 
@@ -69,6 +77,7 @@ class TierOut(BaseModel):
     quantity_limit: int | None
     remaining: int | None
     delivery_month: date | None
+    delivery_months: list[date]
     local_category: int | None
     local_category_label: str
     # Only for the owning business and staff:
@@ -94,6 +103,61 @@ class ImageOut(BaseModel):
             image,
             large_url=f"/images/{image.id}/large",
             thumb_url=f"/images/{image.id}/thumb",
+        )
+
+
+class NextGoalShownOut(BaseModel):
+    """An approved next goal: a milestone beside the first target, which changes neither the
+    subsidy formula nor the settlement (the campaign is funded already)."""
+
+    id: int
+    amount_yen: int
+    reason: str
+    approved_at: datetime | None
+    percent: int
+    reached: bool
+    remaining_yen: int
+    subsidy_at_goal_yen: int
+
+    @classmethod
+    def from_view(cls, goal: NextGoalShown) -> Self:
+        p = goal.progress
+        return from_view(
+            cls,
+            goal,
+            percent=p.percent,
+            reached=p.reached,
+            remaining_yen=p.remaining_yen,
+            subsidy_at_goal_yen=p.subsidy_at_goal_yen,
+        )
+
+
+class WindowOut(BaseModel):
+    code: str
+    label: str
+
+
+class GiftOptionsOut(BaseModel):
+    """What the business offers its donors' gifts: a recipient other than the donor is always
+    possible; these are what a pledge may ask for besides."""
+
+    carrier: str
+    delivery_windows: list[WindowOut]
+    gift_wrapping: bool
+    noshi: list[WindowOut] = Field(description="のし inscriptions, empty if not offered")
+
+    @classmethod
+    def from_offer(cls, offer: deliveries.GiftOffer) -> Self:
+        return cls(
+            carrier=offer.carrier,
+            delivery_windows=[
+                WindowOut(code=w, label=deliveries.WINDOWS[w])
+                for w in deliveries.offered_windows(offer)
+            ],
+            gift_wrapping=offer.wrapping,
+            noshi=[WindowOut(code=k, label=v) for k, v in deliveries.NOSHI.items()]
+            if offer.noshi
+            else [],
         )
 
 
@@ -125,6 +189,8 @@ class ProjectOut(BaseModel):
     story_markdown: str | None = None  # owner and staff only
     tiers: list[TierOut]
     images: list[ImageOut]
+    next_goal: NextGoalShownOut | None
+    gift_options: GiftOptionsOut
 
     @classmethod
     def from_view(cls, project: ProjectView) -> Self:
@@ -133,6 +199,10 @@ class ProjectOut(BaseModel):
             project,
             tiers=[TierOut.from_view(t) for t in project.tiers],
             images=[ImageOut.from_view(i) for i in project.images],
+            next_goal=NextGoalShownOut.from_view(project.next_goal)
+            if project.next_goal
+            else None,
+            gift_options=GiftOptionsOut.from_offer(project.gift_offer),
         )
 
 

@@ -14,6 +14,9 @@ from furusato.web.numbers import INT32_MAX, WholeNumber
 
 class ShipmentOut(BaseModel):
     id: int
+    donation_id: int
+    delivery_number: int = Field(description="this delivery of delivery_count (a 定期便's N)")
+    delivery_count: int
     tier_id: int
     gift_name: str
     scheduled_month: date
@@ -23,6 +26,11 @@ class ShipmentOut(BaseModel):
     postal_code: str
     address: str
     phone: str
+    gift_from: str = Field(description="the donor's name when the gift goes to someone else")
+    gift_wrapping: bool
+    noshi: str
+    noshi_name: str
+    delivery_window: str
     carrier: str
     tracking_number: str
     sent_at: datetime | None

@@ -1,4 +1,5 @@
-// Giving pages: postal-code auto-fill and one-stop fields on the form; card payment on the
+// Giving pages: postal-code auto-fill (the donor's and a gift recipient's), the gift's and
+// one-stop fields on the form; card payment on the
 // payment page (confirmCardSetup, then our pay endpoint, then confirmCardPayment if asked).
 // Its sentences come from the page, in the page's language (#giving-messages, JSON written by
 // templates/giving/_script_messages.html); the script holds no text of its own.
@@ -9,14 +10,11 @@
   var text = element ? JSON.parse(element.textContent) : {};
   function t(key) { return text[key] || ""; }
 
-  function giveForm(form) {
-    var postal = form.querySelector("#postal_code");
-    var address = form.querySelector("#address");
-    var result = document.getElementById("postal-result");
-    var residentNotice = document.getElementById("resident-notice");
+  // Fills `address` from `postal` (Japan Post's data through our API) and says what it found
+  // in `result`; `onPlace(body)` hears of a place found (null for none).
+  function postalLookup(form, postal, address, result, onPlace) {
     var lookupBase = form.dataset.lookupUrl.replace(/0000000$/, "");
     var lastCode = "";
-
     function lookup() {
       var code = (postal.value || "").normalize("NFKC").replace(/[^0-9]/g, "");
       if (code.length !== 7 || code === lastCode) { return; }
@@ -27,7 +25,7 @@
           if (!res.ok) {
             // The API's own detail is Japanese for every reader: the page's sentence instead.
             result.textContent = res.body.code === "postal_code_unknown" ? t("postalNotFound") : t("postalFailed");
-            residentNotice.hidden = true;
+            onPlace(null);
             return;
           }
           var place = res.body.prefecture + res.body.city + res.body.town;
@@ -36,13 +34,37 @@
             address.value = place;
             address.dataset.autofilled = "1";
           }
-          residentNotice.hidden = !res.body.resident;
+          onPlace(res.body);
         })
         .catch(function () { result.textContent = ""; });
     }
     postal.addEventListener("input", lookup);
     postal.addEventListener("change", lookup);
     address.addEventListener("input", function () { address.dataset.autofilled = "0"; });
+  }
+
+  function giveForm(form) {
+    var residentNotice = document.getElementById("resident-notice");
+    postalLookup(form, form.querySelector("#postal_code"), form.querySelector("#address"),
+      document.getElementById("postal-result"),
+      function (place) { residentNotice.hidden = !(place && place.resident); });
+    // The recipient's place decides nothing: residency is the donor's (no notice for it).
+    postalLookup(form, form.querySelector("#recipient_postal_code"),
+      form.querySelector("#recipient_address"),
+      document.getElementById("recipient-postal-result"), function () {});
+
+    var giftFields = document.getElementById("gift-fields");
+    var recipientFields = document.getElementById("recipient-fields");
+    function showGift() {
+      var chosen = form.querySelector("input[name=tier]:checked");
+      giftFields.hidden = !(chosen && chosen.dataset.gift === "1");
+      var other = form.querySelector("input[name=ship_to]:checked");
+      recipientFields.hidden = !(other && other.value === "other");
+    }
+    form.querySelectorAll("input[name=tier], input[name=ship_to]").forEach(function (radio) {
+      radio.addEventListener("change", showGift);
+    });
+    showGift();
 
     var onestop = form.querySelector("#onestop");
     var onestopFields = document.getElementById("onestop-fields");
