@@ -121,6 +121,8 @@ def test_over_the_cap_the_give_page_says_how_much_room_is_left(
     """A gift larger than what is left below the cap is refused with the room left, in the
     page's language, beside the amount."""
     project = make_project(db, eligible_cost_yen=40_000, reserved_total_yen=93_000)  # cap 100,000
+    page = client.get(f"/projects/{project.id}/give").get_data(as_text=True)
+    assert "上限額まで、あと¥7,000のご寄附を受け付けています" in page
     form = give_form(amount_yen="10000")
     japanese = client.post(f"/projects/{project.id}/give", data=form)
     assert japanese.status_code == 409

@@ -99,7 +99,7 @@
     var csrf = document.querySelector("meta[name=csrf-token]").content;
 
     function say(text) { message.textContent = text || ""; }
-    // The card's bank refused the donor's 3-D Secure (本人認証), as opposed to the card itself:
+    // The card's bank refused the donor's 3-D Secure authentication, not the card itself:
     // Stripe names it in the error's code (…_authentication_failure), localstripe in its message.
     function authenticationFailed(error) {
       return /authentication/i.test((error.code || "") + " " + (error.message || ""));
