@@ -8,8 +8,9 @@ terminal reaches only this supervisor, which then stops them in order and sweeps
 - localstripe on 127.0.0.1 (its data kept in instance/localstripe.pickle, not the library's
   shared /tmp file: dev_localstripe.py);
 - the SQLite database under instance/ is migrated, and the demo loaded when it has no users,
-  through the services: its payments go through localstripe, its mails to the sink (counted,
-  not listed); then localstripe's webhook is pointed at this app;
+  through the services: its payments go through localstripe; then localstripe's webhook is
+  pointed at this app, and the demo's mails go to the sink in the background (counted, not
+  listed) while the worker and the web app start;
 - a Celery worker with embedded beat on kombu's SQLAlchemy transport (no broker server),
   restarted when it dies or stops taking tasks (dev_worker.py);
 - gunicorn serving the app on 127.0.0.1:<port>.
@@ -230,7 +231,7 @@ def _prepare_database(settings: Settings) -> tuple[list[str], list[str]]:
         )
     if users == 0:
         say("demo", "loading the demo through the services (a minute or less)")
-    seeded = seed.seed(send_mail=True, say=lambda line: say("demo", line)) if users == 0 else []
+    seeded = seed.seed(say=lambda line: say("demo", line)) if users == 0 else []
     get_engine().dispose()
     return seeded, seed.account_lines() if users == 0 or has_demo else []
 
@@ -274,17 +275,14 @@ def run(port: int = 5000, worker_timeout: float = DEFAULT_TIMEOUT) -> int:
         # Its webhook is registered after, so the seeding's own payments send no events.
         from furusato.demo.seed import DemoFailed
 
-        if controller is not None:
-            controller.handler.quiet = True
         try:
             seeded, accounts = _prepare_database(settings)
         except DemoFailed as exc:
             return _failed(sup, f"the demo could not be loaded: {exc}")
-        finally:
-            if controller is not None:
-                controller.handler.quiet = False
         for line in seeded:
             say("demo", line)
+        if seeded and controller is not None:
+            _deliver_demo_mail(controller.handler)
         if stripe_port and settings.stripe_api_base:
             _register_webhook(settings.stripe_api_base, app_url, settings.stripe_webhook_secret)
             say("localstripe", f"webhook -> {app_url}/webhooks/stripe")
@@ -319,6 +317,23 @@ def run(port: int = 5000, worker_timeout: float = DEFAULT_TIMEOUT) -> int:
         for signum, handler in previous.items():
             signal.signal(signum, handler)
         say("furusato", "stopped")
+
+
+def _deliver_demo_mail(sink: MailSink) -> None:
+    """The demo story's mails (confirmations, receipts with their PDFs, one-stop forms …) go to
+    the sink in the background while the platform starts, counted rather than listed."""
+    from furusato.demo import seed
+
+    def deliver() -> None:
+        sink.quiet = True
+        started = time.monotonic()
+        try:
+            sent = seed.deliver_mail()
+        finally:
+            sink.quiet = False
+        say("mail", f"the demo's {sent} mails sent in {time.monotonic() - started:.0f} s")
+
+    threading.Thread(target=deliver, name="demo-mail", daemon=True).start()
 
 
 def _failed(sup: Supervisor, why: str) -> int:

@@ -53,10 +53,10 @@ def loaded() -> bool:
         return uow.session.scalar(select(User.id).where(User.email == first)) is not None
 
 
-def seed(*, send_mail: bool = False, say: Callable[[str], None] | None = None) -> list[str]:
-    """Load the demo (once) and return the console lines that describe it. With `send_mail`,
-    the mails its story queued are delivered at the end (`furusato dev` does, to its sink);
-    otherwise they wait in the outbox for the worker."""
+def seed(*, say: Callable[[str], None] | None = None) -> list[str]:
+    """Load the demo (once) and return the console lines that describe it. The mails its story
+    queued wait in the outbox: `deliver_mail` sends them (`furusato dev` does, to its sink,
+    while the platform starts), or the worker's mail sweep does."""
     if loaded():
         return ["demo data already loaded", *account_lines()]
     _check_gateway()
@@ -79,10 +79,6 @@ def seed(*, send_mail: bool = False, say: Callable[[str], None] | None = None) -
     lines = [f"demo data loaded in {time.monotonic() - started:.0f} s:"]
     lines += [f"  {_describe(p)}" for p in _projects()]
     lines.append(f"  {donor.paid} donations paid through the gateway, {issued} receipts issued")
-    if send_mail:
-        started = time.monotonic()
-        sent = _deliver_mail()
-        lines.append(f"  {sent} mails of the story sent in {time.monotonic() - started:.0f} s")
     return lines + account_lines()
 
 
@@ -245,9 +241,9 @@ def _prepare_payout(staff: User, project_id: int) -> None:
             )
 
 
-def _deliver_mail() -> int:
+def deliver_mail() -> int:
     """Send what the story queued (the worker's mail sweep, run now); a mail the server did not
-    take stays queued for the worker."""
+    take stays queued for the worker. Returns how many were sent."""
     sent = 0
     while ids := mail.queued_ids():
         delivered = [mail.send(email_id) for email_id in ids]
