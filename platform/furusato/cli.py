@@ -107,11 +107,24 @@ def mynumber_erase_due() -> None:
 
 @main.command("seed-demo")
 def seed_demo() -> None:
-    """Load demo businesses, campaigns, tiers and an account for each role."""
+    """Load the demo through the services: accounts, campaigns, donations paid through the
+    payment gateway (the embedded localstripe, started for the seeding if none runs), a settled
+    campaign with receipts, shipments and a payout waiting for its second approver."""
+    from furusato import dev_localstripe
+    from furusato.config import get_settings
     from furusato.demo import seed
 
-    for line in seed.seed():
+    settings = get_settings()
+    try:
+        with dev_localstripe.for_seeding(settings) as where:
+            click.echo(where)
+            lines = seed.seed(say=click.echo)
+    except (seed.DemoFailed, RuntimeError) as exc:
+        raise click.ClickException(str(exc)) from exc
+    for line in lines:
         click.echo(line)
+    if lines[0] != "demo data already loaded":
+        click.echo("its mails wait in the outbox: the worker sends them (`furusato dev` runs one)")
 
 
 @main.command("dev")

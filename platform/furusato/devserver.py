@@ -4,10 +4,13 @@ One process supervises the others, each in its own process group so that a Ctrl-
 terminal reaches only this supervisor, which then stops them in order and sweeps their groups
 (no orphans: the Celery pool and embedded beat die with the worker):
 
-- the SQLite database under instance/ is migrated, and the demo loaded when it has no users;
-- localstripe on 127.0.0.1 (its data kept in instance/localstripe.pickle, not the library's
-  shared /tmp file), with its webhook pointed at this app;
 - an SMTP sink on 127.0.0.1 (in this process) that prints each mail and saves it in instance/mail/;
+- localstripe on 127.0.0.1 (its data kept in instance/localstripe.pickle, not the library's
+  shared /tmp file: dev_localstripe.py);
+- the SQLite database under instance/ is migrated, and the demo loaded when it has no users,
+  through the services: its payments go through localstripe; then localstripe's webhook is
+  pointed at this app, and the demo's mails go to the sink in the background (counted, not
+  listed) while the worker and the web app start;
 - a Celery worker with embedded beat on kombu's SQLAlchemy transport (no broker server),
   restarted when it dies or stops taking tasks (dev_worker.py);
 - gunicorn serving the app on 127.0.0.1:<port>.
@@ -34,45 +37,18 @@ from email.parser import BytesParser
 from pathlib import Path
 from types import FrameType
 from typing import IO, Any
-from urllib.parse import urlsplit
 from uuid import uuid4
 
 from sqlalchemy import func, select
 
-from furusato.config import INSTANCE_DIR, PROJECT_ROOT, Settings, get_settings
+from furusato import dev_localstripe
+from furusato.config import INSTANCE_DIR, PROJECT_ROOT, Settings, get_settings, reset_settings
 from furusato.dev_worker import DEFAULT_TIMEOUT, WorkerWatch
 
 LOOPBACK = "127.0.0.1"
 GRACE_SECONDS = 10.0
 WEBHOOK_ID = "furusato-dev"
 _print_lock = threading.Lock()
-
-# Run in the localstripe child: loopback only, data in our instance folder.
-_LOCALSTRIPE = """
-import os, pickle, sys
-import aiohttp.web
-from localstripe import resources
-
-PORT, PATH = int(sys.argv[1]), sys.argv[2]
-
-def load(self):
-    try:
-        with open(PATH, "rb") as f:
-            self.clear(); self.update(pickle.load(f))
-    except (FileNotFoundError, EOFError, pickle.UnpicklingError):
-        pass
-
-def dump(self):
-    with open(PATH + ".tmp", "wb") as f:
-        pickle.dump(dict(self), f, protocol=pickle.HIGHEST_PROTOCOL)
-    os.replace(PATH + ".tmp", PATH)
-
-resources.Store.try_load_from_disk = load
-resources.Store.dump_to_disk = dump
-resources.store.try_load_from_disk()
-from localstripe.server import app
-aiohttp.web.run_app(app, host="127.0.0.1", port=PORT, print=None)
-"""
 
 
 def say(source: str, message: str) -> None:
@@ -175,6 +151,7 @@ class MailSink:
 
     def __init__(self, folder: Path) -> None:
         self.folder = folder
+        self.quiet = False  # while the demo is loaded: its mails are counted, not listed
         folder.mkdir(parents=True, exist_ok=True)
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
@@ -186,7 +163,8 @@ class MailSink:
         files = [part.get_filename() or "?" for part in message.iter_attachments()]
         extra = f" [attached: {', '.join(files)}]" if files else ""
         rcpt = ", ".join(envelope.rcpt_tos)
-        say("mail", f"to {rcpt}: {message['subject']}{extra} -> instance/mail/{name}")
+        if not self.quiet:
+            say("mail", f"to {rcpt}: {message['subject']}{extra} -> instance/mail/{name}")
         return "250 Message accepted for delivery"
 
 
@@ -232,16 +210,6 @@ def _register_webhook(stripe_base: str, app_url: str, secret: str) -> None:
         pass
 
 
-def _loopback_port(url: str | None) -> int | None:
-    """The port of a service the dev runner starts itself (only when it is on loopback)."""
-    if not url:
-        return None
-    parts = urlsplit(url)
-    if parts.hostname not in ("127.0.0.1", "localhost"):
-        return None
-    return parts.port
-
-
 def _prepare_database(settings: Settings) -> tuple[list[str], list[str]]:
     """Migrate, and load the demo into an empty database.
 
@@ -261,7 +229,9 @@ def _prepare_database(settings: Settings) -> tuple[list[str], list[str]]:
             uow.session.scalar(select(User.id).where(User.email == seed.ACCOUNTS[0].email))
             is not None
         )
-    seeded = seed.seed() if users == 0 else []
+    if users == 0:
+        say("demo", "loading the demo through the services (a minute or less)")
+    seeded = seed.seed(say=lambda line: say("demo", line)) if users == 0 else []
     get_engine().dispose()
     return seeded, seed.account_lines() if users == 0 or has_demo else []
 
@@ -269,13 +239,16 @@ def _prepare_database(settings: Settings) -> tuple[list[str], list[str]]:
 def run(port: int = 5000, worker_timeout: float = DEFAULT_TIMEOUT) -> int:
     """Start everything, print the URL, supervise until Ctrl-C/SIGTERM or a child's death (the
     worker is restarted instead: see dev_worker.py)."""
+    app_url = f"http://{LOOPBACK}:{port}"
+    # The links in mails (the demo's too, sent from this process) name this server.
+    os.environ.setdefault("BASE_URL", app_url)
+    reset_settings()
     settings = get_settings()
     if settings.is_production:
         say("furusato", "`furusato dev` runs the embedded default only; see README (production)")
         return 2
-    app_url = f"http://{LOOPBACK}:{port}"
-    stripe_port = _loopback_port(settings.stripe_api_base)
-    smtp_port = _loopback_port(settings.smtp_url)
+    stripe_port = dev_localstripe.loopback_port(settings.stripe_api_base)
+    smtp_port = dev_localstripe.loopback_port(settings.smtp_url)
     wanted = {"the web app": port, "localstripe": stripe_port, "the mail sink": smtp_port}
     busy = [f"{what} ({p})" for what, p in wanted.items() if p and not _port_free(p)]
     if busy:
@@ -283,35 +256,34 @@ def run(port: int = 5000, worker_timeout: float = DEFAULT_TIMEOUT) -> int:
         return 1
 
     env = dict(os.environ, PYTHONUNBUFFERED="1")
-    env.setdefault("BASE_URL", app_url)
     sup = Supervisor(env)
     previous = {s: signal.signal(s, sup.on_signal) for s in (signal.SIGINT, signal.SIGTERM)}
     controller: Any = None
     try:
-        seeded, accounts = _prepare_database(settings)
-        for line in seeded:
-            say("demo", line)
         if smtp_port:
             from aiosmtpd.controller import Controller
 
-            controller = Controller(
-                MailSink(INSTANCE_DIR / "mail"), hostname=LOOPBACK, port=smtp_port
-            )
+            sink = MailSink(INSTANCE_DIR / "mail")
+            controller = Controller(sink, hostname=LOOPBACK, port=smtp_port)
             controller.start()
             say("mail", f"SMTP sink on {LOOPBACK}:{smtp_port}, saving to {INSTANCE_DIR / 'mail'}")
         if stripe_port and settings.stripe_api_base:
-            stripe = sup.start(
-                "localstripe",
-                [
-                    sys.executable,
-                    "-c",
-                    _LOCALSTRIPE,
-                    str(stripe_port),
-                    str(INSTANCE_DIR / "localstripe.pickle"),
-                ],
-            )
+            stripe = sup.start("localstripe", dev_localstripe.argv(stripe_port))
             if not _wait_http(sup, stripe, f"{settings.stripe_api_base}/js.stripe.com/v3/", 30):
                 return _failed(sup, "localstripe did not come up")
+        # The demo is paid through localstripe and its mail goes to the sink: both run first.
+        # Its webhook is registered after, so the seeding's own payments send no events.
+        from furusato.demo.seed import DemoFailed
+
+        try:
+            seeded, accounts = _prepare_database(settings)
+        except DemoFailed as exc:
+            return _failed(sup, f"the demo could not be loaded: {exc}")
+        for line in seeded:
+            say("demo", line)
+        if seeded and controller is not None:
+            _deliver_demo_mail(controller.handler)
+        if stripe_port and settings.stripe_api_base:
             _register_webhook(settings.stripe_api_base, app_url, settings.stripe_webhook_secret)
             say("localstripe", f"webhook -> {app_url}/webhooks/stripe")
         workers = WorkerWatch(sup, settings, worker_timeout, say)
@@ -345,6 +317,23 @@ def run(port: int = 5000, worker_timeout: float = DEFAULT_TIMEOUT) -> int:
         for signum, handler in previous.items():
             signal.signal(signum, handler)
         say("furusato", "stopped")
+
+
+def _deliver_demo_mail(sink: MailSink) -> None:
+    """The demo story's mails (confirmations, receipts with their PDFs, one-stop forms …) go to
+    the sink in the background while the platform starts, counted rather than listed."""
+    from furusato.demo import seed
+
+    def deliver() -> None:
+        sink.quiet = True
+        started = time.monotonic()
+        try:
+            sent = seed.deliver_mail()
+        finally:
+            sink.quiet = False
+        say("mail", f"the demo's {sent} mails sent in {time.monotonic() - started:.0f} s")
+
+    threading.Thread(target=deliver, name="demo-mail", daemon=True).start()
 
 
 def _failed(sup: Supervisor, why: str) -> int:

@@ -12,8 +12,8 @@ from playwright.sync_api import expect
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
-from furusato.models import Donation
-from tests.factories import make_project
+from furusato.models import Donation, Project
+from tests.factories import PASSWORD, make_donation, make_project, make_user
 from tests.support.live_server import LiveServer
 from tests.support.localstripe import TEST_CARDS, LocalStripe
 
@@ -127,3 +127,59 @@ def test_declined_card_then_another(
     page.get_by_placeholder("number").fill(TEST_CARDS["visa"])
     page.get_by_role("button", name="寄附する").click()
     page.get_by_role("heading", name="ご寄附ありがとうございました").wait_for()
+
+
+@pytest.mark.parametrize("failed_at", ["card-saved", "payment"])
+def test_a_failed_three_d_secure_says_authentication_failed(
+    committed: Engine,
+    live_stripe: LiveServer,
+    localstripe: LocalStripe,
+    page: Any,
+    failed_at: str,
+) -> None:
+    """Failing the bank's 3-D Secure, when the card is saved or when it is charged, says that
+    本人認証 did not complete, never that the card was declined."""
+    project_id, tier_id = _project(committed)
+    email = f"browser-3ds-{failed_at}@example.jp"
+    _give(page, live_stripe, project_id, tier_id, email)
+    _card(page, TEST_CARDS["3ds"])
+    page.get_by_role("button", name="寄附する").click()
+    if failed_at == "payment":
+        page.get_by_role("button", name="Complete authentication").click()
+    page.get_by_role("button", name="Fail authentication").click()
+    message = page.locator("#pay-message")
+    expect(message).to_contain_text("本人認証（3Dセキュア）が完了しませんでした")
+    assert "カードが承認されませんでした" not in message.inner_text()
+    assert _status(committed, email) == "pending_payment"
+
+
+def test_a_new_postal_code_replaces_the_place_in_a_returning_donors_address(
+    committed: Engine, live_stripe: LiveServer, localstripe: LocalStripe, page: Any
+) -> None:
+    """A logged-in donor's form starts from their last address; a new postal code replaces its
+    prefecture, city and town and keeps the rest they wrote (the street number)."""
+    project_id, _tier_id = _project(committed)
+    with Session(committed) as s:
+        donor = make_user(s, "donor")
+        project = s.get(Project, project_id)
+        assert project is not None
+        make_donation(
+            s,
+            project,
+            user_id=donor.id,
+            postal_code="1500002",
+            address="東京都渋谷区渋谷2-24-12 渋谷ハイツ101",
+            municipality_code="13113",
+        )
+        s.commit()
+        email = donor.email
+    page.goto(f"{live_stripe.url}/login")
+    page.get_by_label("メールアドレス").fill(email)
+    page.get_by_label("パスワード").fill(PASSWORD)
+    page.get_by_role("button", name="ログイン").click()
+    page.goto(f"{live_stripe.url}/projects/{project_id}/give")
+    address = page.locator("#address")
+    expect(address).to_have_value("東京都渋谷区渋谷2-24-12 渋谷ハイツ101")
+    page.get_by_label("郵便番号").fill("598-0005")
+    expect(address).to_have_value("大阪府泉佐野市市場東2-24-12 渋谷ハイツ101")
+    expect(page.locator("#resident-notice")).to_be_visible()

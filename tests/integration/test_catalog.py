@@ -61,6 +61,19 @@ def test_search_by_title_story_and_business(db: Session) -> None:
     assert titles(listed("泉州 存在しない", cat)) == []
 
 
+def test_search_finds_hiragana_katakana_and_half_width_alike(db: Session) -> None:
+    """たおる, タオル and ﾀｵﾙ find 泉州タオル; タマネギ finds a story written in ひらがな; full-width
+    letters find half-width ones (the query and the project's text are folded alike)."""
+    cat = category()
+    make_project(db, title="泉州タオル Towel", category=cat)
+    make_project(db, title="二番目", story_markdown="甘い たまねぎ のドレッシング", category=cat)
+    make_project(db, title="無関係", category=cat)
+    for query in ("たおる", "タオル", "ﾀｵﾙ", "ＴＯＷＥＬ", "泉州　たおる"):
+        assert titles(listed(query, cat)) == ["泉州タオル Towel"], query
+    for query in ("タマネギ", "たまねぎ", "ﾀﾏﾈｷﾞ"):
+        assert titles(listed(query, cat)) == ["二番目"], query
+
+
 def test_search_treats_like_wildcards_as_text(db: Session) -> None:
     """'%' and '_' in a search are literal characters, not wildcards."""
     cat = category()

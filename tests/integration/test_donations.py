@@ -101,12 +101,13 @@ def test_retry_of_the_pledge_that_took_the_last_unit_is_a_replay(
 
 
 def test_cap_cannot_be_exceeded(db: Session, stripe_clean: LocalStripe) -> None:
-    """A pledge that would pass the campaign's cap is refused; one that fits is accepted."""
+    """A pledge that would pass the campaign's cap is refused, saying how much room is left;
+    one that fits is accepted."""
     project = make_project(db, eligible_cost_yen=40_000)  # cap 100,000 yen
     pledge(project.id, amount_yen=90_000)
     with pytest.raises(Conflict) as refused:
         pledge(project.id, amount_yen=20_000)
-    assert refused.value.code == "not_accepting"
+    assert refused.value.code == "over_cap" and "あと10,000円" in refused.value.message
     pledge(project.id, amount_yen=10_000)
     assert _fresh(db, Project, project.id).reserved_total_yen == 100_000
 
@@ -317,7 +318,9 @@ def test_a_card_the_client_brought_pays_without_card_setup(
     customers_after = len(stripe_clean.client.v1.customers.list(params={"limit": 100}).data)
     assert customers_after == customers_before
     declined = charges.pay(made.id, stripe_clean.payment_method(TEST_CARDS["declined"]))
-    assert declined.status == "failed" and declined.message.startswith("カードが承認されませんでした")
+    assert declined.status == "failed" and declined.message.startswith(
+        "カードが承認されませんでした"
+    )
     outcome = charges.pay(made.id, stripe_clean.payment_method())
     assert outcome.status == "paid"
     assert outcome.donation is not None and outcome.donation.status == "paid"

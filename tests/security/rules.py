@@ -87,6 +87,7 @@ RULES: dict[str, Rule] = {
     # --- public pages ---------------------------------------------------------------------
     "GET /": R(ok=(200,)),
     "GET /healthz": R(ok=(200,)),
+    "GET /favicon.ico": R(ok=(200,)),
     "GET /projects": R(ok=(200,)),
     "GET /projects/<int:project_id>": R(ok=(200,), open_because=LIVE),
     "GET /projects/<int:project_id>/give": R(ok=(200,), open_because=LIVE),
@@ -113,6 +114,7 @@ RULES: dict[str, Rule] = {
     # --- the business's pages --------------------------------------------------------------
     "GET /business/": R(ok=(200,)),
     "GET /business/bank": R(ok=(200,)),
+    "GET /business/payouts": R(ok=(200,)),
     "POST /business/bank": R(ok=(200,)),  # the form again, with its errors
     "GET /business/projects/new": R(ok=(200,)),
     "POST /business/projects/new": R(ok=(200,)),

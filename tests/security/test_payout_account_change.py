@@ -12,6 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from furusato.domain import zengin
+from furusato.domain.bank_days import first_business_day_from, next_business_day
 from furusato.models import AuditLog, OutboundEmail, Payout, User
 from furusato.services.settlement import payout_batches, payouts
 from tests.conftest import login
@@ -88,7 +89,7 @@ def test_bank_change_after_approval_is_not_paid_and_needs_new_approval(
     edited = _client(app, attacker).post("/business/bank", data=NEW)
     assert edited.status_code == 302, edited.get_data(as_text=True)
 
-    records = _export(as_staff2, date.today() + timedelta(days=3))
+    records = _export(as_staff2, first_business_day_from(date.today() + timedelta(days=3)))
     assert [int(r["amount"]) for r in records] == [120_000]  # only the untouched payout
     paid_to = _accounts(records)
     assert ("0001", "001", "1111111") not in paid_to and ("0005", "999", "7654321") not in paid_to
@@ -129,7 +130,9 @@ def test_bank_change_after_approval_is_not_paid_and_needs_new_approval(
     detail = as_staff1.get(f"/staff/payouts/{target.id}").get_data(as_text=True)
     assert "7654321" in detail
     _prepare_and_approve(as_staff1, as_staff2, target)
-    records = _export(as_staff2, date.today() + timedelta(days=4))
+    records = _export(
+        as_staff2, next_business_day(first_business_day_from(date.today() + timedelta(days=3)))
+    )
     assert _accounts(records) == {("0005", "999", "7654321")}
     assert records[0]["holder"].rstrip() == "ﾍﾞﾂﾉ ﾒｲｷﾞ"
     assert int(records[0]["amount"]) == 300_000
@@ -143,7 +146,7 @@ def test_an_edit_after_export_leaves_the_transfer_and_is_audited(app: Flask, db:
     payout = _draft(db, owner, 250_000)
     as_staff1, as_staff2 = _client(app, staff1), _client(app, staff2)
     _prepare_and_approve(as_staff1, as_staff2, payout)
-    (record,) = _export(as_staff2, date.today() + timedelta(days=3))
+    (record,) = _export(as_staff2, first_business_day_from(date.today() + timedelta(days=3)))
     old_number = record["account_number"]
 
     assert _client(app, owner).post("/business/bank", data=NEW).status_code == 302

@@ -63,8 +63,12 @@ def _hostile_world(db: Session) -> World:
     review.reject(staff, draft.id, PLAIN)
     review.pause(staff, int(world.ids["project_a"]), PLAIN)
     review.approve(staff, int(world.ids["submitted_a"]), PLAIN)
-    receipts.correct(
-        staff, int(world.ids["receipt_a"]), reason=PLAIN, donor_name=PLAIN, address=PLAIN
+    receipts.correct(  # an address in its postal code's place (東京都千代田区), payload after
+        staff,
+        int(world.ids["receipt_a"]),
+        reason=PLAIN,
+        donor_name=PLAIN,
+        address=f"東京都千代田区{PLAIN}",
     )
     payout = db.get(Payout, world.ids["payout_a"])
     assert payout is not None

@@ -23,6 +23,7 @@ from PIL import Image
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from furusato.domain.bank_days import first_business_day_from
 from furusato.domain.money import tax_year
 from furusato.models import (
     ApiToken,
@@ -260,7 +261,9 @@ def build_world(db: Session, texts: Texts = Texts()) -> World:
         batch_payout.id, users["staff"], confirmed_amount_yen=150_000, account_checked=True
     )
     payouts.approve(batch_payout.id, users["staff_2"])
-    batch_id = payouts.export(users["staff"], date.today() + timedelta(days=3))
+    batch_id = payouts.export(
+        users["staff"], first_business_day_from(date.today() + timedelta(days=3))
+    )
 
     assert db.get(Receipt, receipt_id) is not None and application_id is not None
     failed_mail = OutboundEmail(

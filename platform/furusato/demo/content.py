@@ -27,9 +27,6 @@ class DemoAccount:
 class DemoBusiness:
     key: str
     name: str
-    representative: str
-    address: str
-    phone: str
     bank_code: str
     bank_name_kana: str
     branch_code: str
@@ -60,11 +57,13 @@ class DemoCampaign:
     story_markdown: str
     category: str
     eligible_cost_yen: int
-    # Where the campaign stands: "live", "funded", "ending", "scheduled" or "review".
+    # Where the campaign stands: "settled" (its cap was reached: closed, settled, paid out),
+    # "live", "funded", "ending", "scheduled" or "review".
     stage: str
     start_offset_days: float  # relative to now
     deadline_offset_days: float
-    # Share of the target already paid (live, ending) or of the target exceeded (funded).
+    # Share of the target the donations reach (live, funded, ending); a settled campaign's
+    # donations fill its cap exactly, which closes it.
     paid_share_percent: int = 0
     miss_policy: str = "refund"
     fallback_purpose: str = ""
@@ -82,16 +81,13 @@ ACCOUNTS = (
     DemoAccount("food", "business", "food@business.example.jp", "岡田 由美", business="food",
                 note="泉州の食品加工事業者"),
     DemoAccount("donor", "donor", "donor@example.jp", "山田 花子",
-                note="has given to three campaigns"),
+                note="has given to four campaigns, with receipts and one-stop"),
 )  # fmt: skip
 
 BUSINESSES = (
     DemoBusiness(
         key="towel",
         name="株式会社いずみさの織布",
-        representative="中井 浩二",
-        address="大阪府泉佐野市上町一丁目2番3号",
-        phone="072-460-0101",
         bank_code="0179",
         bank_name_kana="ｲｽﾞﾐｻﾉｼﾝｷﾝ",
         branch_code="012",
@@ -102,9 +98,6 @@ BUSINESSES = (
     DemoBusiness(
         key="food",
         name="泉州いずみ食品合同会社",
-        representative="岡田 由美",
-        address="大阪府泉佐野市日根野4500番地",
-        phone="072-467-0202",
         bank_code="0159",
         bank_name_kana="ｲｹﾀﾞｾﾝｼｭｳ",
         branch_code="203",
@@ -129,6 +122,49 @@ _DRESSING_EVIDENCE = (
 )
 
 CAMPAIGNS = (
+    DemoCampaign(
+        key="sports",
+        business="towel",
+        title="泉州タオルで、部活の子どもたちにスポーツタオルを",
+        summary="汗をよく吸う後晒しのスポーツタオルを新しくつくりました。上限額に達し、"
+        "募集を終えました。返礼品のお届けを順に進めています。",
+        story_markdown=(
+            "## 上限額に達しました\n\n"
+            "たくさんのご寄附をありがとうございました。上限額に達したため、募集を終えました。\n\n"
+            "## このプロジェクトで\n\n"
+            "- 細長いスポーツタオル用に、織機1台の幅を改修しました\n"
+            "- 市内の中学校の部活動で使い心地を試していただきました\n"
+        ),
+        category="craft",
+        eligible_cost_yen=200_000,
+        stage="settled",
+        start_offset_days=-24,
+        deadline_offset_days=21,
+        tiers=(
+            DemoTier(3_000, "", "返礼品なしで応援します。"),
+            DemoTier(
+                amount_yen=6_000,
+                gift_name="泉州タオル スポーツタオル1枚",
+                gift_description="後晒しのスポーツタオル（20×110cm）",
+                procurement_cost_yen=1_500,
+                shipping_cost_yen=600,
+                delivery_month=date(2027, 1, 1),
+                local_category=3,
+                local_evidence=_TOWEL_EVIDENCE,
+            ),
+            DemoTier(
+                amount_yen=12_000,
+                gift_name="泉州タオル スポーツタオル3枚",
+                gift_description="3色のスポーツタオル（20×110cm）",
+                procurement_cost_yen=3_500,
+                shipping_cost_yen=700,
+                quantity_limit=60,
+                delivery_month=date(2027, 1, 1),
+                local_category=3,
+                local_evidence=_TOWEL_EVIDENCE,
+            ),
+        ),
+    ),
     DemoCampaign(
         key="towel",
         business="towel",
@@ -356,4 +392,36 @@ DONORS = (
     ("井上", "彩", "イノウエ アヤ", "7300011", "広島県広島市中区基町6-78", "34101"),
     ("木村", "拓海", "キムラ タクミ", "5980005", "大阪府泉佐野市市場東1-2-3", "27213"),
     ("林", "結衣", "ハヤシ ユイ", "5980062", "大阪府泉佐野市下瓦屋2-1-5", "27213"),
+)
+
+
+@dataclass(frozen=True)
+class DemoDonor:
+    """The demo donor's own details (the account `donor`), as each of their pledges gives them."""
+
+    name: str
+    name_kana: str
+    phone: str
+    postal_code: str
+    address: str
+    birth_date: date
+    gender: str
+
+
+DEMO_DONOR = DemoDonor(
+    name="山田 花子",
+    name_kana="ヤマダ ハナコ",
+    phone="090-1234-5678",
+    postal_code="1500002",
+    address="東京都渋谷区渋谷2-24-12",
+    birth_date=date(1986, 6, 15),
+    gender="female",
+)
+
+# The demo donor's own donations: (campaign key, tier position, one-stop application asked).
+DEMO_DONOR_GIFTS = (
+    ("sports", 2, True),
+    ("mizunasu", 1, True),
+    ("onion", 0, False),
+    ("towel", 2, False),
 )

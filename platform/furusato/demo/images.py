@@ -1,7 +1,7 @@
 """Pictures for the demo campaigns, drawn with Pillow (no photo files ship with the code).
 
-Each is a poster in the campaign's colours with its product name in IPAex Gothic, passed through
-the same checks and renditions as an upload (`services/images.process`).
+Each is a poster in the campaign's colours with its product name in IPAex Gothic, a JPEG that the
+business uploads like any other picture (the upload's checks and renditions make what is shown).
 """
 
 from __future__ import annotations
@@ -12,12 +12,12 @@ from functools import lru_cache
 from PIL import Image, ImageDraw, ImageFont
 
 from furusato.documents.layout import font_path
-from furusato.services.campaigns.images import ProcessedImage, process
 
 SIZE = (1200, 800)
 
 # campaign key -> (top colour, bottom colour, motif, product name)
 POSTERS: dict[str, tuple[str, str, str, str]] = {
+    "sports": ("#eef6ee", "#3f8f5a", "stripes", "スポーツタオル"),
     "towel": ("#f4efe6", "#d9c9ae", "stripes", "泉州タオル"),
     "mizunasu": ("#efe9f5", "#6d4a8c", "dots", "泉州水なす漬け"),
     "onion": ("#fbf3dc", "#d7a84a", "dots", "泉州玉ねぎ"),
@@ -31,7 +31,7 @@ def _hex(colour: str) -> tuple[int, int, int]:
 
 
 @lru_cache(maxsize=len(POSTERS))
-def poster(key: str) -> ProcessedImage:
+def poster_jpeg(key: str) -> bytes:
     top, bottom, motif, name = POSTERS[key]
     width, height = SIZE
     a, b = _hex(top), _hex(bottom)
@@ -65,4 +65,4 @@ def poster(key: str) -> ProcessedImage:
     )
     out = io.BytesIO()
     image.save(out, format="JPEG", quality=90)
-    return process(out.getvalue())
+    return out.getvalue()

@@ -3,6 +3,8 @@ is reserved, and what a pledge takes (a gift, a tier's unit) for a resident or n
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
@@ -117,6 +119,29 @@ def cleaned(donor: DonorDetails, *, onestop: bool, email: str, postal_code: str)
         birth_date=donor.birth_date if onestop else None,
         gender=(donor.gender or None) if onestop else None,
     )
+
+
+def address_problem(address: str, prefecture: str, city: str) -> str | None:
+    """Why an address is not in the place its postal code stands for (a message), or None.
+
+    The receipt carries both: the address must start with the code's municipality, after its
+    prefecture (which may be left out), a county (郡) may be left out too, and spaces and
+    full-width forms do not matter."""
+    text, pref, town = (_squashed(s) for s in (address, prefecture, city))
+    if not text:
+        return None  # a missing address is refused as such
+    rest = text[len(pref) :] if pref and text.startswith(pref) else text
+    towns = {town, re.sub(r"^.+?郡", "", town)}
+    if any(t and rest.startswith(t) for t in towns):
+        return None
+    return N_(
+        "住所が郵便番号の地域（%(place)s）と一致しません。郵便番号と住所をご確認ください。",
+        place=prefecture + city,
+    )
+
+
+def _squashed(text: str) -> str:
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text or ""))
 
 
 def lives_in_city(municipality_code: str, city_municipality_code: str) -> bool:

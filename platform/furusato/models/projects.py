@@ -16,12 +16,14 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    event,
     text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from furusato.domain import deliveries
 from furusato.domain.money import utcnow
+from furusato.domain.search import project_text
 from furusato.domain.states import CampaignOutcome, CampaignStatus, MissPolicy, NextGoalStatus
 from furusato.models.base import (
     Base,
@@ -94,6 +96,8 @@ class Project(Base):
     summary: Mapped[str] = mapped_column(String(400), default="")
     story_markdown: Mapped[str] = mapped_column(Text, default="")
     story_html: Mapped[str] = mapped_column(Text, default="")  # sanitised at write time
+    # Title, summary and story folded for search (domain/search.py), kept by the listener below.
+    search_text: Mapped[str] = mapped_column(Text, default="", server_default="")
     category: Mapped[str] = mapped_column(String(40), default="")
     eligible_cost_yen: Mapped[int] = mapped_column(Yen, default=0)
     subsidy_rate_percent: Mapped[int] = mapped_column(Integer, default=40)
@@ -131,6 +135,13 @@ class Project(Base):
         order_by="ProjectImage.position, ProjectImage.id",
         cascade="all, delete-orphan",
     )
+
+
+@event.listens_for(Project, "before_insert")
+@event.listens_for(Project, "before_update")
+def _fold_for_search(_mapper: Any, _connection: Any, project: Project) -> None:
+    """Every write of a project through the ORM keeps its search text folded."""
+    project.search_text = project_text(project.title, project.summary, project.story_markdown)
 
 
 class Tier(Base):

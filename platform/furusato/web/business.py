@@ -12,6 +12,7 @@ from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
 from furusato.services.campaigns import projects
+from furusato.services.settlement import business_payouts
 from furusato.web import business_next_goals, business_projects, business_shipments
 from furusato.web.guards import role_required
 from furusato.web.urls import GET, GET_POST, POST, add_routes
@@ -24,9 +25,17 @@ def dashboard() -> ResponseReturnValue:
     return render_template("business/dashboard.html", rows=projects.dashboard(current_user))
 
 
+@role_required("business")
+def payouts() -> ResponseReturnValue:
+    return render_template(
+        "business/payouts.html", payouts=business_payouts.for_business(current_user)
+    )
+
+
 # fmt: off
 add_routes(bp, [
     ("/", dashboard, GET),
+    ("/payouts", payouts, GET),
     ("/projects/new", business_projects.new_project, GET_POST),
     ("/projects/<int:project_id>", business_projects.project, GET),
     ("/projects/<int:project_id>/edit", business_projects.edit_project, GET_POST),

@@ -55,11 +55,13 @@ def shipments_page(project_id: int) -> ResponseReturnValue:
             current_user, project_id, encoding=encoding, tier_id=tier_id, month=month
         )
         suffix = "sjis" if encoding == "cp932" else "utf8"
-        return Response(  # the Content-Type below names the file's encoding (no mimetype=)
+        # The charset of the bytes: a `mimetype` would make it utf-8 whatever they are.
+        charset = "Shift_JIS" if encoding == "cp932" else "utf-8"
+        return Response(
             data,
+            content_type=f"text/csv; charset={charset}",
             headers={
                 "Content-Disposition": f'attachment; filename="shipments-{project_id}-{suffix}.csv"',
-                "Content-Type": f"text/csv; charset={'Shift_JIS' if encoding == 'cp932' else 'utf-8'}",
                 "X-Substituted-Characters": str(len(substitutions)),
                 "Cache-Control": "private, no-store",
             },

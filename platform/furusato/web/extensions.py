@@ -12,6 +12,7 @@ from flask_limiter.util import get_remote_address
 from flask_login import LoginManager, current_user
 from flask_wtf import CSRFProtect
 
+from furusato.domain import labels
 from furusato.domain.messages import Message
 
 csrf = CSRFProtect()
@@ -68,6 +69,12 @@ def install_template_gettext(app: Flask) -> None:
         npgettext=lambda c, s, p, n: _translations().unpgettext(c, s, p, n),
     )
     app.jinja_env.filters["translated"] = translated
+    app.jinja_env.filters["label"] = status_label
+
+
+def status_label(value: str | None, machine: str) -> str:
+    """`{{ payout.status|label("payout") }}`: a state's name in the page's language."""
+    return translated(labels.label(machine, value))
 
 
 def translated(message: str) -> str:

@@ -6,7 +6,7 @@ registered here.
 
 from __future__ import annotations
 
-from flask import Blueprint
+from flask import Blueprint, current_app
 from flask.typing import ResponseReturnValue
 
 from furusato.web import public_catalog, public_deduction, public_images
@@ -21,9 +21,18 @@ def healthz() -> ResponseReturnValue:
     return {"status": "ok"}
 
 
+@public
+def favicon() -> ResponseReturnValue:
+    """Browsers ask for /favicon.ico on their own (pages name static/favicon.svg too)."""
+    response = current_app.send_static_file("favicon.ico")
+    response.headers["Cache-Control"] = "public, max-age=86400"
+    return response
+
+
 # fmt: off
 add_routes(bp, [
     ("/healthz", healthz, GET),
+    ("/favicon.ico", favicon, GET),
     ("/", public_catalog.home, GET),
     ("/projects", public_catalog.project_list, GET),
     ("/projects/<int:project_id>", public_catalog.project_page, GET),

@@ -16,6 +16,7 @@ from flask_login import current_user
 from wtforms import BooleanField, DateField, HiddenField, IntegerField
 from wtforms.validators import DataRequired, Optional
 
+from furusato.domain import bank_days
 from furusato.domain.money import to_jst, utcnow
 from furusato.services.errors import ServiceError
 from furusato.services.settlement import payout_batches, payouts
@@ -56,7 +57,7 @@ def payouts_list() -> ResponseReturnValue:
         "staff/payouts.html",
         payouts=page.payouts,
         batches=page.batches,
-        export_form=ExportForm(transfer_date=_today()),
+        export_form=ExportForm(transfer_date=bank_days.next_business_day(_today())),
         paid_form=PaidForm(paid_on=_today()),
     )
 

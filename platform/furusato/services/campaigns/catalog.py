@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session, contains_eager, load_only, selectinload
 
 from furusato.domain.campaign import clock_of, days_left
 from furusato.domain.money import utcnow
+from furusato.domain.search import fold
 from furusato.domain.states import CampaignStatus, MissPolicy
 from furusato.models import Business, NextGoal, Project, ProjectImage, Tier
 from furusato.services.campaigns import next_goals
@@ -55,16 +56,18 @@ def _escape_like(word: str) -> str:
 
 
 def _search(text: str) -> list[ColumnElement[bool]]:
-    """Every word must appear in the title, summary, story or business name (any case)."""
+    """Every word must appear in the title, summary, story or business name. The project's
+    text is kept folded (domain/search.py) and the word is folded alike, so ひらがな, カタカナ,
+    half-width kana, full-width letters and case do not matter."""
     conditions: list[ColumnElement[bool]] = []
     for word in text.split()[:MAX_QUERY_WORDS]:
-        pattern = f"%{_escape_like(word)}%"
+        folded = f"%{_escape_like(fold(word))}%"
+        as_typed = f"%{_escape_like(word)}%"
         conditions.append(
             or_(
-                Project.title.ilike(pattern, escape="\\"),
-                Project.summary.ilike(pattern, escape="\\"),
-                Project.story_markdown.ilike(pattern, escape="\\"),
-                Business.name.ilike(pattern, escape="\\"),
+                Project.search_text.like(folded, escape="\\"),
+                Business.name.ilike(as_typed, escape="\\"),
+                Business.name.ilike(folded, escape="\\"),
             )
         )
     return conditions

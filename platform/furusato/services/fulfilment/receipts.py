@@ -23,9 +23,10 @@ from furusato.config import get_settings
 from furusato.db import insert_or_skip
 from furusato.documents import receipt_pdf
 from furusato.domain.money import tax_year, to_jst, utcnow
+from furusato.domain.pledge import address_problem
 from furusato.domain.states import DonationStatus
 from furusato.models import Donation, OutboundEmail, Receipt, User
-from furusato.services import audit, dispatch, mail, mail_texts, per_item
+from furusato.services import addresses, audit, dispatch, mail, mail_texts, per_item
 from furusato.services.errors import (
     Conflict,
     NotFound,
@@ -292,6 +293,11 @@ def correct(
         if old.voided_at is not None:
             raise Conflict("この証明書は既に無効です。最新の証明書を訂正してください。")
         donation = old.donation
+        if "postal_code" in changes or "address" in changes:
+            _check_place(
+                changes.get("postal_code", donation.postal_code),
+                changes.get("address", donation.address),
+            )
         before = {k: getattr(donation, k) for k in changes}
         for key, value in changes.items():
             setattr(donation, key, value)
@@ -317,6 +323,14 @@ def correct(
         _queue_mails(uow, [(new, donation)], now)
         uow.commit()
         return new.id
+
+
+def _check_place(postal_code: str, address: str) -> None:
+    """A receipt never carries a postal code and an address of different places."""
+    place = addresses.lookup(postal_code)
+    problem = address_problem(address, place.prefecture, place.city)
+    if problem:
+        raise ValidationFailed(problem, fields={"address": problem})
 
 
 def render_pdf(receipt_id: int) -> bytes:

@@ -105,6 +105,9 @@ _DECLINES = {
         "本人認証（3Dセキュア）が完了しませんでした。もう一度お試しいただくか、別のカードをお使いください。"
     ),
 }
+# The other codes of a failed or required 3-D Secure say the same.
+for _code in ("setup_intent_authentication_failure", "authentication_required"):
+    _DECLINES[_code] = _DECLINES["payment_intent_authentication_failure"]
 DEFAULT_DECLINE = _DECLINES["card_declined"]
 CHECKING = N_(
     "決済の結果を確認しています。このままお待ちください（二重に請求されることはありません）。"

@@ -25,7 +25,14 @@ from furusato.domain import deliveries
 from furusato.domain.campaign import PAYMENTS_PAUSED, takes_payments
 from furusato.domain.deliveries import GiftChoice
 from furusato.domain.money import to_jst, utcnow
-from furusato.domain.pledge import DonorDetails, amount_problem, cleaned, donor_problems, pledged
+from furusato.domain.pledge import (
+    DonorDetails,
+    address_problem,
+    amount_problem,
+    cleaned,
+    donor_problems,
+    pledged,
+)
 from furusato.domain.states import DonationStatus
 from furusato.models import Project, Tier
 from furusato.payments import GatewayUnavailable, get_gateway
@@ -102,6 +109,10 @@ def _check_details(donor: DonorDetails, onestop: bool) -> tuple[DonorDetails, ad
         email_problem=email_problem,
         postal_code_problems=postal_code_problems,
     )
+    if place is not None and "address" not in fields:
+        problem = address_problem(donor.address, place.prefecture, place.city)
+        if problem:
+            fields["address"] = problem
     if fields or place is None:
         raise ValidationFailed("入力内容をご確認ください。", fields=fields)
     return cleaned(donor, onestop=onestop, email=email, postal_code=place.postal_code), place

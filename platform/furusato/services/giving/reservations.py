@@ -23,7 +23,7 @@ from typing import Any, cast
 from sqlalchemy import Integer, Row, Table, bindparam, case, select, text, update
 from sqlalchemy.orm import Session
 
-from furusato.domain.money import utcnow
+from furusato.domain.money import MIN_DONATION_YEN, utcnow
 from furusato.domain.states import AttemptKind, AttemptStatus, DonationStatus
 from furusato.models import Donation, PaymentAttempt, Project, Tier
 from furusato.services.errors import N_, Conflict
@@ -106,14 +106,45 @@ def reserve(
             code="sold_out",
             fields={"tier_id": N_("受付終了")},
         )
-    room = session.execute(_TAKE_ROOM, {"id": project_id, "amount": amount_yen, "now": utcnow()})
+    now = utcnow()
+    room = session.execute(_TAKE_ROOM, {"id": project_id, "amount": amount_yen, "now": now})
     if room.rowcount != 1:  # type: ignore[attr-defined]
-        raise Conflict(
-            "このプロジェクトは現在寄附を受け付けていないか、目標上限に達しました。"
-            "金額を減らすか、別のプロジェクトをご検討ください。",
-            code="not_accepting",
-            fields={"amount_yen": N_("受付可能額を超えています。")},
+        raise _refusal(session, project_id, amount_yen, now)
+
+
+# What is left below the cap of a campaign that takes donations now (None if it takes none).
+_ROOM_LEFT = text(
+    "SELECT cap_yen - reserved_total_yen FROM projects WHERE id = :id AND status = 'approved'"
+    " AND starts_at <= :now AND deadline > :now"
+)
+
+
+def _refusal(session: Session, project_id: int, amount_yen: int, now: datetime) -> Conflict:
+    """Why no room was taken: over the cap (saying how much is left), or not taking any."""
+    left = session.execute(_ROOM_LEFT, {"id": project_id, "now": now}).scalar_one_or_none()
+    if left is not None and MIN_DONATION_YEN <= left < amount_yen:
+        left_text = format(int(left), ",")
+        return Conflict(
+            N_(
+                "このプロジェクトが受け付けられるのは、上限額まであと%(left)s円です。"
+                "%(left)s円以下の金額でお申し込みください。",
+                left=left_text,
+            ),
+            code="over_cap",
+            fields={"amount_yen": N_("あと%(left)s円まで受け付けられます。", left=left_text)},
         )
+    if left is not None and left < MIN_DONATION_YEN:
+        return Conflict(
+            "このプロジェクトは上限額に達したため、寄附の受付を終了しました。",
+            code="cap_reached",
+            fields={"amount_yen": N_("上限額に達しました。")},
+        )
+    return Conflict(
+        "このプロジェクトは現在寄附を受け付けていないか、目標上限に達しました。"
+        "金額を減らすか、別のプロジェクトをご検討ください。",
+        code="not_accepting",
+        fields={"amount_yen": N_("受付可能額を超えています。")},
+    )
 
 
 def take_room_back(session: Session, project_id: int, amount_yen: int) -> None:

@@ -17,8 +17,8 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import aliased
 
 from furusato.config import get_settings
-from furusato.domain import zengin
-from furusato.domain.money import utcnow
+from furusato.domain import bank_days, zengin
+from furusato.domain.money import jdate, to_jst, utcnow
 from furusato.domain.states import PayoutStatus
 from furusato.models import Business, Payout, PayoutBatch, Project, User
 from furusato.services import audit
@@ -263,9 +263,27 @@ def _transfer(view: PayoutView, account: bank.BankAccount) -> zengin.Transfer:
     return transfer
 
 
+def transfer_date_problem(transfer_date: date) -> str | None:
+    """Why a bank would refuse this transfer date (a message), or None."""
+    if transfer_date < to_jst(utcnow()).date():
+        return N_("振込指定日が過ぎています。今日以降の銀行営業日を指定してください。")
+    if not bank_days.is_business_day(transfer_date):
+        return N_(
+            "%(date)sは銀行の休業日です。土日・祝日・12月31日〜1月3日を除く日を指定してください"
+            "（次の営業日は%(next)sです）。",
+            date=jdate(transfer_date),
+            next=jdate(bank_days.next_business_day(transfer_date)),
+        )
+    return None
+
+
 def export(actor: User, transfer_date: date, *, ip_address: str = "") -> int:
     """Every approved payout into one Zengin batch (approved → exported), each paid to the
-    account its preparer checked (kept on the payout). Returns the batch id."""
+    account its preparer checked (kept on the payout), on a bank business day. Returns the
+    batch id."""
+    problem = transfer_date_problem(transfer_date)
+    if problem:
+        raise ValidationFailed(problem, fields={"transfer_date": problem})
     with UnitOfWork() as uow:
         s = uow.session
         locked = list(

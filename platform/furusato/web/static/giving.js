@@ -10,12 +10,34 @@
   var text = element ? JSON.parse(element.textContent) : {};
   function t(key) { return text[key] || ""; }
 
+  function placeText(p) { return p.prefecture + p.city + p.town; }
+
   // Fills `address` from `postal` (Japan Post's data through our API) and says what it found
   // in `result`; `onPlace(body)` hears of a place found (null for none).
   function postalLookup(form, postal, address, result, onPlace) {
     var lookupBase = form.dataset.lookupUrl.replace(/0000000$/, "");
     var lastCode = "";
-    function lookup() {
+    var lastPlace = null; // the place of the code looked up last (the address was written for it)
+
+    // The address for a new postal code: filled in when empty or filled in by us; otherwise the
+    // part that named the old code's place (prefecture, city and town, or prefecture and city)
+    // is replaced and the rest the donor wrote is kept. null: an address of another form.
+    function readdressed(place) {
+      var value = address.value;
+      if (!value || address.dataset.autofilled === "1") { return placeText(place); }
+      if (value.indexOf(placeText(place)) === 0 || value.indexOf(place.prefecture + place.city) === 0) {
+        return value;
+      }
+      if (lastPlace) {
+        var full = placeText(lastPlace);
+        var prefCity = lastPlace.prefecture + lastPlace.city;
+        if (value.indexOf(full) === 0) { return placeText(place) + value.slice(full.length); }
+        if (value.indexOf(prefCity) === 0) { return place.prefecture + place.city + value.slice(prefCity.length); }
+      }
+      return null;
+    }
+
+    function lookup(quietly) {
       var code = (postal.value || "").normalize("NFKC").replace(/[^0-9]/g, "");
       if (code.length !== 7 || code === lastCode) { return; }
       lastCode = code;
@@ -28,18 +50,25 @@
             onPlace(null);
             return;
           }
-          var place = res.body.prefecture + res.body.city + res.body.town;
-          result.textContent = t("address") + ": " + place;
-          if (!address.value || address.dataset.autofilled === "1") {
-            address.value = place;
-            address.dataset.autofilled = "1";
+          var place = res.body;
+          if (quietly === true) { lastPlace = place; return; } // the code the page came with
+          var next = readdressed(place);
+          result.textContent = t("address") + ": " + placeText(place);
+          if (next === null) {
+            result.textContent += " " + t("addressCheck");
+          } else if (next !== address.value) {
+            var wholly = !address.value || address.dataset.autofilled === "1";
+            address.value = next;
+            address.dataset.autofilled = wholly ? "1" : "0";
           }
-          onPlace(res.body);
+          lastPlace = place;
+          onPlace(place);
         })
         .catch(function () { result.textContent = ""; });
     }
     postal.addEventListener("input", lookup);
     postal.addEventListener("change", lookup);
+    if (postal.value && address.value) { lookup(true); } // a returning donor's last details
     address.addEventListener("input", function () { address.dataset.autofilled = "0"; });
   }
 
@@ -93,6 +122,11 @@
     var csrf = document.querySelector("meta[name=csrf-token]").content;
 
     function say(text) { message.textContent = text || ""; }
+    // The card's bank refused the donor's 3-D Secure authentication, not the card itself:
+    // Stripe names it in the error's code (…_authentication_failure), localstripe in its message.
+    function authenticationFailed(error) {
+      return /authentication/i.test((error.code || "") + " " + (error.message || ""));
+    }
     function busy(text) { progress.textContent = text || ""; button.disabled = !!text; }
     function done() { window.location.assign(form.dataset.doneUrl); }
 
@@ -135,7 +169,7 @@
         .then(function (res) {
           if (res.error) {
             busy("");
-            say(t("cardDeclined"));
+            say(authenticationFailed(res.error) ? t("authFailed") : t("cardDeclined"));
             return null;
           }
           busy(t("paying"));
