@@ -180,6 +180,6 @@ def test_a_new_postal_code_replaces_the_place_in_a_returning_donors_address(
     page.goto(f"{live_stripe.url}/projects/{project_id}/give")
     address = page.locator("#address")
     expect(address).to_have_value("東京都渋谷区渋谷2-24-12 渋谷ハイツ101")
-    page.get_by_label("郵便番号").fill("598-0005")
+    page.get_by_label("郵便番号", exact=True).fill("598-0005")
     expect(address).to_have_value("大阪府泉佐野市市場東2-24-12 渋谷ハイツ101")
     expect(page.locator("#resident-notice")).to_be_visible()
