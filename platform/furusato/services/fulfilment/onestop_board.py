@@ -11,6 +11,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from furusato.domain.messages import N_
 from furusato.domain.money import to_jst, utcnow
 from furusato.domain.municipalities import notice_code
 from furusato.domain.onestop import application_deadline, notification_deadline
@@ -75,7 +76,7 @@ def _mismatches(rows: list[OnestopApplication]) -> list[Mismatch]:
         if len(facts) > 1:
             found.append(
                 Mismatch(
-                    "同じ個人番号で氏名・生年月日・住所地が一致しない申請があります。",
+                    N_("同じ個人番号で氏名・生年月日・住所地が一致しない申請があります。"),
                     [r.id for r in group],
                     sorted({r.name for r in group}),
                 )
@@ -85,7 +86,7 @@ def _mismatches(rows: list[OnestopApplication]) -> list[Mismatch]:
             group = ids_of[key]
             found.append(
                 Mismatch(
-                    "同じフリガナ・生年月日で個人番号が異なる申請があります。",
+                    N_("同じフリガナ・生年月日で個人番号が異なる申請があります。"),
                     [r.id for r in group],
                     sorted({r.name for r in group}),
                 )
