@@ -4,7 +4,13 @@ from __future__ import annotations
 
 # Importing `documents` and `receipts` registers the mail outbox's attachment renderers
 # (`receipt:<id>`, `onestop_form:<id>`) in the worker process that sends the mail.
-from furusato.services.fulfilment import documents, mynumber_vault, onestop, receipts  # noqa: F401
+from furusato.services.fulfilment import (  # noqa: F401
+    documents,
+    mynumber_vault,
+    onestop_notices,
+    onestop_reminders,
+    receipts,
+)
 from worker.celeryapp import app
 
 
@@ -30,9 +36,14 @@ def sweep_receipts() -> int:
 
 @app.task(name="furusato.onestop_withdraw_refunded")
 def onestop_withdraw_refunded() -> int:
-    return onestop.withdraw_refunded()
+    return onestop_notices.withdraw_refunded()
 
 
 @app.task(name="furusato.mynumber_erase_due")
 def mynumber_erase_due() -> int:
     return mynumber_vault.erase_due()
+
+
+@app.task(name="furusato.onestop_remind")
+def onestop_remind() -> int:
+    return onestop_reminders.send_due()

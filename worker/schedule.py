@@ -10,6 +10,8 @@ BEAT_SCHEDULE: dict[str, dict[str, Any]] = {
     "settle-due": {"task": "furusato.settle_due_sweep", "schedule": 60.0},
     "sweep-receipts": {"task": "furusato.sweep_receipts", "schedule": 300.0},
     "onestop-withdraw-refunded": {"task": "furusato.onestop_withdraw_refunded", "schedule": 900.0},
+    # Reminders are claimed once per donor, year and kind, so an hourly sweep sends each once.
+    "onestop-remind": {"task": "furusato.onestop_remind", "schedule": 3600.0},
     "mynumber-erase-due": {"task": "furusato.mynumber_erase_due", "schedule": 86400.0},
     "forget-stale-login-failures": {
         "task": "furusato.forget_stale_login_failures",

@@ -105,6 +105,39 @@ def mynumber_erase_due() -> None:
     click.echo(f"erased {mynumber_vault.erase_due()} numbers past retention")
 
 
+@main.group()
+def staff() -> None:
+    """Staff permissions."""
+
+
+def _set_officer(email: str, officer: bool) -> None:
+    from furusato.services import mynumber_officers
+    from furusato.services.errors import ServiceError
+
+    try:
+        changed = mynumber_officers.set_officer(email, officer)
+    except ServiceError as exc:
+        raise click.ClickException(exc.message) from exc
+    state = "may now" if officer else "may no longer"
+    click.echo(
+        f"{email} {state} reveal and export My Numbers" + ("" if changed else " (unchanged)")
+    )
+
+
+@staff.command("grant-mynumber")
+@click.argument("email")
+def staff_grant_mynumber(email: str) -> None:
+    """Make a staff member a 個人番号事務取扱担当者 (may reveal and export My Numbers)."""
+    _set_officer(email, True)
+
+
+@staff.command("revoke-mynumber")
+@click.argument("email")
+def staff_revoke_mynumber(email: str) -> None:
+    """Take the My Number permission away from a staff member."""
+    _set_officer(email, False)
+
+
 @main.command("seed-demo")
 def seed_demo() -> None:
     """Load the demo through the services: accounts, campaigns, donations paid through the

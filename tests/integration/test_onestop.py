@@ -20,7 +20,14 @@ from furusato.config import get_settings, reset_settings
 from furusato.domain.mynumber import MASK
 from furusato.models import AuditLog, Base, Donation, OnestopApplication, OutboundEmail
 from furusato.services.errors import Conflict, ValidationFailed
-from furusato.services.fulfilment import mynumber_vault, onestop, onestop_export, receipts
+from furusato.services.fulfilment import (
+    mynumber_vault,
+    onestop,
+    onestop_changes,
+    onestop_export,
+    onestop_notices,
+    receipts,
+)
 from tests.factories import make_donation, make_project, make_user
 
 NUMBER = "123456789018"
@@ -53,7 +60,8 @@ def _application(session: Session, project=None, **kw) -> OnestopApplication:  #
 
 @pytest.fixture
 def staff(db: Session):  # type: ignore[no-untyped-def]
-    return make_user(db, "staff")
+    """A 個人番号事務取扱担当者 (may reveal and export)."""
+    return make_user(db, "staff", mynumber_officer=True)
 
 
 def _dump(session: Session) -> str:
@@ -85,7 +93,7 @@ def test_number_never_reaches_a_log_line(
 ) -> None:
     """With SQL statement and parameter logging on, recording and revealing log no number."""
     with Session(committed, expire_on_commit=False) as s:
-        staff = make_user(s, "staff")
+        staff = make_user(s, "staff", mynumber_officer=True)
         application_id = _application(s).id
         second_id = _application(s).id
         s.commit()
@@ -204,7 +212,7 @@ def test_erased_after_retention(db: Session, staff) -> None:  # type: ignore[no-
 
 
 def test_refund_withdraws_and_erases(db: Session, staff) -> None:  # type: ignore[no-untyped-def]
-    """A refunded donation's application is withdrawn and its number dropped."""
+    """A refunded donation whose notice was not sent yet: withdrawn, no notice, number dropped."""
     application = _application(db)
     onestop.record_form(
         staff, application.id, received_on=ON_TIME, my_number=NUMBER, id_checked=True
@@ -214,26 +222,30 @@ def test_refund_withdraws_and_erases(db: Session, staff) -> None:  # type: ignor
         .where(Donation.id == application.donation_id)
         .values(status="refunded", refunded_at=datetime.now(UTC))
     )
-    assert onestop.withdraw_refunded() == 1
+    assert onestop_notices.withdraw_refunded() == 1
     db.refresh(application)
     assert application.status == "withdrawn" and application.my_number_encrypted is None
+    assert application.notice_status == "withdrawn"
 
 
 def test_change_by_deadline_updates_late_change_refused(db: Session, staff) -> None:  # type: ignore[no-untyped-def]
     """A new address received by the deadline is applied (audited); one after it is refused."""
     application = _application(db)
-    onestop.record_change(
+    onestop_changes.record_change(
         staff, application.id, received_on=ON_TIME, changes={"address": "大阪府堺市堺区1-1"}
     )
     db.refresh(application)
     assert application.address == "大阪府堺市堺区1-1"
     assert db.scalar(select(AuditLog).where(AuditLog.action == "onestop.change")) is not None
     with pytest.raises(Conflict):
-        onestop.record_change(staff, application.id, received_on=LATE, changes={"name": "新 姓"})
+        onestop_changes.record_change(
+            staff, application.id, received_on=LATE, changes={"name": "新 姓"}
+        )
 
 
 def test_notifications_grouped_by_municipality_with_totals(db: Session, staff) -> None:  # type: ignore[no-untyped-def]
-    """Two donations of one person in Chiyoda and one in Sakai: two municipalities, right sums."""
+    """Two donations of one person in Chiyoda and one in Sakai's 堺区: two municipalities (the
+    ward's notice goes to 堺市, named), right sums."""
     project = make_project(db)
     chiyoda = {"municipality_code": "13101", "postal_code": "1000001", "donor_name": "寄附 花子"}
     a1 = _application(db, project, amount_yen=10_000, **chiyoda)
@@ -253,7 +265,9 @@ def test_notifications_grouped_by_municipality_with_totals(db: Session, staff) -
 
     listing = {m["municipality_code"]: m for m in onestop_export.listing(2025)}
     assert listing["13101"]["donors"] == 1 and listing["13101"]["total_yen"] == 35_000
-    assert listing["13101"]["donations"] == 2 and listing["27141"]["total_yen"] == 7_000
+    assert listing["13101"]["donations"] == 2 and listing["27140"]["total_yen"] == 7_000
+    assert listing["27140"]["municipality_name"] == "大阪府堺市"
+    assert listing["13101"]["municipality_name"] == "東京都千代田区"
     assert NUMBER not in str(listing)
 
     archive = pyzipper.AESZipFile(
@@ -264,11 +278,13 @@ def test_notifications_grouped_by_municipality_with_totals(db: Session, staff) -
     assert len(names) == 4 and {n.rsplit(".", 1)[1] for n in names} == {"csv", "pdf"}
     chiyoda_csv = next(n for n in names if "13101" in n and n.endswith(".csv"))
     rows = list(csv.reader(io.StringIO(archive.read(chiyoda_csv).decode("utf-8-sig"))))
-    assert rows[1][7] == NUMBER and rows[1][8:] == ["2", "35000"]
-    assert rows[-1][1] == "合計" and rows[-1][-1] == "35000"
-    sakai_pdf = next(n for n in names if "27141" in n and n.endswith(".pdf"))
+    assert rows[1][:3] == ["13101", "東京都千代田区", "新規"]
+    assert rows[1][9] == NUMBER and rows[1][10:] == ["2", "35000"]
+    assert rows[-1][2] == "合計" and rows[-1][-1] == "35000"
+    sakai_pdf = next(n for n in names if "27140" in n and n.endswith(".pdf"))
     pdf_text = PdfReader(io.BytesIO(archive.read(sakai_pdf))).pages[0].extract_text()
-    assert "27141" in pdf_text and OTHER in pdf_text and "7,000円" in pdf_text
+    assert "大阪府堺市長" in pdf_text and "団体コード" not in pdf_text
+    assert OTHER in pdf_text and "7,000円" in pdf_text and "附則第7条第4項及び第11項" in pdf_text
     reveals = db.scalars(select(AuditLog.target_id).where(AuditLog.action == "mynumber.reveal"))
     assert sorted(reveals) == sorted(str(a.id) for a in (a1, a2, b1))
     db.refresh(pending)

@@ -127,7 +127,7 @@ def expected(route: Route, rule: Rule, roles: tuple[str, ...], actor: str) -> tu
     if actor in rule.ok_for:
         return rule.ok_for[actor]
     if rule.owner is not None and actor != rule.owner:
-        if not (actor == STAFF and rule.staff_sees):
+        if not (ROLE_OF[actor] == STAFF and rule.staff_sees):
             return DENIED_OBJECT
     return rule.ok
 

@@ -23,7 +23,10 @@ from typing import Any
 
 ANON, DONOR_A, DONOR_B = "anonymous", "donor_a", "donor_b"
 BUSINESS_A, BUSINESS_B, STAFF = "business_a", "business_b", "staff"
-ACTORS = (ANON, DONOR_A, DONOR_B, BUSINESS_A, BUSINESS_B, STAFF)
+# A staff member who is also 個人番号事務取扱担当者: the only one who may reveal or export
+# My Numbers (STAFF gets 403 there: `ok_for={STAFF: MYNUMBER_REFUSED}`).
+OFFICER = "mynumber_officer"
+ACTORS = (ANON, DONOR_A, DONOR_B, BUSINESS_A, BUSINESS_B, STAFF, OFFICER)
 ROLE_OF = {
     ANON: "anonymous",
     DONOR_A: "donor",
@@ -31,7 +34,9 @@ ROLE_OF = {
     BUSINESS_A: "business",
     BUSINESS_B: "business",
     STAFF: "staff",
+    OFFICER: "staff",
 }
+MYNUMBER_REFUSED = (403,)  # staff who are not 個人番号事務取扱担当者
 DENIED_OBJECT = (403, 404)
 
 
@@ -108,6 +113,8 @@ RULES: dict[str, Rule] = {
     "GET /donations/<int:donation_id>/receipt.pdf": R(ok=(200,), owner=DONOR_A),
     "GET /donations/<int:donation_id>/onestop-form.pdf": R(ok=(200,), owner=DONOR_A),
     "GET /me": R(ok=(200,)),
+    "GET /me/onestop": R(ok=(200,)),
+    "POST /me/onestop/reminders": R(ok=(302,)),
     "GET /me/receipts": R(ok=(200,)),
     # Donor B's donation has no receipt yet: nothing to summarise for that year.
     "GET /me/receipts/<int:year>.pdf": R(ok=(200,), ok_for={DONOR_B: (404,)}),
@@ -176,8 +183,11 @@ RULES: dict[str, Rule] = {
     "GET /staff/onestop/<int:application_id>": R(ok=(200,), open_because=STAFF_ONLY),
     "POST /staff/onestop/<int:application_id>/form": R(ok=(422,), open_because=STAFF_ONLY),
     "POST /staff/onestop/<int:application_id>/change": R(ok=(422,), open_because=STAFF_ONLY),
-    "POST /staff/onestop/<int:application_id>/reveal": R(ok=(302,), open_because=STAFF_ONLY),
-    "POST /staff/onestop/export": R(ok=(302,)),
+    "POST /staff/onestop/<int:application_id>/reveal": R(
+        ok=(302,), open_because=STAFF_ONLY, ok_for={STAFF: MYNUMBER_REFUSED}
+    ),
+    "POST /staff/onestop/export": R(ok=(302,), ok_for={STAFF: MYNUMBER_REFUSED}),
+    "POST /staff/onestop/notices/sent": R(ok=(302,)),
     "GET /staff/receipts/<int:receipt_id>": R(ok=(200,), open_because=STAFF_ONLY),
     "POST /staff/receipts/<int:receipt_id>/correct": R(ok=(422,), open_because=STAFF_ONLY),
     "GET /staff/shipments/late": R(ok=(200,)),
@@ -244,7 +254,10 @@ RULES: dict[str, Rule] = {
     "GET /api/v1/projects/<int:project_id>/shipments": R(ok=(200,), owner=BUSINESS_A),
     "PATCH /api/v1/shipments/<int:shipment_id>": R(ok=(200,), owner=BUSINESS_A, json=SENT),
     "GET /api/v1/exports/onestop-notifications": R(ok=(200,), query="year=2026&format=json"),
-    "POST /api/v1/exports/onestop-notifications": R(ok=(422,)),  # no year, no password
+    # No year, no password; refused before reading the body to staff without the permission.
+    "POST /api/v1/exports/onestop-notifications": R(
+        ok=(422,), ok_for={STAFF: MYNUMBER_REFUSED}
+    ),
     "GET /api/v1/payouts": R(ok=(200,)),
     "POST /api/v1/payouts/<int:payout_id>/prepare": R(ok=(422,), open_because=STAFF_ONLY),
     "POST /api/v1/payouts/<int:payout_id>/approve": R(ok=(409,), open_because=STAFF_ONLY),

@@ -22,13 +22,13 @@ from tests.security.matrix import (
     role_allows,
     routes,
 )
-from tests.security.rules import ACTORS, BUSINESS_A, DONOR_A, RULES, STAFF, Rule
+from tests.security.rules import ACTORS, BUSINESS_A, DONOR_A, OFFICER, RULES, STAFF, Rule
 from tests.security.world import DONOR_A_ADDRESS, DONOR_A_NAME, World, build_world
 
 # Built at collection so that every route, including tomorrow's, becomes a test case.
 ROUTES = routes(create_app({"TESTING": True, "TASK_SENDER": "none"}))
 # Who may legitimately read donor A's name and address (their gift goes to business A).
-MAY_SEE_DONOR_A = {DONOR_A, BUSINESS_A, STAFF}
+MAY_SEE_DONOR_A = {DONOR_A, BUSINESS_A, STAFF, OFFICER}
 
 
 @pytest.fixture(scope="module")

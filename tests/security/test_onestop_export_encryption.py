@@ -74,7 +74,7 @@ def test_export_opens_only_with_its_password_and_is_audited(
 ) -> None:
     """Every file is AES-256: unreadable without the password or with a wrong one, readable
     with it; the audit log says who exported which year, municipality and applications."""
-    staff = make_user(db, "staff")
+    staff = make_user(db, "staff", mynumber_officer=True)
     application = _accepted(db, staff)
     login(client, staff)
     answer = client.post("/staff/onestop/export", data={"year": "2025", "password": ZIP_PASSWORD})
@@ -123,7 +123,7 @@ def test_page_refuses_to_export_without_a_usable_password(
 ) -> None:
     """No password, fewer than 12 characters or non-ASCII: no zip, a clear message, nothing
     marked exported, no export in the audit log."""
-    staff = make_user(db, "staff")
+    staff = make_user(db, "staff", mynumber_officer=True)
     application = _accepted(db, staff)
     login(client, staff)
     answer = client.post(
@@ -141,7 +141,7 @@ def test_page_refuses_to_export_without_a_usable_password(
 def test_api_exports_only_by_post_with_a_password(client: FlaskClient, db: Session) -> None:
     """The API's zip is a POST with the password in the body (never in a URL); without one, or
     as the old GET, the answer is a 422 problem and nothing is exported."""
-    staff = make_user(db, "staff")
+    staff = make_user(db, "staff", mynumber_officer=True)
     _accepted(db, staff)
     headers = _bearer(staff)
     url = "/api/v1/exports/onestop-notifications"

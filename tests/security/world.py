@@ -180,6 +180,7 @@ def build_world(db: Session, texts: Texts = Texts()) -> World:
         "business_b": make_user(db, "business", business=business_b),
         "staff": make_user(db, "staff"),
         "staff_2": make_user(db, "staff"),
+        "mynumber_officer": make_user(db, "staff", mynumber_officer=True),
     }
     project_a = _project(db, users["business_a"], "approved", texts)
     project_b = _project(db, users["business_b"], "approved", texts)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
+from types import SimpleNamespace
 from typing import Any
 
 import jinja2
@@ -124,6 +125,32 @@ def samples() -> dict[str, tuple[dict[str, Any], list[str]]]:
                 "山田 花子 様",
                 "送付先: 〒999-0001 架空県架空市本町1番1号 架空市",
                 "必着期限: 2027年1月12日",
+                "5を超えた場合",
+                "確定申告（または住民税の申告）をした場合",
+            ],
+        ),
+        "onestop_reminder": (
+            {
+                "donor_name": "山田 花子",
+                "tax_year": 2026,
+                "kind": "final",
+                "lines": [
+                    SimpleNamespace(
+                        donation_id=7,
+                        paid_on=date(2026, 12, 24),
+                        amount_yen=12000,
+                        missing=("記入した申請書", "本人確認書類の写し"),
+                    )
+                ],
+                "deadline": date(2027, 1, 12),
+            },
+            [
+                "【架空市】まもなく期限：ワンストップ特例申請書が届いていません",
+                "山田 花子 様",
+                "必着期限: 2027年1月12日",
+                "寄附番号 7（2026年12月24日、12,000円）",
+                "届いていないもの: 記入した申請書、本人確認書類の写し",
+                f"{BASE}/me/onestop",
             ],
         ),
         "onestop_late": (
@@ -140,7 +167,10 @@ def samples() -> dict[str, tuple[dict[str, Any], list[str]]]:
                 "carrier": "ヤマト運輸",
                 "tracking_number": "1234-5678-9012",
                 "shipment": Shipment(
-                    delivery_number=2, delivery_count=3, ship_name="佐藤 次郎", gift_from="山田 花子"
+                    delivery_number=2,
+                    delivery_count=3,
+                    ship_name="佐藤 次郎",
+                    gift_from="山田 花子",
                 ),
             },
             [
@@ -241,7 +271,7 @@ TEMPLATES = sorted(path.stem for path in mail_texts.TEMPLATES.glob("*.txt"))
 def test_every_mail_has_its_template() -> None:
     """The twelve mails the platform sends are the twelve templates, each with a sample below."""
     assert TEMPLATES == sorted(samples())
-    assert len(TEMPLATES) == 12
+    assert len(TEMPLATES) == 13
 
 
 @pytest.mark.parametrize("name", TEMPLATES)

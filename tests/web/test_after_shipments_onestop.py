@@ -108,8 +108,9 @@ def _application(db: Session, **kw) -> OnestopApplication:  # type: ignore[no-un
 
 
 def test_staff_records_reveals_and_exports(client: FlaskClient, db: Session) -> None:
-    """Record a form on the page, see it masked, reveal with a reason (audited), download the zip."""
-    staff = make_user(db, "staff")
+    """Record a form on the page, see it masked, reveal with a reason (audited), download the zip
+    (as a 個人番号事務取扱担当者)."""
+    staff = make_user(db, "staff", mynumber_officer=True)
     application = _application(db)
     login(client, staff)
     base = f"/staff/onestop/{application.id}"
@@ -134,8 +135,9 @@ def test_staff_records_reveals_and_exports(client: FlaskClient, db: Session) -> 
 
 
 def test_export_api_is_staff_only_json_or_zip(client: FlaskClient, db: Session) -> None:
-    """JSON listing (no My Number) or zip for staff; a donor or business gets 403."""
-    staff = make_user(db, "staff")
+    """JSON listing (no My Number) for staff, the zip for a 個人番号事務取扱担当者 only; a donor
+    or business gets 403."""
+    staff = make_user(db, "staff", mynumber_officer=True)
     application = _application(db)
     login(client, staff)
     client.post(
@@ -154,5 +156,11 @@ def test_export_api_is_staff_only_json_or_zip(client: FlaskClient, db: Session) 
         headers=_bearer(staff),
     )
     assert archive.status_code == 200 and archive.content_type == "application/zip"
+    plain = client.post(
+        "/api/v1/exports/onestop-notifications",
+        json={"year": 2025, "password": EXPORT_PASSWORD},
+        headers=_bearer(make_user(db, "staff")),
+    )
+    assert plain.status_code == 403 and plain.get_json()["code"] == "mynumber_officer_required"
     for role in ("donor", "business"):
         assert client.get(url, headers=_bearer(make_user(db, role))).status_code == 403

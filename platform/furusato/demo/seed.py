@@ -27,7 +27,7 @@ from furusato.domain.money import to_jst, utcnow
 from furusato.domain.states import OnestopStatus
 from furusato.models import Project, User
 from furusato.payments import GatewayUnavailable, PaymentNotFound, get_gateway
-from furusato.services import accounts, mail
+from furusato.services import accounts, mail, mynumber_officers
 from furusato.services.campaigns import project_images, projects, review, tiers
 from furusato.services.fulfilment import documents, onestop, receipts, shipments
 from furusato.services.settlement import bank, closing, payouts, reports
@@ -63,6 +63,9 @@ def seed(*, say: Callable[[str], None] | None = None) -> list[str]:
     started = time.monotonic()
     progress = say or (lambda _line: None)
     users = _accounts()
+    # staff1 is the city's 個人番号事務取扱担当者 (reveals and exports My Numbers); staff2 sees
+    # them masked.
+    mynumber_officers.set_officer(users["staff1"].email, True, by="demo")
     made = {spec.key: _campaign(spec, users) for spec in CAMPAIGNS}
     progress(f"{len(made)} campaigns made; paying the donations through the gateway")
     donor = giving.Donors(users["donor"].id, SEED)

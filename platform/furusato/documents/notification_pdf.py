@@ -1,7 +1,9 @@
-"""申告特例通知書: to one residence municipality, every accepted one-stop donor of the year.
+"""申告特例通知書 (地方税法附則第7条第4項・第11項): to one residence municipality, addressed
+by its name, the one-stop donors of the year whose notice is to be sent.
 
-One line per donor with the total of their donations; the city's name and the mayor as sender.
-It carries My Numbers, so it exists only inside the export the staff member downloads.
+One line per donor and kind (新規, 変更 for changed details, 取消 for a refunded donation) with
+the total of their donations; the city's name and the mayor as sender. It carries My Numbers,
+so it exists only inside the export the staff member downloads.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ class DonorLine:
     my_number: str
     donations: int
     total_yen: int
+    kind: str = "新規"
 
 
 GENDER = {"male": "男", "female": "女"}
@@ -44,10 +47,13 @@ def render(
     made_on: date,
 ) -> bytes:
     inner = PAGE_LANDSCAPE[0] - 2 * MARGIN
-    addressee = f"{municipality_name}長" if municipality_name else "市区町村長"
+    addressee = (
+        f"{municipality_name}長" if municipality_name else f"市区町村長（{municipality_code}）"
+    )
     rows = [
         [
             cell(str(n)),
+            cell(d.kind),
             cell(f"{d.name}\n{d.name_kana}".replace("\n", " / ")),
             cell(f"{postal(d.postal_code)} {d.address}"),
             cell(jdate(d.birth_date)),
@@ -58,26 +64,38 @@ def render(
         ]
         for n, d in enumerate(donors, start=1)
     ]
-    widths = [0.04, 0.17, 0.31, 0.11, 0.04, 0.12, 0.07, 0.14]
+    widths = [0.04, 0.05, 0.16, 0.28, 0.11, 0.04, 0.12, 0.06, 0.14]
     flowables: list[Flowable] = [
         para("寄附金税額控除に係る申告特例通知書", 16, alignment=1, leading=22),
         Spacer(1, 8),
-        para(f"（宛先）{addressee}（団体コード {municipality_code}）", 11),
+        para(f"（宛先）{addressee}", 11),
         para(f"{city_name}長　{mayor}　（{city_address}）", 10, alignment=2),
         Spacer(1, 8),
         para(
-            "地方税法附則第7条第4項（第11項）の規定により、下記の寄附者から"
-            f"{tax_year}年中に受けた寄附について、申告特例の求めがあったことを通知します。",
+            "地方税法附則第7条第4項及び第11項の規定により、下記の寄附者から"
+            f"{tax_year}年中に受けた寄附について、申告特例の求めがあったことを通知します。"
+            "区分「変更」は既に通知した内容の変更、「取消」は寄附の返還による通知の取消です。",
             10,
         ),
         Spacer(1, 8),
         table(
-            ["No.", "氏名 / フリガナ", "住所", "生年月日", "性別", "個人番号", "件数", "寄附金額"],
+            [
+                "No.",
+                "区分",
+                "氏名 / フリガナ",
+                "住所",
+                "生年月日",
+                "性別",
+                "個人番号",
+                "件数",
+                "寄附金額",
+            ],
             rows,
             [inner * w for w in widths],
             total=[
                 "",
-                cell(f"合計 {len(donors)}人"),
+                "",
+                cell(f"合計 {len(donors)}件"),
                 "",
                 "",
                 "",

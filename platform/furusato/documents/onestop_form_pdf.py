@@ -1,8 +1,12 @@
 """寄附金税額控除に係る申告特例申請書 (様式第55号の5), pre-filled except My Number.
 
 The donor prints it, writes their My Number in the twelve boxes, ticks the two declarations,
-and mails it with copies of their ID documents. The layout follows the official form: the
-addressee, the applicant block, the donation, the two declarations.
+and mails it with copies of their ID documents (the form has no signature box, so it asks for
+none). The layout follows the official form (地方税法施行規則 第五十五号の五様式): the
+"年寄附分 市町村民税・道府県民税" header, the 整理番号 box the city fills in, the addressee, the
+applicant block, the donation, the two declarations (地方税法附則第7条第1項・第8項 and
+第2項・第9項) and (注2): filing a tax return, or asking more than five bodies, voids the
+exception for the year.
 """
 
 from __future__ import annotations
@@ -65,7 +69,17 @@ def render(form: FormData) -> bytes:
     c.setLineWidth(0.8)
 
     text(c, left, page_h - 46, "第五十五号の五様式（附則第二条の四関係）", 8.5)
-    text(c, page_w / 2, page_h - 82, TITLE, 17, align="center")
+    c.rect(right - 130, page_h - 56, 130, 20)
+    text(c, right - 126, page_h - 49, "整理番号", 8.5)
+    text(
+        c,
+        page_w / 2,
+        page_h - 68,
+        f"{form.donated_on.year}年寄附分　市町村民税・道府県民税",
+        11,
+        align="center",
+    )
+    text(c, page_w / 2, page_h - 88, TITLE, 17, align="center")
     text(c, right, page_h - 112, "年　　　月　　　日", 10.5, align="right")
     text(c, left, page_h - 112, f"（宛先）{form.city_name}長", 12)
 
@@ -150,11 +164,15 @@ def render(form: FormData) -> bytes:
     # How to send it.
     y -= 14
     notes = [
-        "個人番号は印刷していません。ご本人が個人番号欄に記入し、署名のうえ郵送してください。",
+        "個人番号は印刷していません。ご本人が個人番号欄に記入し、□にチェックのうえ郵送して"
+        "ください。",
         "個人番号確認書類（マイナンバーカードの裏面の写しなど）と本人確認書類（マイナンバーカードの"
         "表面・運転免許証などの写し）を同封してください。",
         f"提出期限：{jdate(form.deadline)}必着。期限後に届いた申請書には特例を適用できません。",
         "住所・氏名に変更があった場合は、期限までに変更届出書を提出してください。",
+        "（注2）この申請の後に、その年の所得税の確定申告書または住民税の申告書を提出した場合や、"
+        "申告特例の求めを行った地方団体の数が５を超えた場合は、その年の寄附のすべてについて"
+        "申告特例の求めはなかったものとみなされます（確定申告で寄附金控除を受けてください）。",
         f"送付先：{postal(form.city_postal_code)} {form.city_address} {form.city_name} "
         "ふるさと納税担当",
     ]

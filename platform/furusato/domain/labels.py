@@ -16,6 +16,7 @@ from furusato.domain.states import (
     CampaignStatus,
     DonationStatus,
     MissPolicy,
+    NoticeStatus,
     OnestopStatus,
     PayoutStatus,
     Role,
@@ -89,6 +90,15 @@ LABELS: dict[str, dict[str, str]] = {
         OnestopStatus.LATE: N_("期限後（対象外）"),
         OnestopStatus.WITHDRAWN: N_("取り下げ（返金）"),
     },
+    "notice": {
+        NoticeStatus.DUE: N_("通知待ち"),
+        NoticeStatus.SENT: N_("通知済み"),
+        NoticeStatus.CORRECTION_DUE: N_("変更通知待ち"),
+        NoticeStatus.CORRECTED: N_("変更通知済み"),
+        NoticeStatus.CANCELLATION_DUE: N_("取消通知待ち"),
+        NoticeStatus.CANCELLED: N_("取消通知済み"),
+        NoticeStatus.WITHDRAWN: N_("通知不要（通知前に返金）"),
+    },
     "role": {
         Role.DONOR: N_("寄附者"),
         Role.BUSINESS: N_("事業者"),
@@ -108,6 +118,7 @@ MACHINES: dict[str, type[StrEnum]] = {
     "shipment": ShipmentStatus,
     "payout": PayoutStatus,
     "onestop": OnestopStatus,
+    "notice": NoticeStatus,
     "role": Role,
 }
 

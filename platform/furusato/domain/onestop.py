@@ -1,9 +1,14 @@
 """Deadlines of the one-stop exception (ワンストップ特例).
 
-The signed application (and any change of name or address) must reach the city by January 10
-of the year after the tax year; when that day is a Saturday, Sunday or national holiday the
-deadline moves to the next working day (地方自治法第4条の2第4項). The city must then send the
-notifications (申告特例通知書) to the donors' residence municipalities by January 31.
+The application (様式第55号の5, 地方税法附則第7条第2項・第9項) and any change of name or address
+(変更届出書, 同条第3項・第10項) must reach the city by January 10 of the year after the tax year.
+A deadline for submitting a document that falls on a Sunday, a national holiday or another
+general holiday (一般の休日: January 1–3 included), a Saturday or December 29–31 moves to the
+following day (地方税法第20条の5第2項, 地方税法施行令第6条の18第2項), repeatedly, so to the next
+working day. The city then sends the notifications (申告特例通知書, 地方税法附則第7条第4項・
+第11項) to the donors' residence municipalities by January 31.
+
+`application_deadline` is the one date every page, mail and PDF shows.
 """
 
 from __future__ import annotations
@@ -14,7 +19,8 @@ import jpholiday
 
 
 def is_working_day(day: date) -> bool:
-    """Not a weekend, not a national holiday, not the year-end closure (Dec 29 – Jan 3)."""
+    """Not a Saturday or Sunday, not a national holiday (jpholiday: 振替休日 and 国民の休日
+    included), not December 29 – January 3."""
     if day.weekday() >= 5 or jpholiday.is_holiday(day):
         return False
     return not ((day.month == 12 and day.day >= 29) or (day.month == 1 and day.day <= 3))

@@ -94,6 +94,18 @@ class OnestopStatus(StrEnum):
     WITHDRAWN = "withdrawn"  # the donation was refunded
 
 
+class NoticeStatus(StrEnum):
+    """申告特例通知書 to the donor's residence municipality, for one application."""
+
+    DUE = "due"  # accepted: the notice must go out by January 31
+    SENT = "sent"  # staff posted it (on the date they recorded)
+    CORRECTION_DUE = "correction_due"  # the donor's details changed after it was sent
+    CORRECTED = "corrected"  # the correction was sent
+    CANCELLATION_DUE = "cancellation_due"  # the donation was refunded after it was sent
+    CANCELLED = "cancelled"  # the cancellation was sent
+    WITHDRAWN = "withdrawn"  # refunded before any notice went out: nothing to send
+
+
 class Role(StrEnum):
     DONOR = "donor"
     BUSINESS = "business"
@@ -196,6 +208,23 @@ ONESTOP = _m(
         O.WITHDRAWN: set(),
     },
 )
+
+N = NoticeStatus
+NOTICE = _m(
+    "one-stop notice",
+    {
+        N.DUE: {N.SENT, N.WITHDRAWN},
+        N.SENT: {N.CORRECTION_DUE, N.CANCELLATION_DUE},
+        N.CORRECTION_DUE: {N.CORRECTED, N.CANCELLATION_DUE},
+        N.CORRECTED: {N.CORRECTION_DUE, N.CANCELLATION_DUE},
+        N.CANCELLATION_DUE: {N.CANCELLED},
+        N.CANCELLED: set(),
+        N.WITHDRAWN: set(),
+    },
+)
+# What sending a notice of each pending state makes it; the kind printed on the notice.
+NOTICE_SENT_AS = {N.DUE: N.SENT, N.CORRECTION_DUE: N.CORRECTED, N.CANCELLATION_DUE: N.CANCELLED}
+NOTICE_PENDING = tuple(str(s) for s in NOTICE_SENT_AS)
 
 # A campaign has at most one proposal waiting and one approved next goal (partial unique
 # indexes); a rejected proposal stays as history and a new one may follow it.

@@ -3,7 +3,13 @@
 from furusato.models.accounts import ApiToken, IdempotencyRecord, LoginFailure, User
 from furusato.models.base import Base
 from furusato.models.donations import Donation, PaymentAttempt, WebhookEvent
-from furusato.models.fulfilment import OnestopApplication, Receipt, ReceiptCounter, Shipment
+from furusato.models.fulfilment import (
+    OnestopApplication,
+    OnestopReminder,
+    Receipt,
+    ReceiptCounter,
+    Shipment,
+)
 from furusato.models.money import LedgerEntry, Payout, PayoutBatch
 from furusato.models.ops import AuditLog, OutboundEmail
 from furusato.models.projects import (
@@ -26,6 +32,7 @@ __all__ = [
     "LoginFailure",
     "NextGoal",
     "OnestopApplication",
+    "OnestopReminder",
     "OutboundEmail",
     "PaymentAttempt",
     "Payout",

@@ -14,6 +14,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -38,6 +39,11 @@ class User(Base):
     locale: Mapped[str] = mapped_column(String(5), default="ja")
     # Changes on password change and logout-everywhere; part of the session identity.
     session_version: Mapped[int] = mapped_column(Integer, default=1)
+    # 個人番号事務取扱担当者: a staff member who may reveal and export My Numbers (granted with
+    # `furusato staff grant-mynumber EMAIL`); other staff see them masked.
+    mynumber_officer: Mapped[bool] = mapped_column(default=False, server_default=text("false"))
+    # The donor wants reminders while their one-stop application is incomplete.
+    remind_onestop: Mapped[bool] = mapped_column(default=True, server_default=text("true"))
     created_at: Mapped[datetime] = created_at_column()
 
     business: Mapped[Business | None] = relationship(back_populates="users")
@@ -56,6 +62,11 @@ class User(Base):
 
     def has_role(self, *roles: str) -> bool:
         return self.role in roles
+
+    @property
+    def handles_mynumber(self) -> bool:
+        """May reveal and export My Numbers (個人番号事務取扱担当者)."""
+        return self.role == "staff" and self.mynumber_officer and self.is_active
 
 
 class ApiToken(Base):

@@ -20,7 +20,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from furusato.domain.money import utcnow
-from furusato.domain.states import OnestopStatus, ShipmentStatus
+from furusato.domain.states import NoticeStatus, OnestopStatus, ShipmentStatus
 from furusato.models.base import Base, created_at_column, state_check, state_column
 
 if TYPE_CHECKING:
@@ -119,7 +119,10 @@ class OnestopApplication(Base):
     """ワンストップ特例申請 for one donation. My Number is only ever stored encrypted."""
 
     __tablename__ = "onestop_applications"
-    __table_args__ = (state_check("status", OnestopStatus),)
+    __table_args__ = (
+        state_check("status", OnestopStatus),
+        state_check("notice_status", NoticeStatus),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     donation_id: Mapped[int] = mapped_column(ForeignKey("donations.id"), unique=True)
@@ -138,9 +141,34 @@ class OnestopApplication(Base):
     id_checked: Mapped[bool] = mapped_column(default=False)
     recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     late_notified_at: Mapped[datetime | None]
+    # The notice to the residence municipality (申告特例通知書): none until accepted, then
+    # domain/states.py NOTICE. `exported_at` is when the pending notice was last put in an
+    # export (cleared when its details change, so a stale export cannot be marked sent);
+    # `notice_sent_on` the day staff posted the first notice, `notice_last_sent_on` the day
+    # of the latest one (a correction or cancellation).
+    notice_status: Mapped[str | None] = mapped_column(String(20), index=True)
     exported_at: Mapped[datetime | None]
+    notice_sent_on: Mapped[date | None]
+    notice_last_sent_on: Mapped[date | None]
     erased_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = created_at_column()
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
     donation: Mapped[Donation] = relationship()
+
+
+class OnestopReminder(Base):
+    """One reminder mail of a kind to one donor (by address) for one tax year: the unique key
+    is claimed in the transaction that queues the mail, so a restarted beat never sends two."""
+
+    __tablename__ = "onestop_reminders"
+    __table_args__ = (
+        UniqueConstraint("email", "tax_year", "kind", name="uq_onestop_reminders_once"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254))
+    tax_year: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(20))
+    application_ids: Mapped[list[int]] = mapped_column(JSON)
+    sent_at: Mapped[datetime] = created_at_column()

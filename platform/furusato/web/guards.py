@@ -32,3 +32,21 @@ def public(view: F) -> F:
     """Mark a view as open to everyone (the authorisation matrix requires a marking)."""
     view.access_roles = ("anonymous",)  # type: ignore[attr-defined]
     return view
+
+
+def mynumber_officer_required(view: F) -> F:
+    """Staff who are 個人番号事務取扱担当者 only (revealing and exporting My Numbers); other
+    staff get 403."""
+
+    @wraps(view)
+    @login_required
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        if current_user.role != "staff":
+            abort(403)
+        if not current_user.handles_mynumber:
+            abort(403, description="mynumber_officer_required")
+        return view(*args, **kwargs)
+
+    wrapper.access_roles = ("staff",)  # type: ignore[attr-defined]
+    wrapper.mynumber_officer = True  # type: ignore[attr-defined]
+    return cast(F, wrapper)

@@ -54,6 +54,7 @@ add_routes(bp, [
     ("/onestop/<int:application_id>/change", staff_onestop.onestop_change, POST),
     ("/onestop/<int:application_id>/reveal", staff_onestop.onestop_reveal, POST),
     ("/onestop/export", staff_onestop.onestop_export_zip, POST),
+    ("/onestop/notices/sent", staff_onestop.onestop_notices_sent, POST),
     ("/receipts/<int:receipt_id>", staff_receipts.receipt_detail, GET),
     ("/receipts/<int:receipt_id>/correct", staff_receipts.receipt_correct, POST),
     ("/shipments/late", staff_shipments.late_shipments, GET),

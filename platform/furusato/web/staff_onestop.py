@@ -1,6 +1,7 @@
-"""Staff: one-stop applications — record received forms and changes, reveal (audited),
-export the notifications to residence municipalities as a zip encrypted with a password the
-staff member types for that export.
+"""Staff: one-stop applications — record received forms and changes, reveal (audited), export
+the notices to residence municipalities as a zip encrypted with a password the staff member
+types for that export, and record the day the notices were posted. Revealing and exporting
+are for 個人番号事務取扱担当者 only.
 
 Its URLs are in the staff area's table (web/staff.py).
 """
@@ -12,16 +13,29 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from wtforms import BooleanField, DateField, HiddenField, PasswordField, StringField
+from wtforms import (
+    BooleanField,
+    DateField,
+    HiddenField,
+    PasswordField,
+    SelectMultipleField,
+    StringField,
+)
 from wtforms.validators import DataRequired, Length, Optional
 
 from furusato.domain.money import to_jst, utcnow
-from furusato.domain.onestop import application_deadline, notification_deadline
+from furusato.domain.onestop import application_deadline
 from furusato.services.errors import Conflict, ValidationFailed
-from furusato.services.fulfilment import onestop, onestop_export
+from furusato.services.fulfilment import (
+    onestop,
+    onestop_board,
+    onestop_changes,
+    onestop_export,
+    onestop_notices,
+)
 from furusato.web.extensions import translated
 from furusato.web.forms import Form
-from furusato.web.guards import role_required
+from furusato.web.guards import mynumber_officer_required, role_required
 from furusato.web.numbers import FIRST_YEAR, LAST_YEAR, bounded_int, query_int
 
 
@@ -53,6 +67,12 @@ class ExportForm(Form):
     password = PasswordField(_l("ZIPのパスワード（12文字以上の半角英数字・記号）"))
 
 
+class SentForm(Form):
+    year = HiddenField()
+    municipalities = SelectMultipleField(_l("送付した市区町村"), choices=[], validate_choice=False)
+    sent_on = DateField(_l("送付日（実際に発送した日）"), validators=[DataRequired()])
+
+
 def _default_year() -> int:
     today = to_jst(utcnow()).date()
     return today.year - 1 if today <= application_deadline(today.year - 1) else today.year
@@ -62,16 +82,14 @@ def _default_year() -> int:
 def onestop_list() -> ResponseReturnValue:
     year = query_int("year", low=FIRST_YEAR, high=LAST_YEAR) or _default_year()
     status = request.args.get("status") or None
-    page = onestop_export.year_page(year, status)
+    page = onestop_board.year_page(year, status)
     return render_template(
         "staff/onestop.html",
         year=year,
         status=status,
-        apps=page.applications,
-        deadline=application_deadline(year),
-        notify_by=notification_deadline(year),
-        municipalities=page.municipalities,
+        page=page,
         export_form=ExportForm(year=str(year)),
+        sent_form=SentForm(year=str(year), formdata=None),
     )
 
 
@@ -121,9 +139,9 @@ def onestop_record(application_id: int) -> ResponseReturnValue:
 def onestop_change(application_id: int) -> ResponseReturnValue:
     form = ChangeForm()
     if form.validate_on_submit():
-        changes = {k: getattr(form, k).data or "" for k in onestop.CHANGEABLE}
+        changes = {k: getattr(form, k).data or "" for k in onestop_changes.CHANGEABLE}
         try:
-            onestop.record_change(
+            changed = onestop_changes.record_change(
                 current_user,
                 application_id,
                 received_on=form.received_on.data,
@@ -133,12 +151,29 @@ def onestop_change(application_id: int) -> ResponseReturnValue:
         except (ValidationFailed, Conflict) as exc:
             flash(translated(exc.message), "error")
             return _detail(application_id, change_form=form), exc.status
-        flash(_("変更を反映しました。"), "success")
+        flash(
+            _(
+                "変更をこの寄附者の%(n)s件の申請に反映しました（送付済みの通知のうち"
+                "変更通知が必要になったもの: %(c)s件）。",
+                n=changed.applications,
+                c=changed.corrections_due,
+            ),
+            "success",
+        )
+        if changed.resident:
+            flash(
+                _(
+                    "新しい住所は市内です。市内在住の方には返礼品を送れないため、未発送の"
+                    "返礼品%(n)s件を取り消しました。",
+                    n=changed.shipments_cancelled,
+                ),
+                "error",
+            )
         return redirect(url_for("staff.onestop_application", application_id=application_id))
     return _detail(application_id, change_form=form), 422
 
 
-@role_required("staff")
+@mynumber_officer_required
 def onestop_reveal(application_id: int) -> ResponseReturnValue:
     form = RevealForm()
     if not form.validate_on_submit():
@@ -154,7 +189,7 @@ def onestop_reveal(application_id: int) -> ResponseReturnValue:
     return Response(page, headers={"Cache-Control": "no-store"})
 
 
-@role_required("staff")
+@mynumber_officer_required
 def onestop_export_zip() -> ResponseReturnValue:
     form = ExportForm()
     if not form.validate_on_submit() or not form.year.data:
@@ -178,3 +213,37 @@ def onestop_export_zip() -> ResponseReturnValue:
             "Cache-Control": "no-store",
         },
     )
+
+
+@role_required("staff")
+def onestop_notices_sent() -> ResponseReturnValue:
+    form = SentForm()
+    if not form.year.data:
+        return redirect(url_for("staff.onestop_list"))
+    year = bounded_int("year", form.year.data, low=FIRST_YEAR, high=LAST_YEAR)
+    back = redirect(url_for("staff.onestop_list", year=year))
+    if not form.validate_on_submit():
+        flash(_("送付日を入力してください。"), "error")
+        return back
+    try:
+        marked = onestop_notices.mark_sent(
+            current_user,
+            year,
+            list(form.municipalities.data or []),
+            sent_on=form.sent_on.data,
+            ip_address=request.remote_addr or "",
+        )
+    except (ValidationFailed, Conflict) as exc:
+        flash(translated(exc.message), "error")
+        return back
+    flash(_("%(n)s件の通知を送付済みにしました。", n=marked.sent), "success")
+    if marked.not_exported:
+        flash(
+            _(
+                "%(n)s件は出力後に内容が変わったか未出力のため、送付済みにしていません。"
+                "出力し直してください。",
+                n=marked.not_exported,
+            ),
+            "error",
+        )
+    return back

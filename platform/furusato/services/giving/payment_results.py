@@ -25,6 +25,7 @@ from furusato.domain.states import ATTEMPT, DONATION, AttemptStatus, DonationSta
 from furusato.models import Donation, PaymentAttempt
 from furusato.payments import ChargeResult
 from furusato.services import audit
+from furusato.services.fulfilment import onestop
 from furusato.services.giving import donation_mail, reservations
 from furusato.services.uow import UnitOfWork
 
@@ -123,6 +124,10 @@ def complete_payment(uow: UnitOfWork, donation: Donation, result: ChargeResult) 
     if final_on_payment(policy, target_reached_at_payment=False):  # final whatever the target
         donation.final_at = now
     donation_mail.queue_confirmation(uow, donation)
+    if donation.onestop_requested:
+        # The payment is the tax event: the application (and its form by mail) starts now,
+        # whatever the campaign decides later (DOMAIN.md, the one-stop exception).
+        onestop.open_for_donation(uow, donation)
     session.flush()
     totals = reservations.add_paid(session, donation.project_id, donation.amount_yen)
     reached = target_reached(totals.paid_total_yen, totals.target_yen)

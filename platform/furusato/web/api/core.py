@@ -235,6 +235,7 @@ def operation(
     content_type: str = "application/json",
     errors: tuple[int, ...] = (),
     limit: str | None = None,
+    mynumber_officer: bool = False,
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Declare an API operation. The handler gets a `Call` and the path arguments and returns a
     pydantic model (sent with `status`), or a ready Response. `limit` is a Flask-Limiter rate
@@ -255,6 +256,13 @@ def operation(
                         )
                     if user.role not in roles:
                         raise ApiError(403, "Forbidden", "your role cannot do this", "forbidden")
+                    if mynumber_officer and not user.handles_mynumber:
+                        raise ApiError(
+                            403,
+                            "Forbidden",
+                            "only a My Number officer (個人番号事務取扱担当者) may do this",
+                            "mynumber_officer_required",
+                        )
                 call = Call(
                     user=user,
                     body=_parse_body(body) if body else None,
@@ -293,6 +301,7 @@ def operation(
                 return problem_response(exc.problem)
 
         view.access_roles = roles  # type: ignore[attr-defined]
+        view.mynumber_officer = mynumber_officer  # type: ignore[attr-defined]
         # The limiter checks inside the function it wraps, so that wrapper must be the view
         # Flask calls (a @limiter.limit stacked on top of @operation is never called).
         registered = limiter.limit(limit)(view) if limit else view

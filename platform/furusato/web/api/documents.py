@@ -64,6 +64,7 @@ class ExportRequest(ApiInput):
 
 class DonorTotal(BaseModel):
     name: str
+    kind: str = Field(description="新規, 変更 (details changed since sent) or 取消 (refunded)")
     donations: int
     total_yen: int
 
@@ -111,6 +112,7 @@ def onestop_notifications(call: Call) -> ExportListing:
     method="POST",
     summary="申告特例通知書 for a tax year: a zip encrypted with AES-256 under the given password",
     roles=("staff",),
+    mynumber_officer=True,
     body=ExportRequest,
     content_type="application/zip",
     errors=(401, 403, 422),
