@@ -11,6 +11,10 @@ BEAT_SCHEDULE: dict[str, dict[str, Any]] = {
     "sweep-receipts": {"task": "furusato.sweep_receipts", "schedule": 300.0},
     "onestop-withdraw-refunded": {"task": "furusato.onestop_withdraw_refunded", "schedule": 900.0},
     "mynumber-erase-due": {"task": "furusato.mynumber_erase_due", "schedule": 86400.0},
+    # Outside December 20–31 (JST) the year-end sweep answers at once; the reminder rows make
+    # each mail once, however often these run or restart.
+    "remind-year-end": {"task": "furusato.remind_year_end", "schedule": 3600.0},
+    "remind-followed-campaigns": {"task": "furusato.remind_followed_campaigns", "schedule": 900.0},
     "forget-stale-login-failures": {
         "task": "furusato.forget_stale_login_failures",
         "schedule": 3600.0,

@@ -3,6 +3,7 @@
 from furusato.models.accounts import ApiToken, IdempotencyRecord, LoginFailure, User
 from furusato.models.base import Base
 from furusato.models.donations import Donation, PaymentAttempt, WebhookEvent
+from furusato.models.following import Follow, ReminderSend
 from furusato.models.fulfilment import OnestopApplication, Receipt, ReceiptCounter, Shipment
 from furusato.models.money import LedgerEntry, Payout, PayoutBatch
 from furusato.models.ops import AuditLog, OutboundEmail
@@ -21,6 +22,7 @@ __all__ = [
     "Base",
     "Business",
     "Donation",
+    "Follow",
     "IdempotencyRecord",
     "LedgerEntry",
     "LoginFailure",
@@ -35,6 +37,7 @@ __all__ = [
     "ProjectRevision",
     "Receipt",
     "ReceiptCounter",
+    "ReminderSend",
     "Shipment",
     "Tier",
     "User",
