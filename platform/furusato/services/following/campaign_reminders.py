@@ -29,9 +29,7 @@ from furusato.services.uow import UnitOfWork
 Pair = tuple[int, int]  # (user_id, project_id)
 
 
-def _followers_not_yet_sent(
-    kind: ReminderKind, *where: ColumnElement[bool]
-) -> Select[int, int]:
+def _followers_not_yet_sent(kind: ReminderKind, *where: ColumnElement[bool]) -> Select[int, int]:
     sent = ReminderSend.__table__
     subject = literal("project:", String) + cast(Project.id, String)
     return (
