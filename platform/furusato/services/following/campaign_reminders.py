@@ -113,7 +113,8 @@ def send(kind: ReminderKind, user_id: int, project_id: int, now: datetime | None
             return "already_sent"
         percent = project.paid_total_yen * 100 // project.target_yen if project.target_yen else 100
         text = mail_texts.render(
-            f"reminder_{kind}",
+            "reminder_followed",
+            kind=str(kind),
             donor_name=user.display_name,
             project=project,
             percent=percent,
