@@ -130,7 +130,7 @@ def follow_project(call: Call, project_id: int) -> FollowState:
     summary="Stop following a campaign (not following it already changes nothing)",
     roles=("donor",),
     response=FollowState,
-    errors=(401, 403),
+    errors=(401, 403, 404),
 )
 def unfollow_project(call: Call, project_id: int) -> FollowState:
     follows.unfollow(_user_id(call), project_id)
