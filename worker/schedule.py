@@ -13,6 +13,10 @@ BEAT_SCHEDULE: dict[str, dict[str, Any]] = {
     # Reminders are claimed once per donor, year and kind, so an hourly sweep sends each once.
     "onestop-remind": {"task": "furusato.onestop_remind", "schedule": 3600.0},
     "mynumber-erase-due": {"task": "furusato.mynumber_erase_due", "schedule": 86400.0},
+    # Outside December 20–31 (JST) the year-end sweep answers at once; the reminder rows make
+    # each mail once, however often these run or restart.
+    "remind-year-end": {"task": "furusato.remind_year_end", "schedule": 3600.0},
+    "remind-followed-campaigns": {"task": "furusato.remind_followed_campaigns", "schedule": 900.0},
     "forget-stale-login-failures": {
         "task": "furusato.forget_stale_login_failures",
         "schedule": 3600.0,

@@ -25,6 +25,8 @@ from furusato.models import (
 )
 from furusato.payments.gateway import ChargeResult
 from furusato.services.errors import Conflict, Forbidden, ValidationFailed
+from furusato.services.following import reminder_settings
+from furusato.services.following.reminder_settings import Change
 from furusato.services.fulfilment import (
     onestop,
     onestop_board,
@@ -241,7 +243,7 @@ def test_reminders_go_once_per_donor_and_kind_and_can_be_turned_off(db: Session)
     _paid(db, project, email=donor.email, user_id=donor.id)
     quiet = make_user(db, "donor")
     _paid(db, project, email=quiet.email, user_id=quiet.id)
-    onestop_reminders.set_reminders(quiet.id, False)
+    reminder_settings.update(quiet.id, Change(remind_onestop=False))
     assert onestop_reminders.send_due(today=date(2025, 12, 19)) == 0
     assert onestop_reminders.send_due(today=date(2025, 12, 21)) == 1
     assert onestop_reminders.send_due(today=date(2025, 12, 22)) == 0

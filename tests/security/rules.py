@@ -85,6 +85,7 @@ DRAFT = {"project_id": "draft_a"}
 SENT = {"carrier": "ヤマト運輸", "tracking_number": "123456789012"}
 
 LIVE = "a live project's public page or action: anyone may use it"
+FOLLOW = "a public campaign: any donor may follow it, and the follow is the donor's own"
 TOKEN = "the access token in the path is the guest's key (a 32-character secret from their mail)"
 R = Rule
 
@@ -118,6 +119,11 @@ RULES: dict[str, Rule] = {
     "GET /me/receipts": R(ok=(200,)),
     # Donor B's donation has no receipt yet: nothing to summarise for that year.
     "GET /me/receipts/<int:year>.pdf": R(ok=(200,), ok_for={DONOR_B: (404,)}),
+    # Following: a donor's own list and settings; any donor may follow any public campaign.
+    "GET /me/reminders": R(ok=(200,)),
+    "POST /me/reminders": R(ok=(302,)),  # an empty form: every reminder off, no estimate
+    "POST /projects/<int:project_id>/follow": R(ok=(302,), open_because=FOLLOW),
+    "POST /projects/<int:project_id>/unfollow": R(ok=(302,), open_because=FOLLOW),
     # --- the business's pages --------------------------------------------------------------
     "GET /business/": R(ok=(200,)),
     "GET /business/bank": R(ok=(200,)),
@@ -262,5 +268,10 @@ RULES: dict[str, Rule] = {
     "POST /api/v1/payouts/<int:payout_id>/prepare": R(ok=(422,), open_because=STAFF_ONLY),
     "POST /api/v1/payouts/<int:payout_id>/approve": R(ok=(409,), open_because=STAFF_ONLY),
     "POST /api/v1/payouts/export": R(ok=(422,)),
+    "GET /api/v1/me/follows": R(ok=(200,)),
+    "PUT /api/v1/me/follows/<int:project_id>": R(ok=(200,), open_because=FOLLOW),
+    "DELETE /api/v1/me/follows/<int:project_id>": R(ok=(200,), open_because=FOLLOW),
+    "GET /api/v1/me/reminders": R(ok=(200,)),
+    "PATCH /api/v1/me/reminders": R(ok=(200,)),
     "GET /api/v1/payout-batches/<int:batch_id>/file": R(ok=(200,), open_because=STAFF_ONLY),
 }

@@ -12,6 +12,7 @@ import pytest
 
 from furusato.config import get_settings, reset_settings
 from furusato.domain.bank_account import BankAccount
+from furusato.domain.deduction import estimate
 from furusato.models import (
     Business,
     Donation,
@@ -247,6 +248,46 @@ def samples() -> dict[str, tuple[dict[str, Any], list[str]]]:
                 f"{BASE}/staff/payouts/42",
             ],
         ),
+        "reminder_year_end": (
+            {
+                "donor_name": "山田 花子",
+                "year": 2026,
+                "given_yen": 45_000,
+                "given_count": 3,
+                "estimate": estimate(5_000_000, "couple", 2026),
+                "room_yen": estimate(5_000_000, "couple", 2026).cap_yen - 45_000,
+                "last_day": date(2026, 12, 31),
+            },
+            [
+                "[架空市] 2026年のふるさと納税のまとめ",
+                "山田 花子 様",
+                "3件 45,000円",
+                "給与収入 5,000,000円、夫婦（配偶者に収入なし）",
+                "2026年12月31日 23:59:59 までに決済が完了したご寄附が2026年分です",
+                f"{BASE}/me/reminders",
+            ],
+        ),
+        "reminder_followed": (
+            {
+                "kind": "ending",
+                "open": True,
+                "donor_name": "",
+                "project": _project(
+                    deadline=datetime(2026, 12, 31, 14, 59, tzinfo=UTC),
+                    paid_total_yen=600_000,
+                    target_yen=1_250_000,
+                    paid_count=42,
+                ),
+                "percent": 48,
+            },
+            [
+                "まもなく終了:「泉州タオルの新作」",
+                "2026年12月31日 23:59 に終了します",
+                "600,000円（目標 1,250,000円の48%、支援者 42人）",
+                f"{BASE}/projects/3\n",
+                f"{BASE}/me/reminders",
+            ],
+        ),
         "project_approved": (
             {"project": project},
             [
@@ -269,9 +310,9 @@ TEMPLATES = sorted(path.stem for path in mail_texts.TEMPLATES.glob("*.txt"))
 
 
 def test_every_mail_has_its_template() -> None:
-    """The twelve mails the platform sends are the twelve templates, each with a sample below."""
+    """The fifteen mails the platform sends are the fifteen templates, each with a sample below."""
     assert TEMPLATES == sorted(samples())
-    assert len(TEMPLATES) == 13
+    assert len(TEMPLATES) == 15
 
 
 @pytest.mark.parametrize("name", TEMPLATES)
@@ -335,3 +376,22 @@ def test_the_confirmation_names_the_recipient_and_every_delivery() -> None:
     assert "定期便で、全3回（2027年6月、2027年8月、2027年10月）ごろお届けの予定です。" in body
     assert "・お届け先: 贈答 太郎 様（〒5980005 大阪府泉佐野市市場東1-1）へ贈り物として" in body
     assert "受領証明書はご寄附者様あてです。" in body
+
+
+def test_a_followed_campaign_reaching_its_target_says_so_and_until_when(city: None) -> None:
+    """The followers' mail for a reached target names the target, and the cap and deadline
+    while the campaign still takes donations."""
+    project = _project(
+        deadline=datetime(2026, 12, 31, 14, 59, tzinfo=UTC),
+        paid_total_yen=1_260_000,
+        target_yen=1_250_000,
+        cap_yen=2_500_000,
+    )
+    facts = {"kind": "target", "donor_name": "山田 花子", "project": project, "percent": 100}
+    subject, body = mail_texts.render("reminder_followed", open=True, **facts)
+    assert subject == "[架空市] 目標達成:「泉州タオルの新作」"
+    assert "目標の 1,250,000円 に達しました" in body
+    assert "上限の 2,500,000円、または 2026年12月31日 23:59 の締切まで" in body
+    assert f"{BASE}/me/reminders" in body
+    _, closed = mail_texts.render("reminder_followed", open=False, **facts)
+    assert "上限の" not in closed and "まもなく終了" not in closed

@@ -3,6 +3,7 @@
 from furusato.models.accounts import ApiToken, IdempotencyRecord, LoginFailure, User
 from furusato.models.base import Base
 from furusato.models.donations import Donation, PaymentAttempt, WebhookEvent
+from furusato.models.following import Follow, ReminderSend
 from furusato.models.fulfilment import (
     OnestopApplication,
     OnestopReminder,
@@ -27,6 +28,7 @@ __all__ = [
     "Base",
     "Business",
     "Donation",
+    "Follow",
     "IdempotencyRecord",
     "LedgerEntry",
     "LoginFailure",
@@ -42,6 +44,7 @@ __all__ = [
     "ProjectRevision",
     "Receipt",
     "ReceiptCounter",
+    "ReminderSend",
     "Shipment",
     "Tier",
     "User",

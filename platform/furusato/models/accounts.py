@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from sqlalchemy import (
+    BigInteger,
     CheckConstraint,
     ForeignKey,
     Integer,
@@ -27,7 +28,13 @@ if TYPE_CHECKING:
 
 class User(Base):
     __tablename__ = "users"
-    __table_args__ = (state_check("role", Role),)
+    __table_args__ = (
+        state_check("role", Role),
+        CheckConstraint(
+            "estimate_salary_yen IS NULL OR estimate_salary_yen >= 0",
+            name="estimate_salary_nonneg",
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(String(254), unique=True)
@@ -44,6 +51,13 @@ class User(Base):
     mynumber_officer: Mapped[bool] = mapped_column(default=False, server_default=text("false"))
     # The donor wants reminders while their one-stop application is incomplete.
     remind_onestop: Mapped[bool] = mapped_column(default=True, server_default=text("true"))
+    # Reminders the donor asked for (services/following/reminder_settings.py). The year-end
+    # summary is asked for; the followed campaigns' mails come with following, until turned off.
+    remind_year_end: Mapped[bool] = mapped_column(default=False, server_default=text("false"))
+    remind_followed: Mapped[bool] = mapped_column(default=True, server_default=text("true"))
+    # The deduction estimate's inputs the donor saved, so the year-end mail can state a cap.
+    estimate_salary_yen: Mapped[int | None] = mapped_column(BigInteger)
+    estimate_family: Mapped[str] = mapped_column(String(40), default="", server_default="")
     created_at: Mapped[datetime] = created_at_column()
 
     business: Mapped[Business | None] = relationship(back_populates="users")

@@ -11,12 +11,14 @@ from typing import Any
 from flask import render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import lazy_gettext
+from flask_login import current_user
 from markupsafe import Markup
 from wtforms import BooleanField, SearchField, SelectChoice, SelectField
 from wtforms.validators import Length, Optional
 
 from furusato.services.campaigns import catalog
 from furusato.services.campaigns.catalog import ListQuery, Sort
+from furusato.services.following import follows
 from furusato.web.extensions import select_locale
 from furusato.web.forms import Form
 from furusato.web.guards import public
@@ -138,4 +140,22 @@ def project_page(project_id: int) -> ResponseReturnValue:
         return project.title, _rendered("public/_project_body.html", p=project)
 
     title, body = _cached(("project", project_id), render)
-    return render_template("public/project.html", title=title, body=body)
+    return render_template(
+        "public/project.html",
+        title=title,
+        body=body,
+        project_id=project_id,
+        follow=_follow_state(project_id),
+    )
+
+
+def _follow_state(project_id: int) -> str | None:
+    """The follow button's state for this visitor, rendered outside the cached body so no
+    visitor sees another's: "login" (a visitor: log in, then come back), "following" or
+    "not_following" (a donor), None (business and staff accounts follow nothing)."""
+    if not current_user.is_authenticated:
+        return "login"
+    if current_user.role != "donor":
+        return None
+    following = follows.is_following(int(current_user.id), project_id)
+    return "following" if following else "not_following"

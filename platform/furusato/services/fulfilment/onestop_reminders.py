@@ -155,11 +155,3 @@ def for_donor(user_id: int) -> DonorOnestop:
             apps.append((app, donation, missing))
         uow.session.expunge_all()
         return DonorOnestop(user.remind_onestop, years, apps)
-
-
-def set_reminders(user_id: int, on: bool) -> None:
-    with UnitOfWork() as uow:
-        user = uow.session.get(User, user_id)
-        assert user is not None
-        user.remind_onestop = on
-        uow.commit()

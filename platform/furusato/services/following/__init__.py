@@ -1,0 +1,1 @@
+"""Following: the campaigns a donor follows, their reminder settings and the reminder mails."""
