@@ -4,7 +4,7 @@ from furusato.models.accounts import ApiToken, IdempotencyRecord, LoginFailure, 
 from furusato.models.base import Base
 from furusato.models.donations import Donation, PaymentAttempt, WebhookEvent
 from furusato.models.fulfilment import OnestopApplication, Receipt, ReceiptCounter, Shipment
-from furusato.models.money import LedgerEntry, Payout, PayoutBatch
+from furusato.models.money import FiscalYearCost, LedgerEntry, Payout, PayoutBatch
 from furusato.models.ops import AuditLog, OutboundEmail
 from furusato.models.projects import (
     Business,
@@ -21,6 +21,7 @@ __all__ = [
     "Base",
     "Business",
     "Donation",
+    "FiscalYearCost",
     "IdempotencyRecord",
     "LedgerEntry",
     "LoginFailure",
