@@ -152,6 +152,36 @@ def test_correction_voids_and_reissues_with_audit(db: Session) -> None:
     assert receipts.issue_receipt(donation.id) is None  # the new one is the valid receipt
 
 
+def _pdf_text(receipt_id: int) -> str:
+    reader = PdfReader(io.BytesIO(receipts.render_pdf(receipt_id)))
+    return "".join(page.extract_text() for page in reader.pages).replace("\n", "")
+
+
+def test_a_reissued_receipt_says_so_and_names_the_original(db: Session) -> None:
+    """Corrected twice: the latest PDF says 再発行, names the first receipt and the one it
+    replaces; a first issue says neither; both state the legal basis of the deduction."""
+    staff = make_user(db, "staff")
+    donation = _final(db, address="東京都千代田区まちがい1")
+    first_id = receipts.issue_receipt(donation.id)
+    assert first_id is not None
+    first_text = _pdf_text(first_id)
+    assert "再発行" not in first_text and "原証明書番号" not in first_text
+    second_id = receipts.correct(staff, first_id, reason="住所の誤り", address="東京都千代田区正しい2")
+    third_id = receipts.correct(staff, second_id, reason="氏名の誤り", donor_name="泉 正子")
+    first, second, third = (db.get(Receipt, i) for i in (first_id, second_id, third_id))
+    assert first is not None and second is not None and third is not None
+    assert third.content["original_number"] == first.number
+    assert third.content["replaces_number"] == second.number
+    text = _pdf_text(third_id)
+    assert "再発行" in text
+    assert f"原証明書番号 {first.number}" in text
+    assert f"証明書番号 {second.number} を訂正のため再発行" in text
+    for basis in ("所得税法第78条第2項第1号", "地方税法第37条の2第1項第1号", "第314条の7第1項第1号"):
+        assert basis in text and basis in first_text, basis
+    # A download of the voided second receipt still says it was itself a reissue.
+    assert f"原証明書番号 {first.number}" in _pdf_text(second_id) and "無効" in _pdf_text(second_id)
+
+
 def test_onestop_application_opened_with_the_receipt(db: Session) -> None:
     """A donation asking for one-stop gets an application and the pre-filled form by mail."""
     donation = _final(db, onestop_requested=True, gender="female")

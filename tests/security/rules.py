@@ -210,6 +210,11 @@ RULES: dict[str, Rule] = {
     "GET /staff/reports": R(ok=(200,)),
     "GET /staff/reports/<int:year>.csv": R(ok=(200,)),
     "GET /staff/reports/campaigns/<int:project_id>.csv": R(ok=(200,), open_because=STAFF_ONLY),
+    "GET /staff/reports/<int:year>/costs": R(ok=(200,)),
+    "POST /staff/reports/<int:year>/costs": R(
+        ok=(302,), form={"amount_shipping": "1000"}
+    ),
+    "GET /staff/reports/<int:year>/costs.csv": R(ok=(200,)),
     "GET /staff/settlements": R(ok=(200,)),
     "POST /staff/settlements/<int:project_id>/reconcile": R(ok=(302,), open_because=STAFF_ONLY),
     "POST /staff/settlements/<int:project_id>/retry": R(ok=(302,), open_because=STAFF_ONLY),

@@ -220,21 +220,23 @@ def test_city_name_and_miss_policy_follow_the_language(client: FlaskClient, db: 
 def test_local_categories_and_account_types_follow_the_language(
     client: FlaskClient, db: Session
 ) -> None:
-    """The local-product categories (short summaries, not the legal text) and the account
-    types are messages: the tier form, the tier table and the bank form show them translated."""
+    """The local-product items (in the words of 告示第5条) and the account types are messages:
+    the tier form, the tier table and the bank form show them translated."""
     owner = make_user(db, "business")
     project = make_project(db, owner.business, status="draft")
     login(client, owner)
     tier_form = f"/business/projects/{project.id}/tiers/new"
-    assert "3号: 区域内で製造・加工等の主要な工程を行い" in _page(client, tier_form)
+    assert "3号: 当該地方団体の区域内において返礼品等の製造、加工その他の工程" in _page(
+        client, tier_form
+    )
     assert ">普通</option>" in _page(client, "/business/bank")
     client.set_cookie("lang", "en")
-    assert "Item 3: Main manufacturing or processing steps done in the area" in _page(
+    assert "Item 3: The main part of its manufacturing, processing or other work" in _page(
         client, tier_form
     )
     table = _page(client, f"/business/projects/{project.id}")
-    assert "Item 3: Main manufacturing or processing steps done in the area" in table
-    assert "区域内で" not in table
+    assert "Item 3: The main part of its manufacturing, processing or other work" in table
+    assert "区域内" not in table
     bank = region(_page(client, "/business/bank"), "select", id="account_type")
     assert "Ordinary" in bank and "Savings" in bank and not JAPANESE.search(bank), bank
 

@@ -18,6 +18,23 @@ from furusato.documents.layout import (
 from furusato.domain.money import jdate
 
 TITLE = "寄附金受領証明書"
+REISSUED = "再発行"
+# What makes the donation deductible: a gift to a local government is a 特定寄附金 for income
+# tax and a 寄附金税額控除 for both resident taxes.
+LEGAL_BASIS = (
+    "本寄附金は、所得税法第78条第2項第1号に規定する地方公共団体に対する寄附金であり、"
+    "地方税法第37条の2第1項第1号及び第314条の7第1項第1号に規定する寄附金に該当します。"
+)
+
+
+def original_number(content: dict[str, Any]) -> str | None:
+    """The number of the first receipt a reissued one replaces (None for a first issue).
+
+    Receipts reissued before `original_number` was kept name only the one they replace."""
+    replaces = content.get("replaces_number")
+    if not replaces:
+        return None
+    return str(content.get("original_number") or replaces)
 
 
 def render(content: dict[str, Any], *, void_reason: str | None = None) -> bytes:
@@ -32,6 +49,17 @@ def render(content: dict[str, Any], *, void_reason: str | None = None) -> bytes:
     text(c, right, page_h - 76, f"発行日 {jdate(content['issued_on'])}", 10, align="right")
 
     text(c, page_w / 2, page_h - 130, TITLE, 24, align="center")
+    original = original_number(content)
+    if original is not None:
+        # A reissue says so at a glance, beside the title, and names the first receipt.
+        c.saveState()
+        c.setStrokeColorRGB(0.75, 0.1, 0.1)
+        c.setFillColorRGB(0.75, 0.1, 0.1)
+        c.setLineWidth(1.5)
+        c.rect(page_w / 2 + 140, page_h - 138, 62, 28, stroke=1, fill=0)
+        text(c, page_w / 2 + 171, page_h - 130, REISSUED, 14, align="center")
+        c.restoreState()
+        text(c, right, page_h - 92, f"原証明書番号 {original}", 10, align="right")
     c.setLineWidth(1.2)
     c.line(page_w / 2 - 130, page_h - 140, page_w / 2 + 130, page_h - 140)
 
@@ -60,6 +88,8 @@ def render(content: dict[str, Any], *, void_reason: str | None = None) -> bytes:
         ("寄附者の住所", wrap(content["donor_address"], inner - label_w - 20, 10), 10),
         ("証明書番号", [content["number"]], 12),
     ]
+    if original is not None:
+        rows.append(("原証明書番号", [f"{original}（{REISSUED}）"], 12))
     c.setLineWidth(0.8)
     for label, lines, size in rows:
         height = max(30.0, 12 + len(lines) * size * 1.45)
@@ -76,16 +106,17 @@ def render(content: dict[str, Any], *, void_reason: str | None = None) -> bytes:
 
     y -= 24
     notes = [
+        LEGAL_BASIS,
         "この証明書は、所得税の確定申告で寄附金控除を受けるときに必要です。大切に保管してください。",
         "ワンストップ特例を申請された方が確定申告をする場合は、特例が適用されないため、"
         "この証明書を添付して寄附金控除を申告してください。",
         "寄附をした年（税控除の年）は、決済が完了した日（日本時間）で決まります。",
     ]
-    if content.get("replaces_number"):
+    if original is not None:
         notes.insert(
             0,
-            f"本証明書は、証明書番号 {content['replaces_number']} を訂正のため再発行したものです"
-            "（旧証明書は無効です）。",
+            f"本証明書は、証明書番号 {content['replaces_number']} を訂正のため{REISSUED}"
+            f"したものです（原証明書番号 {original}。それ以前の証明書は無効です）。",
         )
     for note in notes:
         y = paragraph(c, left, y, f"・{note}", inner, 9, 13.5) - 3

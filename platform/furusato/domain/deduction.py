@@ -6,7 +6,8 @@ part above 2,000 yen still comes back in full (the 特例控除 is limited to 20
 Steps: salary → 給与所得 (別表第五, 4,000-yen steps below 6.6M) → minus social insurance (assumed
 15 % of salary) and the personal deductions → taxable income for income tax and for resident tax
 (each rounded down to 1,000 yen) → 所得割 = 10 % minus 調整控除 → the formula. The 所得税率 in the
-formula is, as the law fixes it (地方税法 第37条の2, 附則第5条の5), the bracket of the resident-tax
+formula is, as the law fixes it (地方税法 第37条の2 第11項 and its table; × 1.021 by
+附則第5条の5), the bracket of the resident-tax
 taxable income minus the 人的控除差 (5万 for the basic deduction): it approximates the income-tax
 rate without following the income-tax basic deduction, so the 2025/2026 rises of that deduction
 change the income tax owed but not the rate in this formula.

@@ -85,7 +85,8 @@ class TaxYear:
     adjustment_threshold_yen: int = 2_000_000
     adjustment_min_yen: int = 2_500
     adjustment_income_limit_yen: int = 25_000_000  # no 調整控除 above this 合計所得
-    # 特例控除 = 所得割 × 20 % at most (地方税法 第37条の2 第1項第2号).
+    # 特例控除 = 所得割 × 20 % at most (the parenthesis of 地方税法 第37条の2 第11項, and of
+    # 第314条の7 第11項 for the municipal tax; 第1項第1号 names the gifts to local governments).
     special_limit_bp: int = 2_000
     special_base_bp: int = 9_000  # 90 % − 所得税率 × 1.021
     # 別表第五: below this salary the table works in 4,000-yen steps (from the minimum's end).

@@ -11,7 +11,7 @@ from furusato.models.fulfilment import (
     ReceiptCounter,
     Shipment,
 )
-from furusato.models.money import LedgerEntry, Payout, PayoutBatch
+from furusato.models.money import FiscalYearCost, LedgerEntry, Payout, PayoutBatch
 from furusato.models.ops import AuditLog, OutboundEmail
 from furusato.models.projects import (
     Business,
@@ -28,6 +28,7 @@ __all__ = [
     "Base",
     "Business",
     "Donation",
+    "FiscalYearCost",
     "Follow",
     "IdempotencyRecord",
     "LedgerEntry",

@@ -5,9 +5,18 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import CheckConstraint, ForeignKey, LargeBinary, String, Text
+from sqlalchemy import (
+    CheckConstraint,
+    ForeignKey,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from furusato.domain.cost_survey import CostCategory
 from furusato.domain.states import PayoutStatus
 from furusato.models.base import Base, Yen, created_at_column, state_check, state_column
 
@@ -97,3 +106,25 @@ class LedgerEntry(Base):
     fiscal_year: Mapped[int]  # April–March, by the JST date of the booking
     memo: Mapped[str] = mapped_column(String(200), default="")
     created_at: Mapped[datetime] = created_at_column()
+
+
+class FiscalYearCost(Base):
+    """What the city actually spent in one 現況調査 category of one fiscal year (April–March).
+
+    One row per year and category; staff correct it in place and the audit log keeps every
+    earlier amount (services/settlement/cost_survey.py)."""
+
+    __tablename__ = "fiscal_year_costs"
+    __table_args__ = (
+        state_check("category", CostCategory),
+        CheckConstraint("amount_yen >= 0", name="amount_not_negative"),
+        UniqueConstraint("fiscal_year", "category", name="uq_fiscal_year_costs_year_category"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    fiscal_year: Mapped[int] = mapped_column(Integer, index=True)
+    category: Mapped[str] = mapped_column(String(32))
+    amount_yen: Mapped[int] = mapped_column(Yen)
+    note: Mapped[str] = mapped_column(Text, default="")
+    recorded_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    recorded_at: Mapped[datetime]

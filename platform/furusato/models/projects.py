@@ -161,6 +161,10 @@ class Tier(Base):
         CheckConstraint(
             "local_category IS NULL OR local_category BETWEEN 1 AND 9", name="local_category_range"
         ),
+        CheckConstraint(
+            "local_subitem IS NULL OR (local_category = 8 AND local_subitem IN ('i', 'ro', 'ha'))",
+            name="local_subitem_of_item_8",
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -181,7 +185,11 @@ class Tier(Base):
         MonthList(), default=list, server_default="[]"
     )
     local_category: Mapped[int | None] = mapped_column(Integer)  # 地場産品基準 1..9
+    local_subitem: Mapped[str | None] = mapped_column(String(2))  # 8号: i / ro / ha
     local_evidence: Mapped[str] = mapped_column(Text, default="")
+    # Why staff must look at the tier's item again (set when the notice's items were renumbered
+    # under it); None once they have. Never cleared by relabelling it silently.
+    local_review_note: Mapped[str | None] = mapped_column(Text)
 
     project: Mapped[Project] = relationship(back_populates="tiers")
 

@@ -12,6 +12,7 @@ from flask.typing import ResponseReturnValue
 from furusato.services import mail_outbox
 from furusato.web import (
     staff_audit,
+    staff_costs,
     staff_mail,
     staff_next_goals,
     staff_onestop,
@@ -72,6 +73,9 @@ add_routes(bp, [
     ("/reports", staff_settlement.reports_page, GET),
     ("/reports/<int:year>.csv", staff_settlement.reports_csv, GET),
     ("/reports/campaigns/<int:project_id>.csv", staff_settlement.report_campaign_csv, GET),
+    ("/reports/<int:year>/costs", staff_costs.costs_page, GET),
+    ("/reports/<int:year>/costs", staff_costs.costs_record, POST),
+    ("/reports/<int:year>/costs.csv", staff_costs.costs_csv, GET),
     ("/mail", staff_mail.failed_mail, GET),
     ("/mail/<int:email_id>/retry", staff_mail.retry_mail, POST),
 ])

@@ -76,6 +76,7 @@ def reports_page() -> ResponseReturnValue:
     return render_template(
         "staff/reports.html",
         report=page.report,
+        ratio=page.ratio,
         years=page.years,
         scale=scale,
         limit_bp=reports.RULE_LIMIT_BP,

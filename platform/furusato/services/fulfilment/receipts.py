@@ -95,6 +95,7 @@ def _content(donation: Donation, number: str, issued_on: date) -> dict[str, Any]
         "city_phone": city.phone,
         "mayor": city.mayor,
         "replaces_number": None,
+        "original_number": None,
     }
 
 
@@ -307,7 +308,11 @@ def correct(
         seq = take_numbers(s, old.year, 1)
         new = _new_receipt(s, donation, old.year, seq, now)
         new.replaces_id = old.id
-        new.content = {**new.content, "replaces_number": old.number}
+        new.content = {
+            **new.content,
+            "replaces_number": old.number,
+            "original_number": receipt_pdf.original_number(old.content) or old.number,
+        }
         s.flush()
         audit.record(
             s,
