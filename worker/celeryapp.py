@@ -19,6 +19,7 @@ TASK_MODULES = [
     "worker.giving_tasks",
     "worker.settlement_tasks",
     "worker.after_tasks",
+    "worker.campaign_tasks",
 ]
 app = Celery("furusato", include=TASK_MODULES)
 app.conf.update(

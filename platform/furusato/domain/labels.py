@@ -14,6 +14,7 @@ from furusato.domain.states import (
     AttemptStatus,
     CampaignOutcome,
     CampaignStatus,
+    CheerStatus,
     DonationStatus,
     MissPolicy,
     OnestopStatus,
@@ -21,6 +22,7 @@ from furusato.domain.states import (
     Role,
     SettlementState,
     ShipmentStatus,
+    UpdateStatus,
 )
 
 C, P, D = CampaignStatus, Phase, DonationStatus
@@ -89,6 +91,15 @@ LABELS: dict[str, dict[str, str]] = {
         OnestopStatus.LATE: N_("期限後（対象外）"),
         OnestopStatus.WITHDRAWN: N_("取り下げ（返金）"),
     },
+    "update": {
+        UpdateStatus.PUBLISHED: N_("公開中"),
+        UpdateStatus.HELD: N_("非公開（市が保留）"),
+    },
+    "cheer": {
+        CheerStatus.PENDING: N_("承認待ち"),
+        CheerStatus.APPROVED: N_("掲載中"),
+        CheerStatus.HIDDEN: N_("非表示"),
+    },
     "role": {
         Role.DONOR: N_("寄附者"),
         Role.BUSINESS: N_("事業者"),
@@ -108,6 +119,8 @@ MACHINES: dict[str, type[StrEnum]] = {
     "shipment": ShipmentStatus,
     "payout": PayoutStatus,
     "onestop": OnestopStatus,
+    "update": UpdateStatus,
+    "cheer": CheerStatus,
     "role": Role,
 }
 

@@ -3,6 +3,13 @@
 from furusato.models.accounts import ApiToken, IdempotencyRecord, LoginFailure, User
 from furusato.models.base import Base
 from furusato.models.donations import Donation, PaymentAttempt, WebhookEvent
+from furusato.models.engagement import (
+    CampaignUpdate,
+    CheerMessage,
+    UpdateAccountLine,
+    UpdateImage,
+    UpdateUnsubscribe,
+)
 from furusato.models.fulfilment import OnestopApplication, Receipt, ReceiptCounter, Shipment
 from furusato.models.money import LedgerEntry, Payout, PayoutBatch
 from furusato.models.ops import AuditLog, OutboundEmail
@@ -20,6 +27,8 @@ __all__ = [
     "AuditLog",
     "Base",
     "Business",
+    "CampaignUpdate",
+    "CheerMessage",
     "Donation",
     "IdempotencyRecord",
     "LedgerEntry",
@@ -37,6 +46,9 @@ __all__ = [
     "ReceiptCounter",
     "Shipment",
     "Tier",
+    "UpdateAccountLine",
+    "UpdateImage",
+    "UpdateUnsubscribe",
     "User",
     "WebhookEvent",
 ]
