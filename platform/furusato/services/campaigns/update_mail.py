@@ -96,7 +96,6 @@ def fan_out(update_id: int) -> int:
         shown = updates.shown(row)
         subsidy = updates.subsidy_of(session, project) or 0
         addresses = recipients(session, project.id)
-        base = mail_texts.base_url()
         for email in addresses:
             token = unsubscribe_token(project.id, email)
             text = mail_texts.render(
@@ -104,7 +103,7 @@ def fan_out(update_id: int) -> int:
                 project=project,
                 update=shown,
                 subsidy_yen=subsidy,
-                unsubscribe_url=f"{base}/updates/unsubscribe/{token}",
+                unsubscribe_token=token,
             )
             mail.queue(
                 uow, key=_key(update_id, email), to=email, subject=text.subject, body=text.body

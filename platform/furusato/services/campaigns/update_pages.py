@@ -10,7 +10,7 @@ from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
 from furusato.domain.states import CampaignOutcome, CheerStatus, UpdateStatus
-from furusato.models import Business, CampaignUpdate, Payout, Project, User
+from furusato.models import Business, CampaignUpdate, CheerMessage, Payout, Project, User
 from furusato.services.campaigns import cheers, updates
 from furusato.services.campaigns.cheers import CheerShown
 from furusato.services.campaigns.projects import is_owner, is_public
@@ -140,3 +140,24 @@ def public_messages(project_id: int) -> tuple[CheerShown, ...]:
     with UnitOfWork() as uow:
         _public_project(uow.session, project_id)
         return cheers.public(uow.session, project_id)
+
+
+def update_view(update_id: int) -> UpdateShown:
+    """One update, whatever its state (for the caller that just posted or moved it)."""
+    with UnitOfWork() as uow:
+        row = uow.session.get(CampaignUpdate, update_id)
+        if row is None:
+            raise NotFound("活動報告が見つかりません。")
+        every = updates.listed(uow.session, row.project_id, published_only=False)
+        return next(u for u in every if u.id == update_id)
+
+
+def message_view(message_id: int) -> CheerShown:
+    """One message, whatever its state (for the caller that just decided on it)."""
+    with UnitOfWork() as uow:
+        project_id = uow.session.scalar(
+            select(CheerMessage.project_id).where(CheerMessage.id == message_id)
+        )
+        if project_id is None:
+            raise NotFound("応援メッセージが見つかりません。")
+        return next(m for m in cheers.listed(uow.session, project_id) if m.id == message_id)

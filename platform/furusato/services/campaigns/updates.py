@@ -37,6 +37,8 @@ from furusato.services.errors import (
 from furusato.services.uow import UnitOfWork
 
 MAIL_TASK = "furusato.mail_update"
+ALREADY_HELD = N_("この活動報告は既に保留されています。")
+ALREADY_PUBLISHED = N_("この活動報告は公開中です。")
 
 
 @dataclass(frozen=True)
@@ -272,10 +274,7 @@ def _move(actor: User, update_id: int, target: UpdateStatus, reason: str, ip: st
             )
         )
         if result.rowcount != 1:  # type: ignore[attr-defined]
-            raise Conflict(
-                "この活動報告は既に保留されています。" if held else "この活動報告は公開中です。",
-                code="update_state",
-            )
+            raise Conflict(ALREADY_HELD if held else ALREADY_PUBLISHED, code="update_state")
         audit.record(
             session,
             actor,
