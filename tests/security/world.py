@@ -289,7 +289,7 @@ def build_world(db: Session, texts: Texts = Texts()) -> World:
         donation_id=donation_a.id,
         project_id=project_a.id,
         body=texts("応援しています。"),
-        display_name=texts("一郎"),
+        display_name=texts("一郎")[:30],  # the column's length (the XSS payload's start)
     )
     db.add_all([update_image, message_a])
     db.flush()
