@@ -20,6 +20,7 @@ TASK_MODULES = [
     "worker.settlement_tasks",
     "worker.after_tasks",
     "worker.reminder_tasks",
+    "worker.campaign_tasks",
 ]
 app = Celery("furusato", include=TASK_MODULES)
 app.conf.update(

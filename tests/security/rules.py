@@ -60,6 +60,8 @@ PARAMS: dict[str, Param] = {
     "batch_id": Param("batch_a", owned=True),
     "email_id": Param("failed_mail", owned=True),  # a mail to donor A that could not be sent
     "goal_id": Param("next_goal_a", owned=True),  # business A's proposal for project A
+    "update_id": Param("update_a", owned=True),  # business A's update of project A
+    "message_id": Param("message_a", owned=True),  # donor A's message on project A
     "year": Param("year_a", owned=False),
     "code": Param("postal_code", owned=False),
     "size": Param("size", owned=False),
@@ -87,7 +89,10 @@ SENT = {"carrier": "ヤマト運輸", "tracking_number": "123456789012"}
 LIVE = "a live project's public page or action: anyone may use it"
 FOLLOW = "a public campaign: any donor may follow it, and the follow is the donor's own"
 TOKEN = "the access token in the path is the guest's key (a 32-character secret from their mail)"
+UNSUBSCRIBE = "the signed link of an update mail: it names one address and one campaign"
 R = Rule
+UPDATE_IMAGE = {"image_id": "update_image_a"}
+UNSUBSCRIBE_TOKEN = {"token": "unsubscribe_a"}
 
 RULES: dict[str, Rule] = {
     # --- public pages ---------------------------------------------------------------------
@@ -99,6 +104,15 @@ RULES: dict[str, Rule] = {
     "GET /projects/<int:project_id>/give": R(ok=(200,), open_because=LIVE),
     "POST /projects/<int:project_id>/give": R(ok=(422,), open_because=LIVE),
     "GET /deduction-estimate": R(ok=(200,)),
+    "GET /updates/images/<int:image_id>/<size>": R(
+        ok=(200,), open_because=LIVE, params=UPDATE_IMAGE
+    ),
+    "GET /updates/unsubscribe/<token>": R(
+        ok=(200,), open_because=UNSUBSCRIBE, capability=True, params=UNSUBSCRIBE_TOKEN
+    ),
+    "POST /updates/unsubscribe/<token>": R(
+        ok=(200,), open_because=UNSUBSCRIBE, capability=True, params=UNSUBSCRIBE_TOKEN
+    ),
     "GET /images/<int:image_id>/<size>": R(ok=(200,), owner=BUSINESS_A),  # a draft's image
     "GET /login": R(ok=(200,)),
     "POST /login": R(ok=(200,)),  # the form again, with its errors
@@ -159,6 +173,17 @@ RULES: dict[str, Rule] = {
     "GET /business/projects/<int:project_id>/next-goal": R(ok=(200,), owner=BUSINESS_A),
     "POST /business/projects/<int:project_id>/next-goal": R(ok=(422,), owner=BUSINESS_A),
     "GET /business/projects/<int:project_id>/shipments": R(ok=(200,), owner=BUSINESS_A),
+    "GET /business/projects/<int:project_id>/updates": R(ok=(200,), owner=BUSINESS_A),
+    "POST /business/projects/<int:project_id>/updates": R(ok=(422,), owner=BUSINESS_A),
+    "POST /business/projects/<int:project_id>/messages/<int:message_id>/approve": R(
+        ok=(303,), owner=BUSINESS_A
+    ),
+    "POST /business/projects/<int:project_id>/messages/<int:message_id>/decline": R(
+        ok=(303,), owner=BUSINESS_A
+    ),
+    "POST /business/projects/<int:project_id>/messages/<int:message_id>/reply": R(
+        ok=(303,), owner=BUSINESS_A, form={"reply": "ありがとうございます。"}
+    ),
     "POST /business/projects/<int:project_id>/shipments/<int:shipment_id>/sent": R(
         ok=(302,), owner=BUSINESS_A, form=SENT
     ),
@@ -181,6 +206,12 @@ RULES: dict[str, Rule] = {
     "POST /staff/campaigns/<int:project_id>/pause": R(ok=(302,), open_because=STAFF_ONLY),
     "POST /staff/campaigns/<int:project_id>/resume": R(ok=(302,), open_because=STAFF_ONLY),
     "GET /staff/next-goals": R(ok=(200,)),
+    "GET /staff/updates": R(ok=(200,)),
+    "POST /staff/updates/<int:update_id>/hold": R(ok=(303,), open_because=STAFF_ONLY),
+    "POST /staff/updates/<int:update_id>/release": R(ok=(303,), open_because=STAFF_ONLY),
+    "GET /staff/messages": R(ok=(200,)),
+    "POST /staff/messages/<int:message_id>/approve": R(ok=(303,), open_because=STAFF_ONLY),
+    "POST /staff/messages/<int:message_id>/hide": R(ok=(303,), open_because=STAFF_ONLY),
     "GET /staff/next-goals/<int:goal_id>": R(ok=(200,), open_because=STAFF_ONLY),
     # Project A has not reached its target: approving is refused, as the page says.
     "POST /staff/next-goals/<int:goal_id>/approve": R(ok=(409,), open_because=STAFF_ONLY),
@@ -259,6 +290,21 @@ RULES: dict[str, Rule] = {
     "POST /api/v1/next-goals/<int:goal_id>/approve": R(ok=(409,), open_because=STAFF_ONLY),
     "POST /api/v1/next-goals/<int:goal_id>/reject": R(
         ok=(200,), open_because=STAFF_ONLY, json={"reason": "上限額の根拠を添えてください。"}
+    ),
+    "GET /api/v1/projects/<int:project_id>/updates": R(ok=(200,), open_because=LIVE),
+    "POST /api/v1/projects/<int:project_id>/updates": R(
+        ok=(201,), owner=BUSINESS_A, json={"title": "近況", "body": "試作を始めました。"}
+    ),
+    "POST /api/v1/updates/<int:update_id>/hold": R(ok=(422,), open_because=STAFF_ONLY),
+    "POST /api/v1/updates/<int:update_id>/release": R(ok=(409,), open_because=STAFF_ONLY),
+    "GET /api/v1/projects/<int:project_id>/messages": R(ok=(200,), open_because=LIVE),
+    "POST /api/v1/messages/<int:message_id>/approve": R(ok=(200,), owner=BUSINESS_A),
+    # Staff must say why they hide a message; its business may decline a waiting one as it is.
+    "POST /api/v1/messages/<int:message_id>/hide": R(
+        ok=(200,), owner=BUSINESS_A, ok_for={STAFF: (422,)}
+    ),
+    "POST /api/v1/messages/<int:message_id>/reply": R(
+        ok=(200,), owner=BUSINESS_A, json={"reply": "ありがとうございます。"}
     ),
     "GET /api/v1/business/gift-options": R(ok=(200,)),
     "PUT /api/v1/business/gift-options": R(ok=(200,)),

@@ -27,6 +27,8 @@ from furusato.domain.bank_days import first_business_day_from
 from furusato.domain.money import tax_year
 from furusato.models import (
     ApiToken,
+    CampaignUpdate,
+    CheerMessage,
     NextGoal,
     OnestopApplication,
     OutboundEmail,
@@ -36,9 +38,10 @@ from furusato.models import (
     ProjectRevision,
     Receipt,
     Shipment,
+    UpdateImage,
     User,
 )
-from furusato.services.campaigns import images, projects, tiers
+from furusato.services.campaigns import images, projects, tiers, update_mail
 from furusato.services.fulfilment import receipts
 from furusato.services.settlement import payouts
 from tests.factories import make_business, make_donation, make_user
@@ -266,6 +269,32 @@ def build_world(db: Session, texts: Texts = Texts()) -> World:
         users["staff"], first_business_day_from(date.today() + timedelta(days=3))
     )
 
+    update_a = CampaignUpdate(
+        project_id=project_a.id,
+        title=texts("織機が届きました"),
+        body_markdown=texts("今月から試作を始めます。"),
+        body_html="<p>今月から試作を始めます。</p>",
+        author_id=users["business_a"].id,
+    )
+    db.add(update_a)
+    db.flush()
+    update_image = UpdateImage(
+        update_id=update_a.id,
+        content_type="image/png",
+        large=b"\x89PNG large",
+        thumbnail=b"\x89PNG thumb",
+        width=1,
+        height=1,
+    )
+    message_a = CheerMessage(
+        donation_id=donation_a.id,
+        project_id=project_a.id,
+        body=texts("応援しています。"),
+        display_name=texts("一郎")[:30],  # the column's length (the XSS payload's start)
+    )
+    db.add_all([update_image, message_a])
+    db.flush()
+
     assert db.get(Receipt, receipt_id) is not None and application_id is not None
     failed_mail = OutboundEmail(
         key=f"receipt:{receipt_id}:email:bounced",
@@ -298,6 +327,10 @@ def build_world(db: Session, texts: Texts = Texts()) -> World:
         "batch_a": batch_id,
         "failed_mail": failed_mail.id,
         "next_goal_a": goal_a.id,
+        "update_a": update_a.id,
+        "update_image_a": update_image.id,
+        "message_a": message_a.id,
+        "unsubscribe_a": update_mail.unsubscribe_token(project_a.id, users["donor_a"].email),
         "year_a": donation_a.tax_year or paid.year,
         "postal_code": "5980005",
         "size": "large",

@@ -13,6 +13,7 @@ import pytest
 from furusato.config import get_settings, reset_settings
 from furusato.domain.bank_account import BankAccount
 from furusato.domain.deduction import estimate
+from furusato.domain.updates import AccountLine
 from furusato.models import (
     Business,
     Donation,
@@ -25,6 +26,7 @@ from furusato.models import (
     Tier,
 )
 from furusato.services import mail_texts
+from furusato.services.campaigns.updates import UpdateShown
 
 BASE = "https://furusato.example-city.jp"  # BASE_URL is set with a trailing slash below
 
@@ -184,6 +186,28 @@ def samples() -> dict[str, tuple[dict[str, Any], list[str]]]:
                 "伝票番号: 1234-5678-9012",
             ],
         ),
+        "campaign_update": (
+            {
+                "project": project,
+                "update": UpdateShown(
+                    id=4, project_id=3, title="最終報告", body_markdown="## 完成しました\n\n本文",
+                    body_html="", is_final=True, status="published",
+                    published_at=datetime(2027, 5, 1, 3, tzinfo=UTC),
+                    accounts=(AccountLine("織機", 400_000), AccountLine("広告", 100_000)),
+                    accounts_total_yen=500_000, image_ids=(), mailed_count=0, held_at=None,
+                    hold_reason="",
+                ),
+                "subsidy_yen": 533_333,
+                "unsubscribe_token": "tok.sig",
+            },
+            [
+                "[架空市] 最終報告：泉州タオルの新作「最終報告」",
+                "■ 最終報告（2027年5月1日）\n\n## 完成しました\n\n本文\n",
+                "■ 補助金の使途（補助金 533,333円のうち）\n・織機：400,000円\n・広告：100,000円\n合計：500,000円",
+                f"{BASE}/projects/3#updates\n",
+                f"{BASE}/updates/unsubscribe/tok.sig\n",
+            ],
+        ),
         "next_goal_approved": (
             {
                 "project": project,
@@ -310,9 +334,9 @@ TEMPLATES = sorted(path.stem for path in mail_texts.TEMPLATES.glob("*.txt"))
 
 
 def test_every_mail_has_its_template() -> None:
-    """The fifteen mails the platform sends are the fifteen templates, each with a sample below."""
+    """The sixteen mails the platform sends are the sixteen templates, each with a sample below."""
     assert TEMPLATES == sorted(samples())
-    assert len(TEMPLATES) == 15
+    assert len(TEMPLATES) == 16
 
 
 @pytest.mark.parametrize("name", TEMPLATES)

@@ -12,7 +12,9 @@ from dataclasses import dataclass
 from datetime import date
 
 from furusato.config import get_settings
+from furusato.demo import engagement
 from furusato.demo.content import DEMO_DONOR, DEMO_DONOR_GIFTS, DONORS, DemoCampaign, DemoTier
+from furusato.domain.cheer import NO_MESSAGE
 from furusato.domain.money import MIN_DONATION_YEN
 from furusato.domain.mynumber import check_digit
 from furusato.domain.pledge import DonorDetails, lives_in_city
@@ -144,6 +146,7 @@ class Donors:
             creation_key=f"demo:{key}:{n}",
             user_id=self.demo_user_id if mine else None,
             card_setup=False,
+            cheer=engagement.cheer_for(n) or NO_MESSAGE,
         )
         outcome = charges.pay(pledge.id, TEST_CARD)
         if outcome.status != "paid":

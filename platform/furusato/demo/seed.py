@@ -19,7 +19,7 @@ from typing import Any
 from sqlalchemy import select
 
 from furusato.config import get_settings
-from furusato.demo import giving
+from furusato.demo import engagement, giving
 from furusato.demo.content import ACCOUNTS, BUSINESSES, CAMPAIGNS, DEMO_PASSWORD, DemoCampaign
 from furusato.demo.images import POSTERS, poster_jpeg
 from furusato.domain.campaign import Phase, clock_of
@@ -72,6 +72,7 @@ def seed(*, say: Callable[[str], None] | None = None) -> list[str]:
     for spec in CAMPAIGNS:
         if spec.stage in giving.PAID_STAGES:
             donor.give(spec, made[spec.key])
+    engagement.seed(users["towel"], made["towel"].id)
     settled = made["sports"].id
     _settle_at_cap(settled)
     issued = _issue_due_receipts()

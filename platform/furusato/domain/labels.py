@@ -14,6 +14,7 @@ from furusato.domain.states import (
     AttemptStatus,
     CampaignOutcome,
     CampaignStatus,
+    CheerStatus,
     DonationStatus,
     MissPolicy,
     NoticeStatus,
@@ -22,6 +23,7 @@ from furusato.domain.states import (
     Role,
     SettlementState,
     ShipmentStatus,
+    UpdateStatus,
 )
 
 C, P, D = CampaignStatus, Phase, DonationStatus
@@ -99,6 +101,15 @@ LABELS: dict[str, dict[str, str]] = {
         NoticeStatus.CANCELLED: N_("取消通知済み"),
         NoticeStatus.WITHDRAWN: N_("通知不要（通知前に返金）"),
     },
+    "update": {
+        UpdateStatus.PUBLISHED: N_("公開中"),
+        UpdateStatus.HELD: N_("非公開（市が保留）"),
+    },
+    "cheer": {
+        CheerStatus.PENDING: N_("承認待ち"),
+        CheerStatus.APPROVED: N_("掲載中"),
+        CheerStatus.HIDDEN: N_("非表示"),
+    },
     "role": {
         Role.DONOR: N_("寄附者"),
         Role.BUSINESS: N_("事業者"),
@@ -119,6 +130,8 @@ MACHINES: dict[str, type[StrEnum]] = {
     "payout": PayoutStatus,
     "onestop": OnestopStatus,
     "notice": NoticeStatus,
+    "update": UpdateStatus,
+    "cheer": CheerStatus,
     "role": Role,
 }
 

@@ -1,5 +1,5 @@
-"""The state machines of campaigns, donations, payments, shipments, payouts, one-stop forms and
-a funded campaign's next goal.
+"""The state machines of campaigns, donations, payments, shipments, payouts, one-stop forms,
+a funded campaign's next goal, campaign updates (活動報告) and donors' messages (応援メッセージ).
 
 Each machine lists its states and the moves allowed between them; `Machine.check` refuses any
 other move, so a service cannot put a row into a state the business does not know.
@@ -79,6 +79,21 @@ class NextGoalStatus(StrEnum):
     REJECTED = "rejected"  # refused with a reason the business reads; it may propose again
 
 
+class UpdateStatus(StrEnum):
+    """活動報告: an update the business posts to its campaign's page and donors."""
+
+    PUBLISHED = "published"  # on the page; mailed to the donors once (if not mailed yet)
+    HELD = "held"  # held back by staff: not shown, not mailed; staff may release it
+
+
+class CheerStatus(StrEnum):
+    """応援メッセージ: a donor's message left with a pledge."""
+
+    PENDING = "pending"  # waiting for the business or staff
+    APPROVED = "approved"  # shown on the project page (once its donation is paid)
+    HIDDEN = "hidden"  # declined by the business, or hidden by staff (audited)
+
+
 class PayoutStatus(StrEnum):
     DRAFT = "draft"
     PREPARED = "prepared"
@@ -142,7 +157,7 @@ def _m(name: str, moves: dict[StrEnum, set[StrEnum]]) -> Machine:
     return Machine(name, {str(k): frozenset(str(t) for t in v) for k, v in moves.items()})
 
 
-C, D, A, S, P, O, G = (
+C, D, A, S, P, O, G, U, M = (
     CampaignStatus,
     DonationStatus,
     AttemptStatus,
@@ -150,6 +165,8 @@ C, D, A, S, P, O, G = (
     PayoutStatus,
     OnestopStatus,
     NextGoalStatus,
+    UpdateStatus,
+    CheerStatus,
 )
 
 CAMPAIGN = _m(
@@ -231,6 +248,15 @@ NOTICE_PENDING = tuple(str(s) for s in NOTICE_SENT_AS)
 NEXT_GOAL = _m(
     "next goal",
     {G.PROPOSED: {G.APPROVED, G.REJECTED}, G.APPROVED: set(), G.REJECTED: set()},
+)
+
+# Staff hold an update back and may release it again; mail goes only from a published update
+# that has not been mailed (services/campaigns/update_mail.py).
+UPDATE = _m("update", {U.PUBLISHED: {U.HELD}, U.HELD: {U.PUBLISHED}})
+# The business or staff approve or decline a pending message; staff may hide an approved one.
+CHEER = _m(
+    "cheer message",
+    {M.PENDING: {M.APPROVED, M.HIDDEN}, M.APPROVED: {M.HIDDEN}, M.HIDDEN: set()},
 )
 
 

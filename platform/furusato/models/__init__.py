@@ -3,6 +3,13 @@
 from furusato.models.accounts import ApiToken, IdempotencyRecord, LoginFailure, User
 from furusato.models.base import Base
 from furusato.models.donations import Donation, PaymentAttempt, WebhookEvent
+from furusato.models.engagement import (
+    CampaignUpdate,
+    CheerMessage,
+    UpdateAccountLine,
+    UpdateImage,
+    UpdateUnsubscribe,
+)
 from furusato.models.following import Follow, ReminderSend
 from furusato.models.fulfilment import (
     OnestopApplication,
@@ -27,6 +34,8 @@ __all__ = [
     "AuditLog",
     "Base",
     "Business",
+    "CampaignUpdate",
+    "CheerMessage",
     "Donation",
     "FiscalYearCost",
     "Follow",
@@ -48,6 +57,9 @@ __all__ = [
     "ReminderSend",
     "Shipment",
     "Tier",
+    "UpdateAccountLine",
+    "UpdateImage",
+    "UpdateUnsubscribe",
     "User",
     "WebhookEvent",
 ]

@@ -1,5 +1,5 @@
-"""The business's pages: its projects, tiers, submission, next goals, gift options, shipping
-work.
+"""The business's pages: its projects, tiers, submission, next goals, gift options, updates
+and donors' messages, shipping work.
 
 This module holds the blueprint and its URL table; the views are in business_projects.py and
 business_shipments.py, registered here.
@@ -13,7 +13,12 @@ from flask_login import current_user
 
 from furusato.services.campaigns import projects
 from furusato.services.settlement import business_payouts
-from furusato.web import business_next_goals, business_projects, business_shipments
+from furusato.web import (
+    business_next_goals,
+    business_projects,
+    business_shipments,
+    business_updates,
+)
 from furusato.web.guards import role_required
 from furusato.web.urls import GET, GET_POST, POST, add_routes
 
@@ -48,6 +53,10 @@ add_routes(bp, [
     ("/bank", business_projects.bank_account, GET_POST),
     ("/gift-options", business_next_goals.gift_settings, GET_POST),
     ("/projects/<int:project_id>/next-goal", business_next_goals.next_goal, GET_POST),
+    ("/projects/<int:project_id>/updates", business_updates.updates_page, GET_POST),
+    ("/projects/<int:project_id>/messages/<int:message_id>/approve", business_updates.approve_message, POST),
+    ("/projects/<int:project_id>/messages/<int:message_id>/decline", business_updates.decline_message, POST),
+    ("/projects/<int:project_id>/messages/<int:message_id>/reply", business_updates.reply_message, POST),
     ("/projects/<int:project_id>/shipments", business_shipments.shipments_page, GET),
     ("/projects/<int:project_id>/shipments/<int:shipment_id>/sent", business_shipments.mark_sent, POST),
     ("/projects/<int:project_id>/shipments/upload", business_shipments.upload_sent, POST),

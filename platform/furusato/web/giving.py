@@ -24,10 +24,12 @@ from wtforms import (
     SelectField,
     StringField,
     TelField,
+    TextAreaField,
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-from furusato.domain import deliveries
+from furusato.domain import cheer, deliveries
+from furusato.domain.cheer import CheerChoice
 from furusato.domain.money import MIN_DONATION_YEN
 from furusato.domain.pledge import MAX_DONATION_YEN, DonorDetails
 from furusato.services.errors import NotFound, ServiceError
@@ -96,6 +98,21 @@ class GiveForm(Form):
     )
     delivery_window = SelectField(
         lazy_gettext("配達時間帯"), choices=[], validate_choice=False
+    )
+    cheer_message = TextAreaField(
+        lazy_gettext("応援メッセージ"), validators=[Optional(), Length(max=cheer.MAX_MESSAGE_CHARS)]
+    )
+    cheer_show = RadioField(
+        lazy_gettext("メッセージに添える名前"),
+        choices=[
+            SelectChoice("anonymous", lazy_gettext("匿名で掲載する")),
+            SelectChoice("name", lazy_gettext("名前を表示する")),
+        ],
+        default="anonymous",
+        validate_choice=False,
+    )
+    cheer_name = StringField(
+        lazy_gettext("表示するお名前"), validators=[Optional(), Length(max=cheer.MAX_NAME_CHARS)]
     )
     agree = BooleanField(
         lazy_gettext("目標に届かなかった場合の扱いと、税控除の年の決まり方を確認しました"),
@@ -215,6 +232,11 @@ def _pledge_asked(form: GiveForm, donor_id: int | None) -> give_page.PledgeAsked
         creation_key=f"form:{token[:200]}",
         user_id=donor_id,
         gift=_gift_asked(form),
+        cheer=CheerChoice(
+            message=form.cheer_message.data or "",
+            display_name=form.cheer_name.data or "",
+            anonymous=form.cheer_show.data != "name",
+        ),
     )
 
 

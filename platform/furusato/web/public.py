@@ -9,9 +9,9 @@ from __future__ import annotations
 from flask import Blueprint, current_app
 from flask.typing import ResponseReturnValue
 
-from furusato.web import public_catalog, public_deduction, public_images
+from furusato.web import public_catalog, public_deduction, public_images, public_updates
 from furusato.web.guards import public
-from furusato.web.urls import GET, add_routes
+from furusato.web.urls import GET, GET_POST, add_routes
 
 bp = Blueprint("public", __name__)
 
@@ -38,5 +38,7 @@ add_routes(bp, [
     ("/projects/<int:project_id>", public_catalog.project_page, GET),
     ("/deduction-estimate", public_deduction.deduction_estimate, GET),
     ("/images/<int:image_id>/<size>", public_images.project_image, GET),
+    ("/updates/images/<int:image_id>/<size>", public_updates.update_image, GET),
+    ("/updates/unsubscribe/<token>", public_updates.unsubscribe, GET_POST),
 ])
 # fmt: on

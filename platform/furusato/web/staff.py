@@ -10,6 +10,7 @@ from flask import Blueprint, render_template
 from flask.typing import ResponseReturnValue
 
 from furusato.services import mail_outbox
+from furusato.services.campaigns import update_pages
 from furusato.web import (
     staff_audit,
     staff_costs,
@@ -21,6 +22,7 @@ from furusato.web import (
     staff_review,
     staff_settlement,
     staff_shipments,
+    staff_updates,
 )
 from furusato.web.guards import role_required
 from furusato.web.urls import GET, POST, add_routes
@@ -30,7 +32,11 @@ bp = Blueprint("staff", __name__, url_prefix="/staff")
 
 @role_required("staff")
 def dashboard() -> ResponseReturnValue:
-    return render_template("staff/dashboard.html", failed_mail=mail_outbox.failed_count())
+    return render_template(
+        "staff/dashboard.html",
+        failed_mail=mail_outbox.failed_count(),
+        missing_final_reports=update_pages.missing_final_count(),
+    )
 
 
 # fmt: off
@@ -49,6 +55,12 @@ add_routes(bp, [
     ("/next-goals/<int:goal_id>", staff_next_goals.next_goal_page, GET),
     ("/next-goals/<int:goal_id>/approve", staff_next_goals.approve_next_goal, POST),
     ("/next-goals/<int:goal_id>/reject", staff_next_goals.reject_next_goal, POST),
+    ("/updates", staff_updates.updates_list, GET),
+    ("/updates/<int:update_id>/hold", staff_updates.hold_update, POST),
+    ("/updates/<int:update_id>/release", staff_updates.release_update, POST),
+    ("/messages", staff_updates.messages_list, GET),
+    ("/messages/<int:message_id>/approve", staff_updates.approve_message, POST),
+    ("/messages/<int:message_id>/hide", staff_updates.hide_message, POST),
     ("/onestop", staff_onestop.onestop_list, GET),
     ("/onestop/<int:application_id>", staff_onestop.onestop_application, GET),
     ("/onestop/<int:application_id>/form", staff_onestop.onestop_record, POST),

@@ -23,7 +23,7 @@ from furusato.domain.money import utcnow
 from furusato.domain.search import fold
 from furusato.domain.states import CampaignStatus, MissPolicy
 from furusato.models import Business, NextGoal, Project, ProjectImage, Tier
-from furusato.services.campaigns import next_goals
+from furusato.services.campaigns import cheers, next_goals, updates
 from furusato.services.campaigns.catalog_types import (
     PER_PAGE,
     CatalogPage,
@@ -312,6 +312,8 @@ def project_detail(project_id: int, now: datetime | None = None) -> ProjectDetai
             room_yen=clock.room_yen(),
             next_goal=shown(goal, project) if goal is not None else None,
             gift_offer=gift_options.offer_of(project.business),
+            updates=updates.listed(uow.session, project.id, published_only=True),
+            messages=cheers.public(uow.session, project.id),
         )
 
 

@@ -11,6 +11,8 @@ from furusato.domain.campaign import Phase
 from furusato.domain.deliveries import GiftOffer
 from furusato.domain.next_goal import NextGoalProgress
 from furusato.domain.states import MissPolicy
+from furusato.services.campaigns.cheers import CheerShown
+from furusato.services.campaigns.updates import UpdateShown
 
 PER_PAGE = 12
 
@@ -175,6 +177,8 @@ class ProjectDetail:
     room_yen: int
     next_goal: NextGoalShown | None = None
     gift_offer: GiftOffer = field(default_factory=GiftOffer)
+    updates: tuple[UpdateShown, ...] = ()  # published, in time order
+    messages: tuple[CheerShown, ...] = ()  # approved, newest first
 
     @property
     def accepts_donations(self) -> bool:

@@ -23,6 +23,7 @@ from furusato.config import get_settings
 from furusato.db import insert_or_skip
 from furusato.domain import deliveries
 from furusato.domain.campaign import PAYMENTS_PAUSED, takes_payments
+from furusato.domain.cheer import NO_MESSAGE, CheerChoice, cheer_problems
 from furusato.domain.deliveries import GiftChoice
 from furusato.domain.money import to_jst, utcnow
 from furusato.domain.pledge import (
@@ -38,6 +39,7 @@ from furusato.models import Project, Tier
 from furusato.payments import GatewayUnavailable, get_gateway
 from furusato.services import addresses
 from furusato.services.accounts import normalise_email
+from furusato.services.campaigns import cheers
 from furusato.services.errors import N_, Conflict, NotFound, ServiceError, ValidationFailed
 from furusato.services.giving import donation_views, gift_choice, reservations
 from furusato.services.giving.donation_views import TABLE, VIEW_COLUMNS, DonationView
@@ -204,6 +206,7 @@ def create(
     user_id: int | None = None,
     card_setup: bool = True,
     gift: GiftChoice = deliveries.NONE,
+    cheer: CheerChoice = NO_MESSAGE,
 ) -> Pledge:
     """Pledge a donation (reserving stock and cap room) and prepare the card form.
 
@@ -212,8 +215,15 @@ def create(
     one; so does a retry refused for want of stock: its donation already holds a unit). Without
     `card_setup` (an API client paying with a card it brought) no gateway call is made.
     `gift` (another recipient, wrapping, のし, a window) is kept only if the pledge takes a
-    gift: never for a resident donor, wherever the recipient lives (gift_choice.py)."""
-    clean, place = _check_details(donor, onestop)
+    gift: never for a resident donor, wherever the recipient lives (gift_choice.py). `cheer`
+    is the donor's 応援メッセージ, kept to be approved (checked with the donor's details)."""
+    cheer_fields = cheer_problems(cheer)
+    try:
+        clean, place = _check_details(donor, onestop)
+    except ValidationFailed as exc:  # every field refused at once
+        raise ValidationFailed(exc.message, fields=exc.fields | cheer_fields) from None
+    if cheer_fields:
+        raise ValidationFailed("入力内容をご確認ください。", fields=cheer_fields)
     resident = place.resident
     asked = gift if tier_id is not None and not resident else deliveries.NONE
     looked_up = gift_choice.look_up(asked)
@@ -265,8 +275,9 @@ def create(
                 values,
             ).one_or_none()
             if inserted is not None:
-                uow.commit()
                 made = DonationView(*inserted)
+                cheers.record(session, donation_id=made.id, project_id=project_id, choice=cheer)
+                uow.commit()
                 if not card_setup:
                     return _pledge_of(made)
                 return _with_card_setup(made, clean.email, clean.name)

@@ -13,6 +13,7 @@ from dataclasses import dataclass, replace
 
 from furusato.domain import deliveries
 from furusato.domain.campaign import clock_of
+from furusato.domain.cheer import NO_MESSAGE, CheerChoice
 from furusato.domain.deliveries import GiftChoice, GiftOffer
 from furusato.domain.money import utcnow
 from furusato.domain.pledge import DonorDetails
@@ -38,6 +39,7 @@ class PledgeAsked:
     creation_key: str
     user_id: int | None = None
     gift: GiftChoice = deliveries.NONE  # another recipient, wrapping, のし, a window
+    cheer: CheerChoice = NO_MESSAGE  # 応援メッセージ, shown once approved
 
 
 @dataclass(frozen=True)
@@ -77,6 +79,7 @@ def give(
             creation_key=pledge.creation_key,
             user_id=pledge.user_id,
             gift=pledge.gift,
+            cheer=pledge.cheer,
         )
     except ServiceError as exc:
         return replace(page, refused=exc)

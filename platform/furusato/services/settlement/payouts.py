@@ -14,14 +14,15 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from sqlalchemy import select, update
-from sqlalchemy.orm import aliased
+from sqlalchemy.orm import Session, aliased
 
 from furusato.config import get_settings
 from furusato.domain import bank_days, zengin
 from furusato.domain.money import jdate, to_jst, utcnow
-from furusato.domain.states import PayoutStatus
+from furusato.domain.states import CampaignOutcome, PayoutStatus
 from furusato.models import Business, Payout, PayoutBatch, Project, User
 from furusato.services import audit
+from furusato.services.campaigns import updates
 from furusato.services.errors import N_, Conflict, Forbidden, NotFound, ValidationFailed
 from furusato.services.settlement import bank, payout_account
 from furusato.services.uow import UnitOfWork
@@ -348,6 +349,7 @@ def mark_paid(batch_id: int, actor: User, paid_on: date, *, ip_address: str = ""
             if s.get(PayoutBatch, batch_id) is None:
                 raise NotFound("振込データが見つかりません。")
             raise Conflict("この振込データは既に支払済みです。")
+        _refuse_without_final_reports(s, batch_id)
         s.execute(
             update(Payout)
             .where(Payout.batch_id == batch_id, Payout.status == PayoutStatus.EXPORTED)
@@ -363,3 +365,26 @@ def mark_paid(batch_id: int, actor: User, paid_on: date, *, ip_address: str = ""
             ip_address=ip_address,
         )
         uow.commit()
+
+
+def _refuse_without_final_reports(session: Session, batch_id: int) -> None:
+    """A funded campaign's subsidy is marked paid only once its final report (最終報告, with
+    the accounts of what the subsidy paid for) is published (services/campaigns/updates.py)."""
+    missing = [
+        title
+        for project_id, title in session.execute(
+            select(Project.id, Project.title)
+            .join(Payout, Payout.project_id == Project.id)
+            .where(Payout.batch_id == batch_id, Project.outcome == CampaignOutcome.FUNDED)
+            .order_by(Project.id)
+        )
+        if not updates.has_final_report(session, project_id)
+    ]
+    if missing:
+        raise Conflict(
+            N_(
+                "最終報告（補助金の使途）が公開されていないため、支払済みにできません：%(titles)s",
+                titles="、".join(missing),
+            ),
+            code="final_report_missing",
+        )

@@ -13,7 +13,8 @@ from typing import Literal, Self
 from flask import request
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt
 
-from furusato.domain import deliveries
+from furusato.domain import cheer, deliveries
+from furusato.domain.cheer import NO_MESSAGE, CheerChoice
 from furusato.domain.pledge import MAX_DONATION_YEN, DonorDetails
 from furusato.domain.states import Role
 from furusato.services.accounts import User
@@ -76,6 +77,21 @@ class GiftIn(ApiInput):
         )
 
 
+class CheerIn(ApiInput):
+    """A message for the campaign's page (shown once its business or staff approve it), with
+    the name to show beside it, or none (anonymous)."""
+
+    model_config = ConfigDict(extra="forbid")
+    multi_line = frozenset({"message"})
+
+    message: str = Field(min_length=1, max_length=cheer.MAX_MESSAGE_CHARS)
+    anonymous: StrictBool = True
+    display_name: str = Field("", max_length=cheer.MAX_NAME_CHARS)
+
+    def choice(self) -> CheerChoice:
+        return CheerChoice(self.message, self.display_name, self.anonymous)
+
+
 class DonationCreate(ApiInput):
     model_config = ConfigDict(extra="forbid")
 
@@ -84,6 +100,7 @@ class DonationCreate(ApiInput):
     donor: DonorIn
     onestop: StrictBool = False
     gift: GiftIn | None = None
+    cheer: CheerIn | None = Field(None, description="応援メッセージ, shown once approved")
     card_setup: StrictBool = Field(
         True,
         description="false: make no SetupIntent (the answer has no client secret); pay with a "
@@ -231,6 +248,7 @@ def create_donation(call: Call, project_id: int) -> DonationOut:
         user_id=user.id if user is not None and user.role == Role.DONOR else None,
         card_setup=body.card_setup,
         gift=body.gift.choice() if body.gift else deliveries.NONE,
+        cheer=body.cheer.choice() if body.cheer else NO_MESSAGE,
     )
     # A fresh pledge has no charge yet: its payment state is known without asking.
     state = donation_views.state_of(made.id) if made.replayed else donation_views.PayOutcome(made.id, "pending")
