@@ -301,7 +301,7 @@ RULES: dict[str, Rule] = {
     "POST /api/v1/messages/<int:message_id>/approve": R(ok=(200,), owner=BUSINESS_A),
     # Staff must say why they hide a message; its business may decline a waiting one as it is.
     "POST /api/v1/messages/<int:message_id>/hide": R(
-        ok=(200,), owner=BUSINESS_A, ok_for={STAFF: (422,)}
+        ok=(200,), owner=BUSINESS_A, ok_for={STAFF: (422,), OFFICER: (422,)}
     ),
     "POST /api/v1/messages/<int:message_id>/reply": R(
         ok=(200,), owner=BUSINESS_A, json={"reply": "ありがとうございます。"}
