@@ -9,7 +9,7 @@ from __future__ import annotations
 from flask import Blueprint, render_template
 from flask.typing import ResponseReturnValue
 
-from furusato.services import mail_outbox
+from furusato.services.settlement import dashboard as staff_dashboard
 from furusato.web import (
     staff_audit,
     staff_mail,
@@ -29,7 +29,7 @@ bp = Blueprint("staff", __name__, url_prefix="/staff")
 
 @role_required("staff")
 def dashboard() -> ResponseReturnValue:
-    return render_template("staff/dashboard.html", failed_mail=mail_outbox.failed_count())
+    return render_template("staff/dashboard.html", board=staff_dashboard.staff_dashboard())
 
 
 # fmt: off
