@@ -36,14 +36,18 @@ SCREENSHOTS = ARTIFACTS / "screenshots"
 DESKTOP, PHONE = 1280, 390
 HEIGHTS = {DESKTOP: 900, PHONE: 844}
 
-# Elements reaching past the right edge (named in a failure message).
+# The outermost elements reaching past the right edge (named in a failure message).
 OVERFLOWING = """() => {
-  const limit = document.documentElement.clientWidth;
+  const limit = document.documentElement.clientWidth + 0.5;
+  const past = e => e.getBoundingClientRect().right > limit;
+  const scrolls = e => ['auto', 'scroll', 'hidden'].includes(getComputedStyle(e).overflowX);
+  const contained = e => { for (let a = e.parentElement; a; a = a.parentElement) {
+    if (scrolls(a) && a !== document.body && a !== document.documentElement) return true; }
+    return false; };
   return [...document.querySelectorAll('body *')]
-    .filter(e => e.getBoundingClientRect().right > limit + 0.5)
-    .filter(e => !e.closest('.chart-scroll, table'))
+    .filter(e => past(e) && !contained(e) && !(e.parentElement && past(e.parentElement)))
     .slice(0, 8)
-    .map(e => e.tagName.toLowerCase() + (e.className ? '.' + String(e.className).split(' ')[0] : '')
+    .map(e => e.tagName.toLowerCase() + '.' + (e.getAttribute('class') || '').split(' ')[0]
               + ' ' + Math.round(e.getBoundingClientRect().right) + 'px');
 }"""
 
@@ -59,14 +63,14 @@ class Visit:
 
     def look(self, name: str) -> None:
         self.page.wait_for_load_state()
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        path = SCREENSHOTS / f"{self.role}-{name}-{self.width}.png"
+        self.page.screenshot(path=str(path), full_page=True)
         wide = self.page.evaluate("document.documentElement.scrollWidth")
         assert wide <= self.width, (
             f"{self.role}/{name} at {self.width}px scrolls sideways ({wide}px): "
             f"{self.page.evaluate(OVERFLOWING)} ({self.page.url})"
         )
-        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-        path = SCREENSHOTS / f"{self.role}-{name}-{self.width}.png"
-        self.page.screenshot(path=str(path), full_page=True)
         self.seen.append(name)
 
     def click(
@@ -174,9 +178,11 @@ def _business(v: Visit) -> None:
     page.get_by_role("heading", name="事業者ページ").wait_for()
     v.look("dashboard")
     v.click("泉州タオルで、部活の子どもたちにスポーツタオルを")
-    chart = page.locator("figure.chart svg[role=img]")
+    shown = "chart-narrow" if v.width == PHONE else "chart-wide"
+    chart = page.locator("figure.chart svg[role=img]:visible")
     expect(chart).to_have_count(1)
-    assert page.locator("figure.chart polyline.curve").get_attribute("points")
+    expect(chart).to_have_class(re.compile(shown))
+    assert chart.locator("polyline.curve").get_attribute("points")
     assert page.locator("figure.chart table caption").inner_text().startswith("寄附の累計")
     v.look("project-settled")
     v.click("返礼品の配送リスト")
@@ -193,9 +199,11 @@ def _business(v: Visit) -> None:
 def _staff(v: Visit, engine: Engine, first_pass: bool) -> None:
     page = v.page
     page.get_by_role("heading", name="職員ページ").wait_for()
-    bars = page.locator("figure.chart svg[role=img] rect.bar")
-    assert bars.count() > 0, "the year's donations per day draw no bar"
-    assert page.locator("figure.chart table.visually-hidden caption").count() == 1
+    chart = page.locator("figure.chart svg[role=img]:visible")
+    expect(chart).to_have_count(1)
+    expect(chart).to_have_class(re.compile("chart-narrow" if v.width == PHONE else "chart-wide"))
+    assert chart.locator("rect.bar").count() > 0, "the year's donations per day draw no bar"
+    assert page.locator("figure.chart .visually-hidden table caption").count() == 1
     v.look("dashboard")
     for link, heading, name in (
         ("審査待ちのプロジェクト", "審査待ちのプロジェクト", "review-queue"),

@@ -67,6 +67,12 @@ class Frame:
         return round(self.base - self.plot_height * min(value, maximum) / maximum, 2)
 
 
+# A page draws each picture twice and shows one by its width (CSS): the wide one for screens
+# from a tablet up, the narrow one at a phone's width, where text keeps its size.
+WIDE = Frame()
+NARROW = Frame(width=360, height=220, left=78, right=10, top=14, bottom=28)
+
+
 @dataclass(frozen=True)
 class Tick:
     value: int

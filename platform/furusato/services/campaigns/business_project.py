@@ -25,6 +25,7 @@ class BusinessProjectPage:
     project: Project
     violations: list[Violation] = field(default_factory=list)
     funding: charts.Curve | None = None  # None until the campaign has a start and a deadline
+    funding_narrow: charts.Curve | None = None  # the same, drawn for a phone
 
 
 def paid_per_day(project_id: int) -> dict[date, int]:
@@ -43,18 +44,26 @@ def paid_per_day(project_id: int) -> dict[date, int]:
     return dict(totals)
 
 
-def funding_curve(project: Project) -> charts.Curve | None:
+def funding_curves(project: Project) -> tuple[charts.Curve, charts.Curve] | None:
+    """The running total drawn wide and narrow (for a phone), or None before the campaign is
+    public or without its dates."""
     if project.starts_at is None or project.deadline is None:
         return None
     if project.status in (CampaignStatus.DRAFT, CampaignStatus.SUBMITTED):
         return None
-    return charts.running_total(
-        paid_per_day(project.id),
-        to_jst(project.starts_at).date(),
-        to_jst(project.deadline).date(),
-        until=to_jst(utcnow()).date(),
-        levels=[("target", project.target_yen), ("cap", project.cap_yen)],
+    paid = paid_per_day(project.id)
+    wide, narrow = (
+        charts.running_total(
+            paid,
+            to_jst(project.starts_at).date(),
+            to_jst(project.deadline).date(),
+            until=to_jst(utcnow()).date(),
+            levels=[("target", project.target_yen), ("cap", project.cap_yen)],
+            frame=frame,
+        )
+        for frame in (charts.WIDE, charts.NARROW)
     )
+    return wide, narrow
 
 
 def page(actor: User, project_id: int) -> BusinessProjectPage:
@@ -64,4 +73,7 @@ def page(actor: User, project_id: int) -> BusinessProjectPage:
         raise Forbidden("このプロジェクトを見る権限がありません。")
     if project.status == CampaignStatus.DRAFT:
         return BusinessProjectPage(project, violations=projects.violations_of(project))
-    return BusinessProjectPage(project, funding=funding_curve(project))
+    curves = funding_curves(project)
+    if curves is None:
+        return BusinessProjectPage(project)
+    return BusinessProjectPage(project, funding=curves[0], funding_narrow=curves[1])

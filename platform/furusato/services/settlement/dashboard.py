@@ -44,6 +44,7 @@ class StaffDashboard:
     first_day: date
     last_day: date
     daily: charts.DailyBars
+    daily_narrow: charts.DailyBars  # the same, drawn for a phone
     donations_count: int
     money: reports.Figures
     money_bars: list[tuple[str, charts.Share]]  # label (a message) and its bar
@@ -99,6 +100,9 @@ def staff_dashboard(now: datetime | None = None) -> StaffDashboard:
         first_day=first,
         last_day=last,
         daily=charts.daily_bars(totals, first, last, highlight_month=RUSH_MONTH),
+        daily_narrow=charts.daily_bars(
+            totals, first, last, highlight_month=RUSH_MONTH, frame=charts.NARROW
+        ),
         donations_count=count,
         money=money,
         money_bars=list(
