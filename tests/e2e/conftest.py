@@ -192,7 +192,9 @@ def make_staff(email: str, name: str) -> None:
 
 
 def log_in(page: Any, url: str, email: str, password: str = PASSWORD) -> None:
-    page.goto(f"{url}/login")
+    """From the home page (the one typed address), through the header's ログイン link."""
+    page.goto(url)
+    page.locator("header nav").get_by_role("link", name="ログイン", exact=True).click()
     page.get_by_label("メールアドレス").fill(email)
     page.get_by_label("パスワード").fill(password)
     page.get_by_role("button", name="ログイン").click()
