@@ -9,7 +9,8 @@ delivering its webhooks to the gunicorn URL, and the run's SMTP sink. It stops a
         page = open_page()                  # a fresh browser context (its own cookies)
         page.goto(served.url); shots.take(page, "home")
 
-Screenshots go to test-artifacts/e2e/<test name>/NN-<step>.png (the folder is gitignored).
+Screenshots go to test-artifacts/e2e/<test name>/NN-<step>.png (the folder is gitignored;
+$FURUSATO_ARTIFACTS replaces test-artifacts/).
 """
 
 from __future__ import annotations
@@ -35,7 +36,10 @@ from tests.support.localstripe import LocalStripe, free_port
 from tests.support.worker import RunningWorker, celery_worker, worker  # noqa: F401
 
 ROOT = Path(__file__).resolve().parents[2]
-ARTIFACTS = ROOT / "test-artifacts" / "e2e"
+# Screenshots and other artifacts: $FURUSATO_ARTIFACTS (a CI job's upload folder) or the
+# gitignored test-artifacts/ of the checkout.
+ARTIFACTS_ROOT = Path(os.environ.get("FURUSATO_ARTIFACTS") or ROOT / "test-artifacts")
+ARTIFACTS = ARTIFACTS_ROOT / "e2e"
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
     "--no-sandbox",

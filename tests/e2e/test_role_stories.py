@@ -9,11 +9,9 @@ test-artifacts/ (gitignored).
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -25,14 +23,13 @@ from furusato.demo import seed
 from furusato.demo.content import DEMO_PASSWORD
 from furusato.domain.states import PayoutStatus
 from furusato.models import Payout
-from tests.e2e.conftest import ROOT, Served
+from tests.e2e.conftest import ARTIFACTS_ROOT, Served
 from tests.support.localstripe import TEST_CARDS
 from tests.support.worker import RunningWorker
 
 pytestmark = [pytest.mark.e2e]
 
-ARTIFACTS = Path(os.environ.get("FURUSATO_ARTIFACTS") or ROOT / "test-artifacts")
-SCREENSHOTS = ARTIFACTS / "screenshots"
+SCREENSHOTS = ARTIFACTS_ROOT / "screenshots"
 DESKTOP, PHONE = 1280, 390
 HEIGHTS = {DESKTOP: 900, PHONE: 844}
 
