@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 import shlex
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -132,3 +133,38 @@ def test_dockerfile_builds_a_non_root_image_that_migrates_then_serves() -> None:
     readme = _readme()
     for step in steps:
         assert step in readme, step
+
+
+def test_the_package_build_ships_the_static_files(tmp_path: Path) -> None:
+    """setuptools' build_py (what a wheel is made of), run on a clean copy of the sources (no
+    egg-info left by an editable install), copies every file the pages link under /static
+    (stylesheet, scripts, icons), with the translations and the banned-words list."""
+    source = tmp_path / "source"
+    skip = shutil.ignore_patterns("*.egg-info", "__pycache__")
+    for folder in ("platform", "worker"):
+        shutil.copytree(ROOT / folder, source / folder, ignore=skip)
+    shutil.copy(ROOT / "pyproject.toml", source / "pyproject.toml")
+    built_lib = tmp_path / "lib"
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import setuptools; setuptools.setup()",
+            "-q",
+            "build_py",
+            "--build-lib",
+            str(built_lib),
+        ],
+        cwd=source,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    built = {str(p.relative_to(built_lib)) for p in built_lib.rglob("*") if p.is_file()}
+    static = ROOT / "platform/furusato/web/static"
+    expected = {f"furusato/web/static/{p.name}" for p in static.iterdir() if p.is_file()}
+    assert {"furusato/web/static/app.css", "furusato/web/static/favicon.ico"} <= expected
+    assert expected <= built, sorted(expected - built)
+    assert "furusato/translations/en/LC_MESSAGES/messages.mo" in built
+    assert "furusato/data/banned_words.txt" in built

@@ -9,7 +9,8 @@ delivering its webhooks to the gunicorn URL, and the run's SMTP sink. It stops a
         page = open_page()                  # a fresh browser context (its own cookies)
         page.goto(served.url); shots.take(page, "home")
 
-Screenshots go to test-artifacts/e2e/<test name>/NN-<step>.png (the folder is gitignored).
+Screenshots go to test-artifacts/e2e/<test name>/NN-<step>.png (the folder is gitignored;
+$FURUSATO_ARTIFACTS replaces test-artifacts/).
 """
 
 from __future__ import annotations
@@ -35,7 +36,10 @@ from tests.support.localstripe import LocalStripe, free_port
 from tests.support.worker import RunningWorker, celery_worker, worker  # noqa: F401
 
 ROOT = Path(__file__).resolve().parents[2]
-ARTIFACTS = ROOT / "test-artifacts" / "e2e"
+# Screenshots and other artifacts: $FURUSATO_ARTIFACTS (a CI job's upload folder) or the
+# gitignored test-artifacts/ of the checkout.
+ARTIFACTS_ROOT = Path(os.environ.get("FURUSATO_ARTIFACTS") or ROOT / "test-artifacts")
+ARTIFACTS = ARTIFACTS_ROOT / "e2e"
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -192,7 +196,9 @@ def make_staff(email: str, name: str) -> None:
 
 
 def log_in(page: Any, url: str, email: str, password: str = PASSWORD) -> None:
-    page.goto(f"{url}/login")
+    """From the home page (the one typed address), through the header's ログイン link."""
+    page.goto(url)
+    page.locator("header nav").get_by_role("link", name="ログイン", exact=True).click()
     page.get_by_label("メールアドレス").fill(email)
     page.get_by_label("パスワード").fill(password)
     page.get_by_role("button", name="ログイン").click()

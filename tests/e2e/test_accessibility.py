@@ -12,7 +12,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from tests.e2e.conftest import PageOpener, Served, Shots, log_in, needs_chromium
-from tests.factories import PASSWORD, make_project, make_user
+from tests.factories import PASSWORD, make_donation, make_project, make_user
 
 pytestmark = [pytest.mark.e2e, needs_chromium]
 
@@ -20,16 +20,22 @@ BLOCKING = ("serious", "critical")
 
 
 def _world(engine: Engine) -> dict[str, Any]:
-    """A live campaign, a project waiting for review, its business and a staff member."""
+    """A live campaign, a project waiting for review, its business's live campaign with donations
+    (its funding curve), and a staff member."""
     with Session(engine) as s:
         business_user = make_user(s, "business")
         live = make_project(s, title="泉州タオルの新しい定番をつくる", tiers=2)
         waiting = make_project(
             s, business_user.business, status="submitted", title="水なすの浅漬けを全国へ"
         )
+        own = make_project(s, business_user.business, title="泉州の新しいタオルケット")
+        for amount in (10_000, 30_000):  # the business page's funding curve has steps
+            make_donation(s, own, amount_yen=amount)
+            make_donation(s, live, amount_yen=amount)  # the staff dashboard's bars
         staff = make_user(s, "staff")
         s.commit()
         return {
+            "own": own.id,
             "live": live.id,
             "tier": live.tiers[0].id,
             "waiting": waiting.id,
@@ -55,8 +61,9 @@ def test_main_pages_have_no_serious_accessibility_violations(
     served: Served, open_page: PageOpener, shots: Shots, committed: Engine
 ) -> None:
     """axe-core finds no serious or critical problem (labels, contrast, names) on the home page,
-    the project list, a project page, the give form, login, the business dashboard, its gift
-    options and next-goal pages, review and the next-goal proposals."""
+    the project list, a project page (its progress meter), the give form, login, the business
+    dashboard, its gift options and next-goal pages, a project page with its funding curve, the
+    staff dashboard with its charts, review and the next-goal proposals."""
     world = _world(committed)
     url = served.url
     visitor = open_page()
@@ -73,12 +80,16 @@ def test_main_pages_have_no_serious_accessibility_violations(
         ("business-dashboard", business, "/business/"),
         ("business-gift-options", business, "/business/gift-options"),
         ("business-next-goal", business, f"/business/projects/{world['waiting']}/next-goal"),
+        ("business-project-chart", business, f"/business/projects/{world['own']}"),
+        ("staff-dashboard-charts", staff, "/staff/"),
         ("staff-review", staff, f"/staff/review/{world['waiting']}"),
         ("staff-next-goals", staff, "/staff/next-goals"),
     ]
     found: dict[str, list[str]] = {}
     for name, page, path in pages:
         page.goto(url + path)
+        if name.endswith("-chart") or name.endswith("-charts"):
+            assert page.locator("figure.chart svg[role=img]").count() >= 1, name
         shots.take(page, name)
         problems = _serious(page)
         if problems:

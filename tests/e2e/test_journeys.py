@@ -40,6 +40,12 @@ def _local(moment: datetime) -> str:
     return moment.astimezone(JST).strftime("%Y-%m-%dT%H:%M")
 
 
+def _nav(page: Any, name: str) -> None:
+    """Click an entry of the header's menu (the journeys reach pages as people do)."""
+    page.locator("header nav").get_by_role("link", name=name, exact=True).click()
+    page.wait_for_load_state()
+
+
 def _fill_tier(page: Any, amount: int, gift: str, description: str, limit: str = "") -> None:
     page.get_by_label("寄附額（円）").fill(str(amount))
     page.get_by_label("返礼品名（空欄なら返礼品なしの応援コース）").fill(gift)
@@ -62,7 +68,8 @@ def test_business_project_through_review(
     make_staff("review2@city.example.jp", "審査 二郎")
     url = served.url
     biz = open_page()
-    biz.goto(f"{url}/signup")
+    biz.goto(url)  # the one typed address: from here on, people click
+    _nav(biz, "新規登録")
     biz.get_by_label("事業者", exact=True).check()
     biz.get_by_label("お名前").fill("染谷 藍子")
     biz.get_by_label("事業者名（事業者のみ）").fill("泉州藍染工房")
@@ -113,7 +120,8 @@ def test_business_project_through_review(
 
     staff1 = open_page()
     log_in(staff1, url, "review1@city.example.jp")
-    staff1.goto(f"{url}/staff/review")
+    _nav(staff1, "職員ページ")
+    staff1.get_by_role("link", name="審査待ちのプロジェクト").click()
     staff1.get_by_role("link", name="泉州の藍染めストールをつくる").click()
     shots.take(staff1, "staff-review")
     reason = "返礼品の説明に、木綿と藍の産地を明記してください。"
@@ -121,7 +129,9 @@ def test_business_project_through_review(
     staff1.get_by_role("button", name="差し戻す").click()
     staff1.get_by_text("差し戻しました").wait_for()
 
-    biz.goto(project_url)
+    _nav(biz, "事業者ページ")
+    biz.get_by_role("link", name="泉州の藍染めストールをつくる").first.click()
+    assert biz.url == project_url
     notice = biz.get_by_role("alert").filter(has_text="市からの差し戻し理由")
     assert reason in notice.inner_text()
     shots.take(biz, "rejected-with-reason")
@@ -134,7 +144,8 @@ def test_business_project_through_review(
 
     staff2 = open_page()
     log_in(staff2, url, "review2@city.example.jp")
-    staff2.goto(f"{url}/staff/review")
+    _nav(staff2, "職員ページ")
+    staff2.get_by_role("link", name="審査待ちのプロジェクト").click()
     staff2.get_by_role("link", name="泉州の藍染めストールをつくる").click()
     assert reason in staff2.get_by_text("前回の差し戻し理由").locator("..").inner_text()
     staff2.get_by_text("泉佐野市産").first.wait_for()  # the change since the last submission
@@ -157,7 +168,7 @@ def test_business_project_through_review(
             "rejected": "review1@city.example.jp",
             "approved": "review2@city.example.jp",
         }
-    biz.goto(f"{url}/business/")
+    _nav(biz, "事業者ページ")
     shots.take(biz, "dashboard-approved")
 
 
@@ -211,14 +222,16 @@ def test_donor_gives_and_downloads_the_receipt(
         project_id = project.id  # target 30,000 yen: the two gifts below reach it
     url = served.url
     page = open_page()
-    page.goto(f"{url}/signup")
+    page.goto(url)
+    _nav(page, "新規登録")
     page.get_by_label("お名前").fill("寄附 花子")
     page.get_by_label("メールアドレス").fill("hanako@example.jp")
     page.get_by_label("パスワード（10文字以上）").fill(PASSWORD)
     page.get_by_role("button", name="登録する").click()
     page.get_by_role("heading", name="マイページ").wait_for()
 
-    page.goto(f"{url}/projects")
+    _nav(page, "プロジェクト")
+    page.get_by_role("link", name="すべてのプロジェクトを見る").click()
     page.get_by_label("キーワード").fill("藍染め")
     page.get_by_role("button", name="検索").click()
     page.get_by_text("1件中").wait_for()
@@ -232,7 +245,9 @@ def test_donor_gives_and_downloads_the_receipt(
     assert page.locator("#tax-year").inner_text() in (f"{year}年分", f"{year + 1}年分")
     shots.take(page, "confirmation-card")
 
-    page.goto(f"{url}/projects/{project_id}")
+    _nav(page, "プロジェクト")
+    page.get_by_role("link", name="泉州の藍染めストールをつくる").first.click()
+    assert page.url.endswith(f"/projects/{project_id}")
     _give(page, 0, TEST_CARDS["3ds"])
     for step in ("card-saved", "payment"):  # the fake 3-D Secure pop-up, twice
         authenticate = page.get_by_role("button", name="Complete authentication")
@@ -263,7 +278,7 @@ def test_donor_gives_and_downloads_the_receipt(
             select(Receipt).join(Donation).where(Donation.amount_yen == 20_000)
         ).one()
         number = receipt.number
-    page.goto(f"{url}/me")
+    _nav(page, "マイページ")
     link = page.get_by_role("link", name=re.compile(re.escape(number)))
     shots.take(page, "my-page-with-receipts")
     response = page.context.request.get(url + link.get_attribute("href"))
@@ -294,7 +309,8 @@ def test_staff_pay_the_subsidy_with_four_eyes(
 
     first = open_page()
     log_in(first, url, "pay1@city.example.jp")
-    first.goto(f"{url}/staff/payouts")
+    _nav(first, "職員ページ")
+    first.get_by_role("link", name="補助金の支払（準備・承認・振込ファイル）").click()
     shots.take(first, "payouts")
     first.get_by_role("link", name=str(payout_id), exact=True).click()
     first.get_by_label("確認した支払額（円）").fill(str(amount))
@@ -306,11 +322,13 @@ def test_staff_pay_the_subsidy_with_four_eyes(
 
     second = open_page()
     log_in(second, url, "pay2@city.example.jp")
-    second.goto(f"{url}/staff/payouts/{payout_id}")
+    _nav(second, "職員ページ")
+    second.get_by_role("link", name="補助金の支払（準備・承認・振込ファイル）").click()
+    second.get_by_role("link", name=str(payout_id), exact=True).click()
     second.get_by_role("button", name="承認する").click()
     second.get_by_text("支払いを承認しました。").wait_for()
     shots.take(second, "approved")
-    second.goto(f"{url}/staff/payouts")
+    second.get_by_role("link", name="支払い一覧へ戻る").click()
     second.get_by_role("button", name="承認済みの支払いを振込データにする").click()
     second.get_by_text("振込データ").first.wait_for()
     with second.expect_download() as download_info:

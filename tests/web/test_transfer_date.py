@@ -62,3 +62,25 @@ def test_a_past_date_is_refused_and_the_page_says_why(client: FlaskClient, db: S
     )
     assert "振込指定日が過ぎています" in answer.get_data(as_text=True)
     assert payouts.get(payout.id).status == PayoutStatus.APPROVED
+
+
+def test_the_closed_day_refusal_writes_dates_in_the_page_language(
+    client: FlaskClient, db: Session
+) -> None:
+    """The refusal names the closed day and the next business day as the page writes dates:
+    2027年12月31日 on a Japanese page, Dec 31, 2027 on an English one."""
+    payout, bob = _approved(db)
+    login(client, bob)
+    japanese = client.post(
+        "/staff/payouts/export", data={"transfer_date": "2027-12-31"}, follow_redirects=True
+    ).get_data(as_text=True)
+    assert "2027年12月31日は銀行の休業日です" in japanese
+    assert "次の営業日は2028年1月4日です" in japanese
+    client.set_cookie("lang", "en")
+    english = client.post(
+        "/staff/payouts/export", data={"transfer_date": "2027-12-31"}, follow_redirects=True
+    ).get_data(as_text=True)
+    assert "Banks are closed on Dec 31, 2027." in english
+    assert "(the next business day is Jan 4, 2028)" in english
+    assert "2027年12月31日" not in english
+    assert payouts.get(payout.id).status == PayoutStatus.APPROVED

@@ -9,19 +9,24 @@ ServiceError class (scripts/i18n.py), and the web layer looks it up in the page'
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import date
 from typing import Any
+
+from furusato.domain.money import jdate
 
 
 class Message(str):
     """A sentence with named values. It is the Japanese text (`template % values`), so it goes
     wherever a str goes, and it keeps its template and values, so that a page in another
-    language can translate the template and fill the same values in."""
+    language can translate the template and fill the same values in. A date value is written
+    2026年12月31日 here and in the page's own form where a page shows it."""
 
     template: str
     values: Mapping[str, object]
 
     def __new__(cls, template: str, values: Mapping[str, object]) -> Message:
-        message = super().__new__(cls, template % values)
+        japanese = {k: jdate(v) if isinstance(v, date) else v for k, v in values.items()}
+        message = super().__new__(cls, template % japanese)
         message.template = template
         message.values = values
         return message

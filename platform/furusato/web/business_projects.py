@@ -18,7 +18,13 @@ from flask_wtf import FlaskForm
 
 from furusato.config import get_settings
 from furusato.domain.local_products import label as local_label
-from furusato.services.campaigns import images, project_images, projects, tiers
+from furusato.services.campaigns import (
+    business_project,
+    images,
+    project_images,
+    projects,
+    tiers,
+)
 from furusato.services.campaigns.projects import ComplianceFailed
 from furusato.services.errors import ServiceError
 from furusato.services.settlement import bank
@@ -75,11 +81,9 @@ def _default_rate() -> int:
 
 @role_required("business")
 def project(project_id: int) -> ResponseReturnValue:
-    item = _own(project_id)
     return render_template(
         "business/project.html",
-        project=item,
-        violations=projects.violations_of(item) if item.status == "draft" else [],
+        page=business_project.page(current_user, project_id),
         image_form=ImageForm(),
         button=EmptyForm(),
         local_label=local_label,
@@ -183,12 +187,10 @@ def upload_image(project_id: int) -> ResponseReturnValue:
 
 
 def _project_page(project_id: int, status: int) -> ResponseReturnValue:
-    item = _own(project_id)
     return (
         render_template(
             "business/project.html",
-            project=item,
-            violations=projects.violations_of(item) if item.status == "draft" else [],
+            page=business_project.page(current_user, project_id),
             image_form=ImageForm(),
             button=EmptyForm(),
             local_label=local_label,
@@ -213,12 +215,11 @@ def submit_project(project_id: int) -> ResponseReturnValue:
     try:
         projects.submit(current_user, project_id)
     except ComplianceFailed as exc:
-        item = _own(project_id)
         flash(translated(exc.message), "error")
         return (
             render_template(
                 "business/project.html",
-                project=item,
+                page=business_project.page(current_user, project_id),
                 violations=exc.violations,
                 image_form=ImageForm(),
                 button=EmptyForm(),

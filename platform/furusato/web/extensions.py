@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import date
 from typing import Any
 
 from flask import Flask, current_app, g, request
@@ -14,6 +15,7 @@ from flask_wtf import CSRFProtect
 
 from furusato.domain import labels
 from furusato.domain.messages import Message
+from furusato.web.formatting import page_date
 
 csrf = CSRFProtect()
 login_manager = LoginManager()
@@ -81,17 +83,24 @@ def translated(message: str) -> str:
     """A Japanese message of the services or the domain (a refusal, a rule's violation) in the
     page's language. A message with values is translated as its template, then filled in with
     them; a value that is itself a message (a field's label, an inner refusal) is translated
-    too, and any other (a number, a title, a status code) is no msgid and stays as it is."""
+    too, a date is written in the page's form, and any other value (a number, a title, a status
+    code) is no msgid and stays as it is."""
     if not message:
         return message  # gettext("") is the catalog's header
     catalog = _translations()
     if isinstance(message, Message):
-        values = {
-            name: translated(value) if isinstance(value, str) else value
-            for name, value in message.values.items()
-        }
+        values = {name: _value(value) for name, value in message.values.items()}
         return str(catalog.ugettext(message.template) % values)
     return str(catalog.ugettext(message))
+
+
+def _value(value: object) -> object:
+    """A message's value in the page's language: a message translated, a date in the page's form."""
+    if isinstance(value, str):
+        return translated(value)
+    if isinstance(value, date):
+        return page_date(value)
+    return value
 
 
 def translated_fields(fields: Mapping[str, str]) -> dict[str, str]:

@@ -65,6 +65,11 @@ def page_month(value: date | None) -> str:
     return f"{MONTHS[value.month - 1]} {value.year}"
 
 
+def page_month_short(value: date) -> str:
+    """12月, or Dec on English pages: a month on a chart's axis."""
+    return MONTHS[value.month - 1] if _english() else f"{value.month}月"
+
+
 def noshi_label(code: str) -> str:
     """のし's inscription for its code (a msgid: `|translated` shows it in the page's language)."""
     return deliveries.NOSHI.get(code, code)
@@ -81,6 +86,7 @@ FILTERS = {
     "jdate": page_date,
     "jdatetime": page_datetime,
     "jmonth": page_month,
+    "month_short": page_month_short,
     "hours_left": hours_left,
     "noshi_label": noshi_label,
     "window_label": window_label,

@@ -9,8 +9,7 @@ from __future__ import annotations
 from flask import Blueprint, render_template
 from flask.typing import ResponseReturnValue
 
-from furusato.services import mail_outbox
-from furusato.services.campaigns import update_pages
+from furusato.services.settlement import dashboard as staff_dashboard
 from furusato.web import (
     staff_audit,
     staff_costs,
@@ -32,11 +31,7 @@ bp = Blueprint("staff", __name__, url_prefix="/staff")
 
 @role_required("staff")
 def dashboard() -> ResponseReturnValue:
-    return render_template(
-        "staff/dashboard.html",
-        failed_mail=mail_outbox.failed_count(),
-        missing_final_reports=update_pages.missing_final_count(),
-    )
+    return render_template("staff/dashboard.html", board=staff_dashboard.staff_dashboard())
 
 
 # fmt: off

@@ -7,6 +7,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
+from furusato.domain import charts
 from furusato.domain.campaign import Phase
 from furusato.domain.deliveries import GiftOffer
 from furusato.domain.next_goal import NextGoalProgress
@@ -72,6 +73,11 @@ class Progress:
     def funded(self) -> bool:
         """目標達成: the paid total covers the target (the subsidy covers half the cost)."""
         return self.paid_total_yen >= self.target_yen
+
+    @property
+    def meter(self) -> charts.Meter:
+        """The bar toward the cap, with the target marked (the project page's picture)."""
+        return charts.meter(self.paid_total_yen, self.target_yen, self.cap_yen)
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session, aliased
 
 from furusato.config import get_settings
 from furusato.domain import bank_days, zengin
-from furusato.domain.money import jdate, to_jst, utcnow
+from furusato.domain.money import to_jst, utcnow
 from furusato.domain.states import CampaignOutcome, PayoutStatus
 from furusato.models import Business, Payout, PayoutBatch, Project, User
 from furusato.services import audit
@@ -272,8 +272,8 @@ def transfer_date_problem(transfer_date: date) -> str | None:
         return N_(
             "%(date)sは銀行の休業日です。土日・祝日・12月31日〜1月3日を除く日を指定してください"
             "（次の営業日は%(next)sです）。",
-            date=jdate(transfer_date),
-            next=jdate(bank_days.next_business_day(transfer_date)),
+            date=transfer_date,
+            next=bank_days.next_business_day(transfer_date),
         )
     return None
 
