@@ -58,7 +58,7 @@ def test_a_donation_confirmation_is_written_when_the_worker_sends_it(
     with UnitOfWork() as uow:
         stored = uow.session.get(Donation, donation_id)
         assert stored is not None
-        donation_mail.queue_confirmation(uow, stored)
+        donation_mail.queue_confirmation(uow, stored.id, stored.email)
         uow.commit()
     worker.app.send_task("furusato.relay_mail")  # as beat does every two seconds
     received = smtp_sink.wait_for(lambda m: m["To"] == email)
