@@ -36,7 +36,7 @@ from furusato.domain.pledge import (
 from furusato.domain.states import DonationStatus
 from furusato.models import Project, Tier
 from furusato.payments import GatewayUnavailable, get_gateway
-from furusato.services import addresses
+from furusato.services import addresses, idempotency
 from furusato.services.accounts import normalise_email
 from furusato.services.errors import N_, Conflict, NotFound, ServiceError, ValidationFailed
 from furusato.services.giving import donation_views, gift_choice, reservations
@@ -204,6 +204,7 @@ def create(
     user_id: int | None = None,
     card_setup: bool = True,
     gift: GiftChoice = deliveries.NONE,
+    keyed: idempotency.KeyedRequest | None = None,
 ) -> Pledge:
     """Pledge a donation (reserving stock and cap room) and prepare the card form.
 
@@ -219,6 +220,7 @@ def create(
     looked_up = gift_choice.look_up(asked)
     with UnitOfWork() as uow:
         session = uow.session
+        idempotency.claim_in(uow, keyed)
         tier = _tier_of(session, project_id, tier_id)
         problem = amount_problem(amount_yen, tier.amount_yen if tier else None)
         if problem:
@@ -265,10 +267,13 @@ def create(
                 values,
             ).one_or_none()
             if inserted is not None:
-                uow.commit()
                 made = DonationView(*inserted)
                 if not card_setup:
-                    return _pledge_of(made)
+                    pledge = _pledge_of(made)
+                    idempotency.keep_in(uow, keyed, pledge)
+                    uow.commit()
+                    return pledge
+                uow.commit()
                 return _with_card_setup(made, clean.email, clean.name)
     # Rolled back. The key made a donation already (a retry): answer with that one.
     with UnitOfWork() as uow:
