@@ -209,8 +209,10 @@ _FOR_RECORDING = (
         *payment_results.RECORDING_COLUMNS,
         _ATTEMPTS.c.id.label("attempt_id"),
         _ATTEMPTS.c.status.label("attempt_status"),
+        _PROJECTS.c.miss_policy,  # fixed since approval: read without the campaign's lock
     )
     .select_from(_DONATIONS)
+    .join(_PROJECTS, _PROJECTS.c.id == _DONATIONS.c.project_id)
     .outerjoin(
         _ATTEMPTS,
         (_ATTEMPTS.c.id == bindparam("attempt_id")) & (_ATTEMPTS.c.donation_id == _DONATIONS.c.id),
@@ -234,7 +236,7 @@ def record(donation_id: int, attempt_id: int | None, result: ChargeResult) -> Pa
             if found.attempt_id is not None
             else None
         )
-        paid = payment_results.apply_result(uow, donation, attempt, result)
+        paid = payment_results.apply_result(uow, donation, attempt, result, found.miss_policy)
         uow.commit()
     if paid is None:  # not paid by this answer: where the payment stands now
         return donation_views.state_of(donation_id)

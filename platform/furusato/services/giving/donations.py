@@ -274,7 +274,7 @@ def create(
                     uow.commit()
                     return pledge
                 uow.commit()
-                return _with_card_setup(made, clean.email, clean.name)
+                return _with_card_setup(made, clean.email, clean.name, keyed=keyed)
     # Rolled back. The key made a donation already (a retry): answer with that one.
     with UnitOfWork() as uow:
         found = _created_before(uow.session, creation_key, project_id, amount_yen, clean.email)
@@ -286,10 +286,15 @@ def create(
 
 
 def _with_card_setup(
-    donation: DonationView, email: str, name: str, replayed: bool = False
+    donation: DonationView,
+    email: str,
+    name: str,
+    replayed: bool = False,
+    keyed: idempotency.KeyedRequest | None = None,
 ) -> Pledge:
     """The donation with its customer and SetupIntent, creating them once (outside any
-    transaction: the gateway call never holds database locks)."""
+    transaction: the gateway call never holds database locks). A fresh pledge's `keyed`
+    answer is kept in the transaction that stores them."""
     if donation.setup_intent_client_secret or donation.status != DonationStatus.PENDING_PAYMENT:
         return _pledge_of(donation, replayed)
     if replayed:  # a fresh pledge reserved just now, from a campaign taking donations
@@ -315,10 +320,13 @@ def _with_card_setup(
                 "client_secret": info.client_secret,
             },
         ).one_or_none()
+        pledge = _pledge_of(DonationView(*stored), replayed) if stored is not None else None
+        if pledge is not None:
+            idempotency.keep_in(uow, keyed, pledge)
         uow.commit()
-    if stored is None:  # a concurrent retry stored its own first: answer with that one
+    if pledge is None:  # a concurrent retry stored its own first: answer with that one
         return _pledge_of(donation_views.view(donation.id), replayed)
-    return _pledge_of(DonationView(*stored), replayed)
+    return pledge
 
 
 def _refuse_unless_taking_payments(project_id: int) -> None:

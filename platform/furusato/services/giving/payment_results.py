@@ -102,6 +102,7 @@ def apply_result(
     donation: Recording,
     attempt: AttemptState | None,
     result: ChargeResult,
+    miss_policy: str | None = None,
 ) -> DonationView | None:
     """Move the attempt (and, on success, the donation) to what the gateway says; the donation
     as recorded if this recorded its payment. The caller holds the donation's row lock;
@@ -134,7 +135,7 @@ def apply_result(
             _MOVE_ATTEMPT, {"attempt_id": attempt.id, "new_status": status, **moved}
         )
     if result.status == "succeeded":
-        return complete_payment(uow, donation, result)
+        return complete_payment(uow, donation, result, miss_policy)
     return None
 
 
@@ -197,11 +198,12 @@ _FINAL = (
 
 
 def complete_payment(
-    uow: UnitOfWork, donation: Recording, result: ChargeResult
+    uow: UnitOfWork, donation: Recording, result: ChargeResult, miss_policy: str | None = None
 ) -> DonationView | None:
     """Record the money as received (once): paid_at and tax year from the gateway's time,
     the campaign's counters, the target, finality, the receipt tasks and the confirmation mail.
-    Returns the donation as recorded; None if it was recorded before.
+    Returns the donation as recorded; None if it was recorded before. `miss_policy` is the
+    campaign's, if the caller read it with the donation.
 
     The campaign's row is the hot one (every payment of the campaign adds to its counters), so
     its update is the last statement before the commit: its lock is held for one round trip."""
@@ -214,7 +216,7 @@ def complete_payment(
     now = utcnow()
     paid_at = result.paid_at or now
     # Fixed since approval, so read without a lock.
-    policy = session.execute(_MISS_POLICY, {"id": donation.project_id}).scalar_one()
+    policy = miss_policy or session.execute(_MISS_POLICY, {"id": donation.project_id}).scalar_one()
     final_at: datetime | None = None
     if final_on_payment(policy, target_reached_at_payment=False):  # final whatever the target
         final_at = now
