@@ -57,20 +57,15 @@ def use_session_factory(factory: sessionmaker[Session] | None) -> None:
     _factory = factory
 
 
-def insert_or_skip(
-    session: Session, target: Any, unique: list[str], returning: tuple[Any, ...] = ()
-) -> Any:
-    """INSERT … ON CONFLICT (unique) DO NOTHING in the session's dialect (PostgreSQL or SQLite),
-    RETURNING the `returning` columns: pass the rows to `session.execute` as parameters. The
-    statement is built once per dialect, table and columns (a hot path's insert then skips the
-    build and its cache key's walk); a row whose unique columns exist already is skipped."""
-    return _insert_or_skip(session.get_bind().dialect.name, target, tuple(unique), returning)
+def insert_or_skip(session: Session, target: Any, unique: list[str]) -> Any:
+    """INSERT … ON CONFLICT (unique) DO NOTHING in the session's dialect (PostgreSQL or SQLite):
+    add `.returning()`, and pass the rows to `session.execute` as parameters (a statement
+    without `.values()` is compiled once and cached); a row whose unique columns exist already
+    is skipped."""
+    return _insert_or_skip(session.get_bind().dialect.name, target, tuple(unique))
 
 
 @lru_cache(maxsize=64)
-def _insert_or_skip(
-    dialect: str, target: Any, unique: tuple[str, ...], returning: tuple[Any, ...]
-) -> Any:
+def _insert_or_skip(dialect: str, target: Any, unique: tuple[str, ...]) -> Any:
     insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    statement = insert(target).on_conflict_do_nothing(index_elements=list(unique))
-    return statement.returning(*returning) if returning else statement
+    return insert(target).on_conflict_do_nothing(index_elements=list(unique))

@@ -66,7 +66,7 @@ def claim(scope: str, key: str, request_sha256: str) -> int | Answer:
     with UnitOfWork() as uow:
         session = uow.session
         claimed = session.execute(
-            insert_or_skip(session, _RECORDS, ["scope", "key"], (_RECORDS.c.id,)),
+            insert_or_skip(session, _RECORDS, ["scope", "key"]).returning(_RECORDS.c.id),
             {"scope": scope, "key": key, "request_sha256": request_sha256},
         ).scalar_one_or_none()
         if claimed is not None:
@@ -132,7 +132,7 @@ def claim_in(uow: UnitOfWork, keyed: KeyedRequest | None) -> None:
         return
     session = uow.session
     claimed = session.execute(
-        insert_or_skip(session, _RECORDS, ["scope", "key"], (_RECORDS.c.id,)),
+        insert_or_skip(session, _RECORDS, ["scope", "key"]).returning(_RECORDS.c.id),
         {"scope": keyed.scope, "key": keyed.key, "request_sha256": keyed.request_sha256},
     ).scalar_one_or_none()
     if claimed is not None:

@@ -90,7 +90,7 @@ def queue(
         "created_at": utcnow(),
     }
     table = OutboundEmail.__table__
-    stmt = insert_or_skip(uow.session, table, ["key"], (table.c.id,))
+    stmt = insert_or_skip(uow.session, table, ["key"]).returning(table.c.id)
     result = uow.session.execute(stmt, values)
     email_id = result.scalar_one_or_none()
     if email_id is not None and publish:

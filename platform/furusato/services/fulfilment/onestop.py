@@ -55,7 +55,7 @@ def open_for_donation(uow: UnitOfWork, donation: Donation) -> None:
         "updated_at": utcnow(),
     }
     table = OnestopApplication.__table__
-    stmt = insert_or_skip(uow.session, table, ["donation_id"], (table.c.id,))
+    stmt = insert_or_skip(uow.session, table, ["donation_id"]).returning(table.c.id)
     created = uow.session.execute(stmt, values).scalar_one_or_none()
     if created is None or donation.tax_year is None:
         return

@@ -263,7 +263,7 @@ def create(
         else:
             # A concurrent twin with the same key made this wait for its commit: skip.
             inserted = session.execute(
-                insert_or_skip(session, TABLE, ["creation_key"], VIEW_COLUMNS),
+                insert_or_skip(session, TABLE, ["creation_key"]).returning(*VIEW_COLUMNS),
                 values,
             ).one_or_none()
             if inserted is not None:

@@ -71,25 +71,13 @@ class Call:
     # with `claim_in_service`): the handler says how a result answers (`answers`).
     keyed: idempotency.KeyedRequest | None = None
     status: int = 200
-    _render: Callable[[Any], BaseModel] | None = None
-    _rendered: tuple[Any, str] | None = None  # (result, its answer's JSON), made once
 
     def answers(self, render: Callable[[Any], BaseModel]) -> None:
         """How the service's result becomes this request's answer, for the service to keep
-        with the key in its own commit (then `respond` sends the JSON it kept)."""
-        self._render = render
+        with the key in its own commit."""
         if self.keyed is not None:
-            self.keyed.answer = lambda result: (self.status, self._json(result))
-
-    def _json(self, result: Any) -> str:
-        if self._rendered is None or self._rendered[0] is not result:
-            assert self._render is not None  # `answers` said how
-            self._rendered = (result, self._render(result).model_dump_json())
-        return self._rendered[1]
-
-    def respond(self, result: Any) -> Response:
-        """The answer to the service's `result`, rendered once (the service may have kept it)."""
-        return Response(self._json(result), status=self.status, content_type="application/json")
+            status = self.status
+            self.keyed.answer = lambda result: (status, render(result).model_dump_json())
 
 
 @dataclass

@@ -10,7 +10,7 @@ import secrets
 from datetime import date, datetime
 from typing import Literal, Self
 
-from flask import Response, request
+from flask import request
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt
 
 from furusato.domain import deliveries
@@ -216,7 +216,7 @@ def _visible(donation_id: int, user: User | None) -> donation_views.DonationView
     limit="30 per minute",
     claim_in_service=True,
 )
-def create_donation(call: Call, project_id: int) -> Response:
+def create_donation(call: Call, project_id: int) -> DonationOut:
     body: DonationCreate = call.body
     user = call.user
     call.answers(_pledge_out)  # kept with the key in the pledge's own commit
@@ -235,7 +235,7 @@ def create_donation(call: Call, project_id: int) -> Response:
         gift=body.gift.choice() if body.gift else deliveries.NONE,
         keyed=call.keyed,
     )
-    return call.respond(made)
+    return _pledge_out(made)
 
 
 def _pledge_out(made: donations.Pledge) -> DonationOut:
