@@ -204,6 +204,16 @@ def paid_on(tier_id: int) -> int:
     return last
 
 
+# Issue 18's targets, as shares of the hello ceiling of the same run (p99 at that load).
+PAGE_TARGETS = {"project_list": 0.45, "project_page": 0.60}
+PAID_TARGET = 0.06  # paid donations/s at the saturating concurrency, of the hello ceiling
+P99_TARGET_MS = 1000
+
+
+def _against(share: float, target: float) -> str:
+    return f"(target >= {target:.0%}: {'met' if share >= target else 'not met'})"
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--workers", type=int, default=3, help="gunicorn processes")
@@ -291,8 +301,10 @@ def main() -> int:
             )
         ceiling = results.get("hello", {}).get("rps", 0)
         for name in ("project_list", "project_page") if ceiling else ():
-            results[name]["share_of_hello"] = results[name]["rps"] / ceiling
-            print(f"{name:14s} {results[name]['share_of_hello']:8.0%} of the hello ceiling")
+            share = results[name]["share_of_hello"] = results[name]["rps"] / ceiling
+            print(
+                f"{name:14s} {share:8.0%} of the hello ceiling {_against(share, PAGE_TARGETS[name])}"
+            )
 
         races = (  # name, tier, donors, card setup at the pledge
             ("donations_light", ids["open_tier"], 8, ""),  # the latency floor: no queueing
@@ -329,6 +341,14 @@ def main() -> int:
             ):
                 r[f"{label}_cpu_ms_per_paid"] = (after_s - before_s) * 1000 / max(1, r["paid_in_db"])
             results[name] = r
+            ceiling = results.get("hello", {}).get("rps", 0)
+            if ceiling and name != "race":
+                share = r["share_of_hello"] = r["paid_per_s"] / ceiling
+                p99 = "met" if r["p99_ms"] <= P99_TARGET_MS else "not met"
+                print(
+                    f"{name:14s} {share:8.1%} of the hello ceiling {_against(share, PAID_TARGET)}"
+                    f"; p99 target <= {P99_TARGET_MS} ms: {p99}"
+                )
             print(
                 f"{name:14s} {r['paid_per_s']:8.1f} paid donations/s end to end  "
                 f"p50 {r['p50_ms']:6.0f} ms  p99 {r['p99_ms']:6.0f} ms  "

@@ -7,6 +7,8 @@ from typing import Any
 BEAT_SCHEDULE: dict[str, dict[str, Any]] = {
     "sweep-mail": {"task": "furusato.sweep_mail", "schedule": 300.0},
     "sweep-update-mail": {"task": "furusato.sweep_update_mail", "schedule": 300.0},
+    # The outbox relay: mails queued without a task (a donation's confirmation) leave from here.
+    "relay-mail": {"task": "furusato.relay_mail", "schedule": 2.0},
     "reconcile-payments": {"task": "furusato.reconcile_payments", "schedule": 60.0},
     "settle-due": {"task": "furusato.settle_due_sweep", "schedule": 60.0},
     "sweep-receipts": {"task": "furusato.sweep_receipts", "schedule": 300.0},

@@ -23,6 +23,11 @@ def sweep_mail() -> int:
     return per_item.each("mail: send queued", mail.queued_ids(), send_email.delay).done
 
 
+@app.task(name="furusato.relay_mail")
+def relay_mail() -> int:
+    return len(mail.relay())
+
+
 @app.task(name="furusato.forget_stale_login_failures")
 def forget_stale_login_failures() -> int:
     return login_lockout.forget_stale()

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from furusato.domain.money import tax_year, utcnow
 from furusato.models import Donation, OutboundEmail, PaymentAttempt, Project, Tier
 from furusato.payments import get_gateway
+from furusato.services import mail as mail_service
 from furusato.services.errors import Conflict, ValidationFailed
 from furusato.services.giving import charges, donation_mail, donation_views, reconcile
 from tests.conftest import TaskRecorder
@@ -193,6 +194,8 @@ def test_paying_records_money_counters_finality_and_mail(
         select(OutboundEmail).where(OutboundEmail.key == f"donation:{made.id}:confirmation")
     )
     assert mail is not None and mail.message_ref == f"donation_confirmation:{made.id}"
+    assert "furusato.send_email" not in sent_tasks.names()  # the worker's relay sends it
+    assert mail.id in mail_service.queued_ids()
     subject, body = donation_mail.render_confirmation(made.id)  # written when sent
     assert subject.endswith("ご寄附ありがとうございました（10,000円）")
     assert f"{donation.tax_year}年分" in body and "寄附は確定しました" in body

@@ -47,8 +47,9 @@ def test_a_queued_mail_is_sent_by_the_worker_and_marked_sent(
 def test_a_donation_confirmation_is_written_when_the_worker_sends_it(
     committed: Engine, worker: RunningWorker, smtp_sink: SmtpSink
 ) -> None:
-    """The payment only queues a reference; the worker renders the donor's mail from the
-    donation as it stands (amount, tax year, what happens next) and sends it once."""
+    """The payment only queues a reference (no task); the worker's relay, on beat, renders the
+    donor's mail from the donation as it stands (amount, tax year, what happens next) and
+    sends it once."""
     with Session(committed) as s:
         project = make_project(s, miss_policy="keep")
         donation = make_donation(s, project, amount_yen=12_000, final_at=utcnow())
@@ -57,8 +58,9 @@ def test_a_donation_confirmation_is_written_when_the_worker_sends_it(
     with UnitOfWork() as uow:
         stored = uow.session.get(Donation, donation_id)
         assert stored is not None
-        donation_mail.queue_confirmation(uow, stored)
+        donation_mail.queue_confirmation(uow, stored.id, stored.email)
         uow.commit()
+    worker.app.send_task("furusato.relay_mail")  # as beat does every two seconds
     received = smtp_sink.wait_for(lambda m: m["To"] == email)
     assert received is not None, worker.log()
     assert received["Subject"].endswith("ご寄附ありがとうございました（12,000円）")

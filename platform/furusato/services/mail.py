@@ -41,6 +41,7 @@ from furusato.services.uow import UnitOfWork
 log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 8
+RELAY_BATCH = 200  # mails one run of the relay sends at most (the next run takes the rest)
 RETRY_AFTER = timedelta(minutes=5)  # after the first failed attempt; doubled after each next
 RETRY_AT_MOST = timedelta(hours=2)
 # kind -> (filename, content type, renderer(id) -> bytes)
@@ -68,9 +69,12 @@ def queue(
     body: str = "",
     attachment_ref: str = "",
     message_ref: str = "",
+    publish: bool = True,
 ) -> None:
     """Queue a mail in the caller's unit of work; the same key twice queues it once. Either
-    its subject and body, or a `message_ref` whose registered renderer writes them when sent."""
+    its subject and body, or a `message_ref` whose registered renderer writes them when sent.
+    Without `publish` the unit of work sends no task: the worker's relay (`relay`, on beat
+    every few seconds) sends the row, so a donor's request only writes it."""
     if bool(message_ref) == bool(subject or body):
         raise ValueError("a mail needs its subject and body, or a message_ref, not both")
     values = {
@@ -89,7 +93,7 @@ def queue(
     stmt = insert_or_skip(uow.session, table, ["key"]).returning(table.c.id)
     result = uow.session.execute(stmt, values)
     email_id = result.scalar_one_or_none()
-    if email_id is not None:
+    if email_id is not None and publish:
         uow.enqueue("furusato.send_email", email_id)
 
 
@@ -217,6 +221,16 @@ def _failed(uow: UnitOfWork, row: OutboundEmail, reason: str, *, permanent: bool
     uow.commit()
     log.warning("mail %s not sent (attempt %s, %s): %s", row.id, row.attempts, row.status, reason)
     return False
+
+
+def relay(limit: int = RELAY_BATCH) -> list[int]:
+    """The worker's outbox relay (beat, every few seconds): send the mails waiting and due,
+    oldest first, in this task; returns their ids. A mail another worker is sending is
+    skipped (`send` claims its row), so overlapping relays never send one twice."""
+    ids = queued_ids(limit)
+    for email_id in ids:
+        send(email_id)
+    return ids
 
 
 def queued_ids(limit: int = 500) -> list[int]:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import logging
 import secrets
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any, cast
 
 from sqlalchemy import Table, bindparam, func, insert, select, update
@@ -202,16 +202,23 @@ def _mark_unknown(attempt_id: int) -> None:
             uow.commit()
 
 
-# The donation (locked) and the attempt, if it is this donation's: one statement, built once.
+# The donation's columns recording needs (locked) and the attempt's state, if it is this
+# donation's: one statement, built once, with no ORM load.
 _FOR_RECORDING = (
-    select(Donation, PaymentAttempt)
-    .outerjoin(
-        PaymentAttempt,
-        (PaymentAttempt.id == bindparam("attempt_id"))
-        & (PaymentAttempt.donation_id == Donation.id),
+    select(
+        *payment_results.RECORDING_COLUMNS,
+        _ATTEMPTS.c.id.label("attempt_id"),
+        _ATTEMPTS.c.status.label("attempt_status"),
+        _PROJECTS.c.miss_policy,  # fixed since approval: read without the campaign's lock
     )
-    .where(Donation.id == bindparam("donation_id"))
-    .with_for_update(of=Donation)
+    .select_from(_DONATIONS)
+    .join(_PROJECTS, _PROJECTS.c.id == _DONATIONS.c.project_id)
+    .outerjoin(
+        _ATTEMPTS,
+        (_ATTEMPTS.c.id == bindparam("attempt_id")) & (_ATTEMPTS.c.donation_id == _DONATIONS.c.id),
+    )
+    .where(_DONATIONS.c.id == bindparam("donation_id"))
+    .with_for_update(of=_DONATIONS)
 )
 
 
@@ -223,12 +230,21 @@ def record(donation_id: int, attempt_id: int | None, result: ChargeResult) -> Pa
         ).one_or_none()
         if found is None:
             raise NotFound("寄附が見つかりません。")
-        donation, attempt = found
-        payment_results.apply_result(uow, donation, attempt, result)
+        donation = payment_results.Recording(*found[: len(payment_results.RECORDING_COLUMNS)])
+        attempt = (
+            payment_results.AttemptState(found.attempt_id, found.attempt_status)
+            if found.attempt_id is not None
+            else None
+        )
+        paid = payment_results.apply_result(uow, donation, attempt, result, found.miss_policy)
         uow.commit()
-        if attempt is not None and attempt.status != AttemptStatus.FAILED:
-            live: PaymentAttempt | None = attempt  # the one live charge (unique index)
-        else:
-            live = donation_views.live_attempt(uow.session, donation_id)
-        outcome = donation_views.outcome_of(donation, live)
-        return replace(outcome, donation=donation_views.DonationView.of(donation))
+    if paid is None:  # not paid by this answer: where the payment stands now
+        return donation_views.state_of(donation_id)
+    return PayOutcome(
+        donation_id=donation_id,
+        status=paid.status,
+        tax_year=paid.tax_year,
+        paid_at=paid.paid_at,
+        setup_secret=paid.setup_intent_client_secret,
+        donation=paid,
+    )

@@ -40,14 +40,16 @@ def miss_policy_text(project: Project) -> str:
     return N_("寄附は全額返金され、受領証明書と返礼品はありません。")
 
 
-def queue_confirmation(uow: UnitOfWork, donation: Donation) -> None:
-    """Queue the mail in the payment's unit of work; it is written when sent (`render`), so
-    the request that records the payment reads nothing more for it."""
+def queue_confirmation(uow: UnitOfWork, donation_id: int, email: str) -> None:
+    """Queue the mail in the payment's unit of work; it is written when sent (`render`), and
+    sent by the worker's outbox relay (no task is published from the donor's request), so the
+    request that records the payment only inserts the row."""
     mail.queue(
         uow,
-        key=f"donation:{donation.id}:confirmation",
-        to=donation.email,
-        message_ref=f"donation_confirmation:{donation.id}",
+        key=f"donation:{donation_id}:confirmation",
+        to=email,
+        message_ref=f"donation_confirmation:{donation_id}",
+        publish=False,
     )
 
 

@@ -37,7 +37,7 @@ from furusato.domain.pledge import (
 from furusato.domain.states import DonationStatus
 from furusato.models import Project, Tier
 from furusato.payments import GatewayUnavailable, get_gateway
-from furusato.services import addresses
+from furusato.services import addresses, idempotency
 from furusato.services.accounts import normalise_email
 from furusato.services.campaigns import cheers
 from furusato.services.errors import N_, Conflict, NotFound, ServiceError, ValidationFailed
@@ -207,6 +207,7 @@ def create(
     card_setup: bool = True,
     gift: GiftChoice = deliveries.NONE,
     cheer: CheerChoice = NO_MESSAGE,
+    keyed: idempotency.KeyedRequest | None = None,
 ) -> Pledge:
     """Pledge a donation (reserving stock and cap room) and prepare the card form.
 
@@ -229,6 +230,7 @@ def create(
     looked_up = gift_choice.look_up(asked)
     with UnitOfWork() as uow:
         session = uow.session
+        idempotency.claim_in(uow, keyed)
         tier = _tier_of(session, project_id, tier_id)
         problem = amount_problem(amount_yen, tier.amount_yen if tier else None)
         if problem:
@@ -277,10 +279,13 @@ def create(
             if inserted is not None:
                 made = DonationView(*inserted)
                 cheers.record(session, donation_id=made.id, project_id=project_id, choice=cheer)
-                uow.commit()
                 if not card_setup:
-                    return _pledge_of(made)
-                return _with_card_setup(made, clean.email, clean.name)
+                    pledge = _pledge_of(made)
+                    idempotency.keep_in(uow, keyed, pledge)
+                    uow.commit()
+                    return pledge
+                uow.commit()
+                return _with_card_setup(made, clean.email, clean.name, keyed=keyed)
     # Rolled back. The key made a donation already (a retry): answer with that one.
     with UnitOfWork() as uow:
         found = _created_before(uow.session, creation_key, project_id, amount_yen, clean.email)
@@ -292,10 +297,15 @@ def create(
 
 
 def _with_card_setup(
-    donation: DonationView, email: str, name: str, replayed: bool = False
+    donation: DonationView,
+    email: str,
+    name: str,
+    replayed: bool = False,
+    keyed: idempotency.KeyedRequest | None = None,
 ) -> Pledge:
     """The donation with its customer and SetupIntent, creating them once (outside any
-    transaction: the gateway call never holds database locks)."""
+    transaction: the gateway call never holds database locks). A fresh pledge's `keyed`
+    answer is kept in the transaction that stores them."""
     if donation.setup_intent_client_secret or donation.status != DonationStatus.PENDING_PAYMENT:
         return _pledge_of(donation, replayed)
     if replayed:  # a fresh pledge reserved just now, from a campaign taking donations
@@ -321,10 +331,13 @@ def _with_card_setup(
                 "client_secret": info.client_secret,
             },
         ).one_or_none()
+        pledge = _pledge_of(DonationView(*stored), replayed) if stored is not None else None
+        if pledge is not None:
+            idempotency.keep_in(uow, keyed, pledge)
         uow.commit()
-    if stored is None:  # a concurrent retry stored its own first: answer with that one
+    if pledge is None:  # a concurrent retry stored its own first: answer with that one
         return _pledge_of(donation_views.view(donation.id), replayed)
-    return _pledge_of(DonationView(*stored), replayed)
+    return pledge
 
 
 def _refuse_unless_taking_payments(project_id: int) -> None:

@@ -163,6 +163,11 @@ def _apply(event: GatewayEvent) -> Handled:
         donation = uow.session.get(Donation, found.id, with_for_update=True, populate_existing=True)
         assert donation is not None
         attempt = _attempt_for(uow.session, donation, intent)
-        payment_results.apply_result(uow, donation, attempt, intent)
+        payment_results.apply_result(
+            uow,
+            payment_results.Recording.of(donation),
+            payment_results.AttemptState.of(attempt),
+            intent,
+        )
         uow.commit()
     return Handled("applied")

@@ -67,6 +67,17 @@ class Call:
     body: Any = None
     query: Any = None
     ip_address: str = ""  # the caller's, for the audit log of staff actions
+    # The Idempotency-Key to claim in the service's own unit of work (operations declared
+    # with `claim_in_service`): the handler says how a result answers (`answers`).
+    keyed: idempotency.KeyedRequest | None = None
+    status: int = 200
+
+    def answers(self, render: Callable[[Any], BaseModel]) -> None:
+        """How the service's result becomes this request's answer, for the service to keep
+        with the key in its own commit."""
+        if self.keyed is not None:
+            status = self.status
+            self.keyed.answer = lambda result: (status, render(result).model_dump_json())
 
 
 @dataclass
@@ -211,6 +222,10 @@ def _replay_or_claim(scope: str, key: str, digest: str) -> Response | int:
         raise ApiError(exc.status, _TITLES[exc.status], str(exc), exc.code) from exc
     if isinstance(claimed, int):
         return claimed
+    return _replayed(claimed)
+
+
+def _replayed(claimed: idempotency.Answer) -> Response:
     # Answers are JSON, and every refusal is a problem (the first answer's type, replayed).
     replayed_type = PROBLEM_JSON if claimed.status_code >= 400 else "application/json"
     return Response(
@@ -236,10 +251,13 @@ def operation(
     errors: tuple[int, ...] = (),
     limit: str | None = None,
     mynumber_officer: bool = False,
+    claim_in_service: bool = False,
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Declare an API operation. The handler gets a `Call` and the path arguments and returns a
     pydantic model (sent with `status`), or a ready Response. `limit` is a Flask-Limiter rate
-    ("10 per minute"): beyond it the caller gets a 429 problem."""
+    ("10 per minute"): beyond it the caller gets a 429 problem. With `claim_in_service` an
+    idempotent operation's key is claimed (and, where the handler says how, answered) by its
+    service in its own unit of work (`Call.keyed`); otherwise here, in one of its own."""
 
     def decorate(handler: Callable[..., Any]) -> Callable[..., Any]:
         endpoint = handler.__name__
@@ -268,6 +286,7 @@ def operation(
                     body=_parse_body(body) if body else None,
                     query=_parse_query(query) if query else None,
                     ip_address=request.remote_addr or "",
+                    status=status,
                 )
                 key = request.headers.get("Idempotency-Key") if idempotent else None
                 record_id: int | None = None
@@ -276,12 +295,19 @@ def operation(
                         raise ApiError(400, "Bad Request", "Idempotency-Key is too long", "bad_key")
                     scope = f"{user.id if user else 'anon'}:{method}:{request.path}"
                     digest = hashlib.sha256(request.get_data()).hexdigest()
-                    claimed = _replay_or_claim(scope, key, digest)
-                    if isinstance(claimed, Response):
-                        return claimed
-                    record_id = claimed
+                    if claim_in_service:
+                        call.keyed = idempotency.KeyedRequest(scope, key, digest)
+                    else:
+                        claimed = _replay_or_claim(scope, key, digest)
+                        if isinstance(claimed, Response):
+                            return claimed
+                        record_id = claimed
                 try:
                     result = _respond(handler(call, **path_args), status)
+                except idempotency.Replay as exc:
+                    return _replayed(exc.answer)
+                except idempotency.KeyRefused as exc:
+                    raise ApiError(exc.status, _TITLES[exc.status], str(exc), exc.code) from exc
                 except ServiceError as exc:
                     result = problem_response(
                         Problem(
@@ -296,6 +322,9 @@ def operation(
                     result = problem_response(exc.problem)
                 if record_id is not None:
                     idempotency.keep(record_id, result.status_code, result.get_data(as_text=True))
+                elif call.keyed is not None and not call.keyed.kept:
+                    answer = result.get_data(as_text=True)
+                    idempotency.keep_answer(call.keyed, result.status_code, answer)
                 return result
             except ApiError as exc:
                 return problem_response(exc.problem)

@@ -231,10 +231,12 @@ def _visible(donation_id: int, user: User | None) -> donation_views.DonationView
     idempotent=True,
     errors=(404, 409, 503),
     limit="30 per minute",
+    claim_in_service=True,
 )
 def create_donation(call: Call, project_id: int) -> DonationOut:
     body: DonationCreate = call.body
     user = call.user
+    call.answers(_pledge_out)  # kept with the key in the pledge's own commit
     key = request.headers.get("Idempotency-Key")
     who = f"user{user.id}" if user else "anon"
     creation_key = f"api:{who}:{project_id}:{key}" if key else f"api:{secrets.token_urlsafe(24)}"
@@ -249,7 +251,13 @@ def create_donation(call: Call, project_id: int) -> DonationOut:
         card_setup=body.card_setup,
         gift=body.gift.choice() if body.gift else deliveries.NONE,
         cheer=body.cheer.choice() if body.cheer else NO_MESSAGE,
+        keyed=call.keyed,
     )
+    return _pledge_out(made)
+
+
+def _pledge_out(made: donations.Pledge) -> DonationOut:
+    """The pledge's answer, with the access token only the pledge that made it sends."""
     # A fresh pledge has no charge yet: its payment state is known without asking.
     state = donation_views.state_of(made.id) if made.replayed else donation_views.PayOutcome(made.id, "pending")
     out = DonationOut.from_view(made.donation, state)
