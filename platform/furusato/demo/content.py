@@ -511,9 +511,9 @@ NEXT_GOAL = (
 
 # This fiscal year's actual costs staff have added up (総務省の現況調査の区分), in yen.
 YEAR_COSTS = {
-    "gift_procurement": 1_180_000,
-    "shipping": 420_000,
-    "advertising": 150_000,
-    "payment": 95_000,
-    "administration": 260_000,
+    "gift_procurement": 105_000,
+    "shipping": 38_000,
+    "advertising": 20_000,
+    "payment": 18_000,
+    "administration": 25_000,
 }
