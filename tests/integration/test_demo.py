@@ -24,12 +24,12 @@ from furusato.demo import giving, seed
 from furusato.demo.content import ACCOUNTS, DEMO_PASSWORD
 from furusato.domain.campaign import Phase, clock_of
 from furusato.domain.money import basis_points, to_jst, utcnow
-from furusato.domain.states import AttemptStatus, OnestopStatus, PayoutStatus, ShipmentStatus
 from furusato.domain.settlement import fiscal_year
+from furusato.domain.states import AttemptStatus, OnestopStatus, PayoutStatus, ShipmentStatus
 from furusato.models import (
     AuditLog,
-    NextGoal,
     Donation,
+    NextGoal,
     OnestopApplication,
     OutboundEmail,
     PaymentAttempt,
@@ -43,9 +43,8 @@ from furusato.payments import get_gateway
 from furusato.services import accounts
 from furusato.services.following import follows, reminder_settings
 from furusato.services.fulfilment import documents, onestop_board, receipts
-from furusato.services.settlement import cost_survey
 from furusato.services.giving import donation_views
-from furusato.services.settlement import ledger, payouts, reports
+from furusato.services.settlement import cost_survey, ledger, payouts, reports
 from tests.support.database import truncate_all
 from tests.support.localstripe import LocalStripe
 

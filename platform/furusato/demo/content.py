@@ -505,8 +505,7 @@ GIFT_OFFERS = {"food": ("yamato", ("am", "14-16", "18-20"))}
 NEXT_GOAL = (
     "mizunasu",
     1_400_000,
-    "目標を達成しました。次は冷凍庫をもう1台入れて、夏に漬けた分を春まで保管できるように"
-    "します。",
+    "目標を達成しました。次は冷凍庫をもう1台入れて、夏に漬けた分を春まで保管できるようにします。",
 )
 
 # This fiscal year's actual costs staff have added up (総務省の現況調査の区分), in yen.

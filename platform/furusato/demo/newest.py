@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from sqlalchemy import select
+
 from furusato.demo import giving
 from furusato.demo.content import GIFT_OFFERS, NEXT_GOAL, OSAKA_DONOR, YEAR_COSTS
 from furusato.domain.deliveries import GiftOffer
@@ -14,14 +16,17 @@ from furusato.domain.money import JST, to_jst, utcnow
 from furusato.domain.municipalities import notice_code
 from furusato.domain.settlement import fiscal_year
 from furusato.domain.states import OnestopStatus
-from sqlalchemy import select
-
 from furusato.models import Donation, Receipt, User
 from furusato.services.campaigns import next_goal_review, next_goals
 from furusato.services.following import follows, reminder_settings
 from furusato.services.following.reminder_settings import Change
-from furusato.services.fulfilment import gift_options, onestop, onestop_export, receipts
-from furusato.services.fulfilment import onestop_notices
+from furusato.services.fulfilment import (
+    gift_options,
+    onestop,
+    onestop_export,
+    onestop_notices,
+    receipts,
+)
 from furusato.services.settlement import cost_survey
 from furusato.services.uow import UnitOfWork
 

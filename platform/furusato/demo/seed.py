@@ -197,7 +197,9 @@ def _campaign(spec: DemoCampaign, users: dict[str, User]) -> giving.Made:
         },
     )
     tier_ids = [
-        tiers.add_tier(business, project_id, {**vars(t), "position": position, **_schedule(spec, position)})
+        tiers.add_tier(
+            business, project_id, {**vars(t), "position": position, **_schedule(spec, position)}
+        )
         for position, t in enumerate(spec.tiers)
     ]
     if spec.key in POSTERS:
