@@ -84,7 +84,7 @@ ACCOUNTS = (
     DemoAccount("food", "business", "food@business.example.jp", "岡田 由美", business="food",
                 note="泉州の食品加工事業者"),
     DemoAccount("donor", "donor", "donor@example.jp", "山田 花子",
-                note="has given to four campaigns, with receipts and one-stop"),
+                note="has given to five campaigns (one gift a present), with receipts and one-stop"),
 )  # fmt: skip
 
 BUSINESSES = (
