@@ -69,6 +69,9 @@ class DemoCampaign:
     fallback_purpose: str = ""
     fallback_gift_note: str = ""
     tiers: tuple[DemoTier, ...] = field(default_factory=tuple)
+    # The deadline falls on this day of the coming February (JST) instead of the offset: the
+    # campaign decides after the one-stop notices' January 31.
+    february_deadline_day: int | None = None
 
 
 ACCOUNTS = (
@@ -81,7 +84,7 @@ ACCOUNTS = (
     DemoAccount("food", "business", "food@business.example.jp", "岡田 由美", business="food",
                 note="泉州の食品加工事業者"),
     DemoAccount("donor", "donor", "donor@example.jp", "山田 花子",
-                note="has given to four campaigns, with receipts and one-stop"),
+                note="has given to five campaigns (one gift a present), with receipts and one-stop"),
 )  # fmt: skip
 
 BUSINESSES = (
@@ -119,6 +122,10 @@ _ONION_EVIDENCE = "泉佐野市内の自社圃場と契約農家で栽培・収�
 _DRESSING_EVIDENCE = (
     "主原料の玉ねぎ（重量の6割）は市内産の泉州玉ねぎ。すりおろし・調合・瓶詰めを市内の"
     "自社加工場で行う（配合表と加工場の営業許可証を添付）。"
+)
+_BEER_EVIDENCE = (
+    "仕込み水は市内の犬鳴山の湧き水。仕込み・発酵・瓶詰めを市内の自社醸造所で行う"
+    "（醸造所の所在地と酒類製造免許を添付）。"
 )
 
 CAMPAIGNS = (
@@ -375,6 +382,51 @@ CAMPAIGNS = (
             ),
         ),
     ),
+    DemoCampaign(
+        key="beer",
+        business="food",
+        title="犬鳴山の湧き水で、泉佐野のクラフトビールを",
+        summary="犬鳴山の湧き水と泉州の麦で、市内の小さな醸造所がクラフトビールを仕込みます。"
+        "2月に締め切り、目標に届かなければ全額を返金します。",
+        story_markdown=(
+            "## 犬鳴山の水で\n\n"
+            "修験道の山として知られる犬鳴山には、やわらかな湧き水があります。"
+            "この水で、市内の醸造所が季節ごとのビールを仕込みます。\n\n"
+            "## 目標に届かなかったら\n\n"
+            "2月の締切までに目標額に届かなければ、いただいたご寄附は全額お返しします。"
+        ),
+        category="food",
+        eligible_cost_yen=1_000_000,
+        stage="live",
+        start_offset_days=-6,
+        deadline_offset_days=60,  # replaced by the February day below
+        february_deadline_day=10,
+        paid_share_percent=40,
+        miss_policy="refund",
+        tiers=(
+            DemoTier(
+                amount_yen=8_000,
+                gift_name="犬鳴山クラフトビール 6本",
+                gift_description="330ml瓶 6本（季節の3種×2本）",
+                procurement_cost_yen=2_300,
+                shipping_cost_yen=1_000,
+                delivery_month=date(2027, 4, 1),
+                local_category=2,
+                local_evidence=_BEER_EVIDENCE,
+            ),
+            DemoTier(
+                amount_yen=24_000,
+                gift_name="犬鳴山クラフトビール 定期便3回",
+                gift_description="季節のビール6本を、4月・7月・10月の3回",
+                procurement_cost_yen=2_200,  # each delivery (×3)
+                shipping_cost_yen=1_000,
+                quantity_limit=80,
+                delivery_month=date(2027, 4, 1),
+                local_category=2,
+                local_evidence=_BEER_EVIDENCE,
+            ),
+        ),
+    ),
 )
 
 # Donors who appear in the demo campaigns (family name, given name, kana, postal code,
@@ -424,4 +476,43 @@ DEMO_DONOR_GIFTS = (
     ("mizunasu", 1, True),
     ("onion", 0, False),
     ("towel", 2, False),
+    ("beer", 0, True),  # paid in December; its campaign decides in February
 )
+
+# A 定期便: (campaign key, tier position) → its delivery months (first days).
+SCHEDULES = {
+    ("beer", 1): (date(2027, 4, 1), date(2027, 7, 1), date(2027, 10, 1)),
+}
+
+# Another donor of the February campaign, living in a ward of a designated city: the one-stop
+# notice is addressed to 大阪市, not to 北区.
+OSAKA_DONOR = ("中村", "直子", "ナカムラ ナオコ", "5300001", "大阪府大阪市北区梅田1-1-1", "27127")
+
+# The demo donor's present: their gift from one campaign sent to someone else, with のし.
+PRESENT_TIER = ("mizunasu", 0)
+PRESENT = {
+    "name": "山田 一郎",
+    "postal_code": "6008216",
+    "address": "京都府京都市下京区東塩小路町1-2",
+    "phone": "075-123-4567",
+    "noshi": "oseibo",
+}
+
+# The business offers wrapping and のし for gifts (its carrier and delivery windows).
+GIFT_OFFERS = {"food": ("yamato", ("am", "14-16", "18-20"))}
+
+# The funded campaign's next goal (proposed by its business, approved by staff).
+NEXT_GOAL = (
+    "mizunasu",
+    1_400_000,
+    "目標を達成しました。次は冷凍庫をもう1台入れて、夏に漬けた分を春まで保管できるようにします。",
+)
+
+# This fiscal year's actual costs staff have added up (総務省の現況調査の区分), in yen.
+YEAR_COSTS = {
+    "gift_procurement": 105_000,
+    "shipping": 38_000,
+    "advertising": 20_000,
+    "payment": 18_000,
+    "administration": 25_000,
+}

@@ -13,8 +13,19 @@ from datetime import date
 
 from furusato.config import get_settings
 from furusato.demo import engagement
-from furusato.demo.content import DEMO_DONOR, DEMO_DONOR_GIFTS, DONORS, DemoCampaign, DemoTier
+from furusato.demo.content import (
+    DEMO_DONOR,
+    DEMO_DONOR_GIFTS,
+    DONORS,
+    OSAKA_DONOR,
+    PRESENT,
+    PRESENT_TIER,
+    DemoCampaign,
+    DemoTier,
+)
+from furusato.domain import deliveries
 from furusato.domain.cheer import NO_MESSAGE
+from furusato.domain.deliveries import GiftChoice, Recipient
 from furusato.domain.money import MIN_DONATION_YEN
 from furusato.domain.mynumber import check_digit
 from furusato.domain.pledge import DonorDetails, lives_in_city
@@ -77,6 +88,40 @@ class Donors:
             total += amount
             n += 1
 
+    def from_osaka(self, spec: DemoCampaign, made: Made) -> None:
+        """A donor living in a ward of Osaka asks for the one-stop form (its notice goes to
+        大阪市)."""
+        family, given, kana, postal_code, address, _ = OSAKA_DONOR
+        details = DonorDetails(
+            name=f"{family} {given}",
+            name_kana=kana,
+            email=f"donor{made.id}-osaka@example.jp",
+            phone=f"090-{2000 + made.id:04d}-9999",
+            postal_code=postal_code,
+            address=address,
+            birth_date=date(1979, 3, 14),
+            gender="female",
+        )
+        tier_id, tier = made.tiers[0]
+        self._pay(made.id, spec.key, 900, tier_id, tier.amount_yen, (details, True))
+
+    def present(self, spec: DemoCampaign, made: Made) -> None:
+        """The demo donor sends a gift to someone else, with のし (the receipt stays theirs)."""
+        tier_id, tier = made.tiers[PRESENT_TIER[1]]
+        gift = GiftChoice(
+            recipient=Recipient(
+                name=PRESENT["name"],
+                postal_code=PRESENT["postal_code"],
+                address=PRESENT["address"],
+                phone=PRESENT["phone"],
+            ),
+            wrapping=True,
+            noshi=PRESENT["noshi"],
+            noshi_name=DEMO_DONOR.name,
+        )
+        who = self._demo_donor(False)
+        self._pay(made.id, spec.key, 901, tier_id, tier.amount_yen, who, gift)
+
     def _choice(
         self, made: Made, left: int, exact: bool, taken: dict[int, int], n: int
     ) -> tuple[int | None, int, tuple[DonorDetails, bool]]:
@@ -134,6 +179,7 @@ class Donors:
         tier_id: int | None,
         amount: int,
         who: tuple[DonorDetails, bool],
+        gift: GiftChoice = deliveries.NONE,
     ) -> None:
         details, onestop = who
         mine = details.email == "donor@example.jp"
@@ -147,6 +193,7 @@ class Donors:
             user_id=self.demo_user_id if mine else None,
             card_setup=False,
             cheer=engagement.cheer_for(n) or NO_MESSAGE,
+            gift=gift,
         )
         outcome = charges.pay(pledge.id, TEST_CARD)
         if outcome.status != "paid":

@@ -23,6 +23,7 @@ POSTERS: dict[str, tuple[str, str, str, str]] = {
     "onion": ("#fbf3dc", "#d7a84a", "dots", "泉州玉ねぎ"),
     "gauze": ("#f7f5f2", "#c9d8e4", "stripes", "ガーゼケット"),
     "crab": ("#e3eef6", "#2f5f86", "waves", "泉佐野の渡りガニ"),
+    "beer": ("#fbf1d9", "#b9782e", "dots", "犬鳴山クラフトビール"),
 }
 
 

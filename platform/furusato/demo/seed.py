@@ -19,8 +19,17 @@ from typing import Any
 from sqlalchemy import select
 
 from furusato.config import get_settings
-from furusato.demo import engagement, giving
-from furusato.demo.content import ACCOUNTS, BUSINESSES, CAMPAIGNS, DEMO_PASSWORD, DemoCampaign
+from furusato.demo import engagement, giving, newest
+from furusato.demo.content import (
+    ACCOUNTS,
+    BUSINESSES,
+    CAMPAIGNS,
+    DEMO_PASSWORD,
+    NEXT_GOAL,
+    PRESENT_TIER,
+    SCHEDULES,
+    DemoCampaign,
+)
 from furusato.demo.images import POSTERS, poster_jpeg
 from furusato.domain.campaign import Phase, clock_of
 from furusato.domain.money import to_jst, utcnow
@@ -66,20 +75,32 @@ def seed(*, say: Callable[[str], None] | None = None) -> list[str]:
     # staff1 is the city's 個人番号事務取扱担当者 (reveals and exports My Numbers); staff2 sees
     # them masked.
     mynumber_officers.set_officer(users["staff1"].email, True, by="demo")
+    users["staff1"] = _user(users["staff1"].id)  # as an officer now
     made = {spec.key: _campaign(spec, users) for spec in CAMPAIGNS}
+    newest.offer_gift_options(users)
     progress(f"{len(made)} campaigns made; paying the donations through the gateway")
     donor = giving.Donors(users["donor"].id, SEED)
+    specs = {spec.key: spec for spec in CAMPAIGNS}
     for spec in CAMPAIGNS:
         if spec.stage in giving.PAID_STAGES:
             donor.give(spec, made[spec.key])
+        if spec.february_deadline_day is not None:
+            donor.from_osaka(spec, made[spec.key])
+    donor.present(specs[PRESENT_TIER[0]], made[PRESENT_TIER[0]])
     engagement.seed(users["towel"], made["towel"].id)
     settled = made["sports"].id
     _settle_at_cap(settled)
     issued = _issue_due_receipts()
     _ship_some(users["towel"], settled)
+    newest.record_new_year_forms(users["staff1"], users["donor"])
     _record_forms(users["staff1"])
+    newest.send_notices(users["staff1"])
     _prepare_payout(users["staff1"], settled)
     reports.reconcile(settled, users["staff1"].id)
+    newest.follow_and_remind(users["donor"], made["onion"].id)
+    newest.next_goal(users["food"], users["staff1"], made[NEXT_GOAL[0]].id)
+    newest.record_year_costs(users["staff1"])
+    newest.reissue_a_receipt(users["staff1"], users["donor"])
     lines = [f"demo data loaded in {time.monotonic() - started:.0f} s:"]
     lines += [f"  {_describe(p)}" for p in _projects()]
     lines.append(f"  {donor.paid} donations paid through the gateway, {issued} receipts issued")
@@ -153,6 +174,8 @@ def _campaign(spec: DemoCampaign, users: dict[str, User]) -> giving.Made:
     """The business writes its project, tiers and picture and submits it; staff approve it."""
     business = users[spec.business]
     now = utcnow()
+    starts = now + timedelta(days=spec.start_offset_days)
+    latest = starts + timedelta(days=get_settings().city.max_campaign_days - 1)
     project_id = projects.create_draft(
         business,
         {
@@ -162,15 +185,21 @@ def _campaign(spec: DemoCampaign, users: dict[str, User]) -> giving.Made:
             "category": spec.category,
             "eligible_cost_yen": spec.eligible_cost_yen,
             # Whole minutes, as the project form takes them.
-            "starts_at": _minute(now + timedelta(days=spec.start_offset_days)),
-            "deadline": _minute(now + timedelta(days=spec.deadline_offset_days)),
+            "starts_at": _minute(starts),
+            "deadline": _minute(
+                newest.february_deadline(spec.february_deadline_day, now, latest)
+                if spec.february_deadline_day is not None
+                else now + timedelta(days=spec.deadline_offset_days)
+            ),
             "miss_policy": spec.miss_policy,
             "fallback_purpose": spec.fallback_purpose,
             "fallback_gift_note": spec.fallback_gift_note,
         },
     )
     tier_ids = [
-        tiers.add_tier(business, project_id, {**vars(t), "position": position})
+        tiers.add_tier(
+            business, project_id, {**vars(t), "position": position, **_schedule(spec, position)}
+        )
         for position, t in enumerate(spec.tiers)
     ]
     if spec.key in POSTERS:
@@ -180,6 +209,12 @@ def _campaign(spec: DemoCampaign, users: dict[str, User]) -> giving.Made:
     if spec.stage != "review":
         review.approve(users["staff1"], project_id)
     return giving.Made(project_id, tuple(zip(tier_ids, spec.tiers, strict=True)))
+
+
+def _schedule(spec: DemoCampaign, position: int) -> dict[str, Any]:
+    """A 定期便's delivery months, for the tier that has them."""
+    months = SCHEDULES.get((spec.key, position))
+    return {"delivery_months": list(months)} if months else {}
 
 
 def _minute(moment: datetime) -> datetime:
