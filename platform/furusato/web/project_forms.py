@@ -231,6 +231,35 @@ class ReasonForm(Form):
     reason = TextAreaField(_l("理由"), validators=[DataRequired(), Length(max=2_000)])
 
 
+class LocalItemConfirmForm(Form):
+    """Staff's decision on a tier flagged for its 地場産品基準 item."""
+
+    local_category = SelectField(
+        _l("確認した区分"),
+        choices=[SelectChoice("", _l("選んでください"))]
+        + [
+            SelectChoice(str(code), _l("%(n)s号: %(label)s", n=code, label=_l(text)))
+            for code, text in LOCAL_PRODUCT_CATEGORIES.items()
+        ],
+        validators=[DataRequired()],
+    )
+    local_subitem = SelectField(
+        _l("8号（共通返礼品等）の種類"),
+        choices=[SelectChoice("", _l("8号以外"))]
+        + [SelectChoice(key, _l(text)) for key, text in SUBITEMS.items()],
+        validators=[Optional()],
+    )
+    note = TextAreaField(_l("判断の理由（任意）"), validators=[Optional(), Length(max=1_000)])
+
+    def decision(self) -> tuple[int | None, str | None, str]:
+        code = self.local_category.data
+        return (
+            int(code) if code and code.isdigit() else None,
+            self.local_subitem.data or None,
+            self.note.data or "",
+        )
+
+
 class NoteForm(Form):
     note = TextAreaField(_l("メモ（任意）"), validators=[Optional(), Length(max=2_000)])
 

@@ -10,10 +10,11 @@ from flask import Blueprint, render_template
 from flask.typing import ResponseReturnValue
 
 from furusato.services import mail_outbox
-from furusato.services.campaigns import update_pages
+from furusato.services.campaigns import local_review, update_pages
 from furusato.web import (
     staff_audit,
     staff_costs,
+    staff_local_products,
     staff_mail,
     staff_next_goals,
     staff_onestop,
@@ -36,6 +37,7 @@ def dashboard() -> ResponseReturnValue:
         "staff/dashboard.html",
         failed_mail=mail_outbox.failed_count(),
         missing_final_reports=update_pages.missing_final_count(),
+        local_products_to_confirm=local_review.flagged_count(),
     )
 
 
@@ -49,6 +51,8 @@ add_routes(bp, [
     ("/review/<int:project_id>/reject", staff_review.reject_project, POST),
     ("/review/<int:project_id>/rate", staff_review.set_rate, POST),
     ("/campaigns", staff_review.campaigns, GET),
+    ("/local-products", staff_local_products.local_products, GET),
+    ("/local-products/<int:tier_id>/confirm", staff_local_products.confirm_local_item, POST),
     ("/campaigns/<int:project_id>/pause", staff_review.pause_campaign, POST),
     ("/campaigns/<int:project_id>/resume", staff_review.resume_campaign, POST),
     ("/next-goals", staff_next_goals.next_goals_list, GET),
