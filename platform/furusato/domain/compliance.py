@@ -230,7 +230,14 @@ def check_tier(tier: TierLike, index: int, rules: Rules, on: date = date.max) ->
                 N_("地場産品基準（1〜9号）の該当区分を選んでください。"),
                 "local_category",
             )
-        else:
+        elif all(
+            value is None or _is_int(value)
+            for value in (
+                tier.general_price_yen,
+                tier.local_value_added_yen,
+                tier.lodging_price_yen,
+            )
+        ):
             for problem in tier_problems(
                 code=tier.local_category,
                 subitem=tier.local_subitem,

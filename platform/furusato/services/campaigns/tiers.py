@@ -82,7 +82,9 @@ def _clean_tier_values(values: Mapping[str, Any], current: Tier | None) -> dict[
             merged[name] = default
             out.setdefault(name, default)
     probe = _TierProbe(**{k: merged.get(k) for k in _TierProbe.__annotations__})
-    for v in check_tier(probe, 0, rules()) if isinstance(probe.amount_yen, int) else []:
+    # Only the hard codes are looked at here: the dated rules wait for the submission.
+    hard = check_tier(probe, 0, rules(), date.min) if isinstance(probe.amount_yen, int) else []
+    for v in hard:
         if v.code in HARD_TIER_CODES:
             errors.setdefault(v.field, v.message)
     if not isinstance(probe.amount_yen, int):
