@@ -111,6 +111,8 @@ def make_tier(session: Session, project: Project, **kw: Any) -> Tier:
         "delivery_month": date(2027, 3, 1),
         "local_category": 3,
         "local_evidence": "市内の工場で製造",
+        "general_price_yen": amount * 30 // 100,
+        "local_value_added_yen": amount * 30 // 100,
     }
     values.update(kw)
     tier = Tier(**values)

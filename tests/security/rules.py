@@ -210,6 +210,8 @@ RULES: dict[str, Rule] = {
     "POST /staff/updates/<int:update_id>/hold": R(ok=(303,), open_because=STAFF_ONLY),
     "POST /staff/updates/<int:update_id>/release": R(ok=(303,), open_because=STAFF_ONLY),
     "GET /staff/messages": R(ok=(200,)),
+    "GET /staff/local-products": R(ok=(200,)),
+    "POST /staff/local-products/<int:tier_id>/confirm": R(ok=(303,), open_because=STAFF_ONLY),
     "POST /staff/messages/<int:message_id>/approve": R(ok=(303,), open_because=STAFF_ONLY),
     "POST /staff/messages/<int:message_id>/hide": R(ok=(303,), open_because=STAFF_ONLY),
     "GET /staff/next-goals/<int:goal_id>": R(ok=(200,), open_because=STAFF_ONLY),

@@ -72,10 +72,21 @@ def test_public_project_hides_the_business_s_costs_from_others(
     or shipping cost, no local-product evidence, no Markdown source, no rejection reason."""
     world = build_world(db)
     url = f"/api/v1/projects/{world.ids['project_a']}"
-    insider_only = ("procurement_cost_yen", "shipping_cost_yen", "local_evidence")
+    insider_only = (
+        "procurement_cost_yen",
+        "shipping_cost_yen",
+        "local_evidence",
+        "general_price_yen",
+        "local_value_added_yen",
+        "lodging_price_yen",
+        "processed_kind",
+        "same_prefecture",
+        "local_review_note",
+    )
     for actor in ("business_b", "donor_b", "anonymous"):
         project = client.get(url, headers=world.bearer(actor)).get_json()
         assert project["story_markdown"] is None and project["rejection_reason"] is None
         assert all(tier[name] is None for tier in project["tiers"] for name in insider_only)
     owner = client.get(url, headers=world.bearer("business_a")).get_json()
     assert owner["tiers"][0]["procurement_cost_yen"] == 3_000  # the control
+    assert owner["tiers"][0]["general_price_yen"] == 3_000

@@ -143,6 +143,8 @@ def _project(db: Session, owner: User, status: str, texts: Texts, **values: obje
             "delivery_month": date(2027, 3, 1),
             "local_category": 3,
             "local_evidence": texts("市内の工場で製造"),
+            "general_price_yen": 3_000,
+            "local_value_added_yen": 2_000,
         },
     )
     project = db.get(Project, project_id, populate_existing=True)
@@ -235,6 +237,8 @@ def build_world(db: Session, texts: Texts = Texts()) -> World:
                 "delivery_months": ["2027-04-01", "2027-08-01", "2027-12-01"],
                 "local_category": 3,
                 "local_evidence": texts("市内の工場で製造"),
+                "general_price_yen": 3_000,
+                "local_value_added_yen": 2_000,
             }
         ],
         proposed_by_id=users["business_a"].id,

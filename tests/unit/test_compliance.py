@@ -31,9 +31,21 @@ class T:
     shipping_cost_yen: int = 500
     local_category: int | None = 3
     local_evidence: str = "市内の工場で製造"
+    local_subitem: str | None = None
+    general_price_yen: int | None = -1  # -1: the procurement cost
+    local_value_added_yen: int | None = -1  # -1: the whole general price
+    lodging_price_yen: int | None = None
+    processed_kind: str | None = None
+    same_prefecture: bool = False
     quantity_limit: int | None = None
     delivery_month: date | None = date(2027, 5, 1)
     delivery_months: list[date] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        if self.general_price_yen == -1:
+            self.general_price_yen = self.procurement_cost_yen
+        if self.local_value_added_yen == -1:
+            self.local_value_added_yen = self.general_price_yen
 
 
 @dataclass
@@ -75,7 +87,16 @@ def test_gift_limit_on_an_amount_not_divisible_by_ten() -> None:
         == []
     )
     found = codes(
-        check_tier(T(amount_yen=3_333, procurement_cost_yen=1_000, shipping_cost_yen=0), 0, RULES)
+        check_tier(
+            T(
+                amount_yen=3_333,
+                procurement_cost_yen=1_000,
+                shipping_cost_yen=0,
+                general_price_yen=999,
+            ),
+            0,
+            RULES,
+        )
     )
     assert found == ["gift_over_30_percent"]
 
@@ -154,7 +175,8 @@ def test_gift_tier_needs_local_category_and_evidence() -> None:
     assert [v.location for v in found] == ["tiers.2.local_category", "tiers.2.local_evidence"]
     assert codes(check_tier(T(local_category=10), 0, RULES)) == ["local_category_missing"]
     for code in LOCAL_PRODUCT_CATEGORIES:
-        assert check_tier(T(local_category=code), 0, RULES) == []
+        subitem = "i" if code == 8 else None
+        assert check_tier(T(local_category=code, local_subitem=subitem), 0, RULES) == []
 
 
 def test_nine_local_product_categories() -> None:
@@ -308,7 +330,9 @@ def test_a_teikibin_counts_the_procurement_of_every_delivery(cost: int, broken: 
 
 
 @pytest.mark.parametrize(
-    ("shipping", "broken"), [(1_139, False), (1_140, False), (1_141, True)], ids=["under", "at", "over"]
+    ("shipping", "broken"),
+    [(1_139, False), (1_140, False), (1_141, True)],
+    ids=["under", "at", "over"],
 )
 def test_a_teikibin_counts_shipping_times_its_deliveries(shipping: int, broken: bool) -> None:
     """30,000 yen: 3 × (3,000 + shipping) + fee 1,080 + administration 1,500 ≤ 15,000, so a

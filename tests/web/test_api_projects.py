@@ -31,6 +31,8 @@ TIER = {
     "delivery_month": "2027-05-01",
     "local_category": 3,
     "local_evidence": "市内の自社工場で製織",
+    "general_price_yen": 3_000,
+    "local_value_added_yen": 2_000,
 }
 
 

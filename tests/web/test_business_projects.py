@@ -40,6 +40,8 @@ TIER = {
     "delivery_month": "2027-05",
     "local_category": "3",
     "local_evidence": "市内の自社工場で製織",
+    "general_price_yen": "3000",
+    "local_value_added_yen": "2000",
 }
 
 
@@ -216,3 +218,50 @@ def test_bank_account_form_converts_kana(client: FlaskClient, db: Session) -> No
     assert business.account_holder_kana == "ｶ)ｲｽﾞﾐｻﾉﾀｵﾙ" and business.branch_name_kana == "ﾎﾝﾃﾝ"
     page = client.post("/business/bank", data=form | {"bank_code": "12"}).get_data(as_text=True)
     assert "金融機関コードは4桁の数字" in page
+
+
+def test_tier_form_carries_the_local_product_facts(client: FlaskClient, db: Session) -> None:
+    """The form stores 8号's kind, the 一般販売価格 and a 宿泊 price, shows them again on edit,
+    and a 宿泊 over ¥50,000 per person-night is refused at submission with the rule named."""
+    owner = make_user(db, "business")
+    project = make_project(db, owner.business, status="draft", tiers=0)
+    login(client, owner)
+    page = client.get(f"/business/projects/{project.id}/tiers/new").get_data(as_text=True)
+    for text in (
+        "一般販売価格",
+        "8号（共通返礼品等）の種類",
+        "宿泊の1人1泊あたりの料金",
+        "熟成肉・精米",
+    ):
+        assert text in page
+    lodging = TIER | {
+        "amount_yen": "200000",
+        "procurement_cost_yen": "50001",
+        "shipping_cost_yen": "0",
+        "local_category": "7",
+        "general_price_yen": "50001",
+        "local_value_added_yen": "",
+        "lodging_price_yen": "50001",
+    }
+    assert (
+        client.post(f"/business/projects/{project.id}/tiers/new", data=lodging).status_code == 302
+    )
+    db.refresh(project)
+    tier = project.tiers[0]
+    assert (tier.local_category, tier.lodging_price_yen, tier.general_price_yen) == (
+        7,
+        50_001,
+        50_001,
+    )
+    edit = client.get(f"/business/projects/{project.id}/tiers/{tier.id}/edit").get_data(
+        as_text=True
+    )
+    assert 'value="50001"' in edit
+    response = client.post(f"/business/projects/{project.id}/submit")
+    assert response.status_code == 422
+    assert "宿泊は1人1泊あたり50,000円以下に限ります" in response.get_data(as_text=True)
+    shared = TIER | {"local_category": "8", "local_subitem": "ha", "same_prefecture": "y"}
+    client.post(f"/business/projects/{project.id}/tiers/{tier.id}/edit", data=shared)
+    db.refresh(tier)
+    assert (tier.local_category, tier.local_subitem, tier.lodging_price_yen) == (8, "ha", None)
+    assert tier.same_prefecture is True

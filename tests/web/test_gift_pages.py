@@ -83,6 +83,7 @@ def test_a_teikibin_tier_through_the_tier_form(client: FlaskClient, db: Session)
         "delivery_months": "2027-06, 2027-08, 2027-10",
         "local_category": "1",
         "local_evidence": "市内の農園で収穫",
+        "general_price_yen": "3000",
     }
     bad = client.post(f"/business/projects/{project.id}/tiers/new", data=form | {"delivery_months": "六月"})
     assert "2027-06" in bad.get_data(as_text=True) and not project.tiers

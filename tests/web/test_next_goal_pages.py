@@ -24,6 +24,8 @@ TIER_FIELDS = {
     "tier-delivery_months": "2027-04, 2027-08, 2027-12",
     "tier-local_category": "3",
     "tier-local_evidence": "市内の工場で製造",
+    "tier-general_price_yen": "3000",
+    "tier-local_value_added_yen": "2000",
 }
 API_TIER = {
     "amount_yen": 30_000,
@@ -33,6 +35,8 @@ API_TIER = {
     "delivery_months": ["2027-04-01", "2027-08-01", "2027-12-01"],
     "local_category": 3,
     "local_evidence": "市内の工場で製造",
+    "general_price_yen": 3_000,
+    "local_value_added_yen": 2_000,
 }
 
 

@@ -39,6 +39,8 @@ def submitted(db: Session, title: str = "泉州タオルの新ブランド") -> 
             "delivery_month": date(2027, 5, 1),
             "local_category": 3,
             "local_evidence": "市内で製織",
+            "general_price_yen": 3_000,
+            "local_value_added_yen": 2_000,
         },
     )
     projects.submit(owner, project_id)

@@ -22,6 +22,8 @@ EXPECTED = {
     ("staff.hold_update", "/staff/updates/<int:update_id>/hold", ("POST",)),
     ("staff.release_update", "/staff/updates/<int:update_id>/release", ("POST",)),
     ("staff.messages_list", "/staff/messages", ("GET",)),
+    ("staff.local_products", "/staff/local-products", ("GET",)),
+    ("staff.confirm_local_item", "/staff/local-products/<int:tier_id>/confirm", ("POST",)),
     ("staff.approve_message", "/staff/messages/<int:message_id>/approve", ("POST",)),
     ("staff.hide_message", "/staff/messages/<int:message_id>/hide", ("POST",)),
     ("public.update_image", "/updates/images/<int:image_id>/<size>", ("GET",)),

@@ -46,6 +46,10 @@ class DemoTier:
     delivery_month: date | None = None
     local_category: int | None = None
     local_evidence: str = ""
+    # 一般販売価格 (≤ 30 % of the amount) and, for a 3号 gift, the value added in the area
+    # (at least half of that price), as 告示第5条 asks from 2026-10.
+    general_price_yen: int | None = None
+    local_value_added_yen: int | None = None
 
 
 @dataclass(frozen=True)
@@ -158,6 +162,8 @@ CAMPAIGNS = (
                 delivery_month=date(2027, 1, 1),
                 local_category=3,
                 local_evidence=_TOWEL_EVIDENCE,
+                general_price_yen=1_800,
+                local_value_added_yen=1_080,
             ),
             DemoTier(
                 amount_yen=12_000,
@@ -169,6 +175,8 @@ CAMPAIGNS = (
                 delivery_month=date(2027, 1, 1),
                 local_category=3,
                 local_evidence=_TOWEL_EVIDENCE,
+                general_price_yen=3_600,
+                local_value_added_yen=2_160,
             ),
         ),
     ),
@@ -204,6 +212,8 @@ CAMPAIGNS = (
                 delivery_month=date(2027, 3, 1),
                 local_category=3,
                 local_evidence=_TOWEL_EVIDENCE,
+                general_price_yen=1_500,
+                local_value_added_yen=900,
             ),
             DemoTier(
                 amount_yen=10_000,
@@ -214,6 +224,8 @@ CAMPAIGNS = (
                 delivery_month=date(2027, 3, 1),
                 local_category=3,
                 local_evidence=_TOWEL_EVIDENCE,
+                general_price_yen=3_000,
+                local_value_added_yen=1_800,
             ),
             DemoTier(
                 amount_yen=30_000,
@@ -225,6 +237,8 @@ CAMPAIGNS = (
                 delivery_month=date(2027, 4, 1),
                 local_category=3,
                 local_evidence=_TOWEL_EVIDENCE,
+                general_price_yen=9_000,
+                local_value_added_yen=5_400,
             ),
         ),
     ),
@@ -256,6 +270,7 @@ CAMPAIGNS = (
                 delivery_month=date(2027, 2, 1),
                 local_category=2,
                 local_evidence=_MIZUNASU_EVIDENCE,
+                general_price_yen=1_800,
             ),
             DemoTier(
                 amount_yen=10_000,
@@ -266,6 +281,7 @@ CAMPAIGNS = (
                 delivery_month=date(2027, 2, 1),
                 local_category=2,
                 local_evidence=_MIZUNASU_EVIDENCE,
+                general_price_yen=3_000,
             ),
             DemoTier(
                 amount_yen=20_000,
@@ -277,6 +293,7 @@ CAMPAIGNS = (
                 delivery_month=date(2027, 2, 1),
                 local_category=2,
                 local_evidence=_MIZUNASU_EVIDENCE,
+                general_price_yen=6_000,
             ),
         ),
     ),
@@ -311,6 +328,7 @@ CAMPAIGNS = (
                 delivery_month=date(2027, 6, 1),
                 local_category=1,
                 local_evidence=_ONION_EVIDENCE,
+                general_price_yen=1_500,
             ),
             DemoTier(
                 amount_yen=10_000,
@@ -322,6 +340,7 @@ CAMPAIGNS = (
                 delivery_month=date(2027, 6, 1),
                 local_category=2,
                 local_evidence=_DRESSING_EVIDENCE,
+                general_price_yen=3_000,
             ),
         ),
     ),
@@ -350,6 +369,8 @@ CAMPAIGNS = (
                 delivery_month=date(2027, 5, 1),
                 local_category=3,
                 local_evidence=_TOWEL_EVIDENCE,
+                general_price_yen=3_600,
+                local_value_added_yen=2_160,
             ),
         ),
     ),
@@ -379,6 +400,7 @@ CAMPAIGNS = (
                 delivery_month=date(2027, 10, 1),
                 local_category=1,
                 local_evidence="泉佐野漁港に水揚げされたものを、漁協の市場で買い付ける（水揚げ証明を添付）。",
+                general_price_yen=4_500,
             ),
         ),
     ),

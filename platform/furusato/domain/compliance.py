@@ -2,7 +2,9 @@
 
 `check_project` returns every violation at once (never just the first), each with a stable
 machine `code`, a Japanese `message` and where it applies: a project field, or a tier index and
-field. All money arithmetic is in integer yen and basis points. A 定期便 (a tier of N
+field. All money arithmetic is in integer yen and basis points. The local-product rules
+(local_products.py) are those in force on the day checked: a submission's or review's day in
+Japan time; without a day, every rule added so far. A 定期便 (a tier of N
 deliveries, deliveries.py) counts all of them: its procurement cost × N against the 30 % rule,
 and procurement and shipping × N in the 50 % estimate.
 """
@@ -18,9 +20,9 @@ from importlib import resources
 from typing import Protocol
 
 from furusato.domain import deliveries
-from furusato.domain.local_products import is_category
+from furusato.domain.local_products import is_category, tier_problems
 from furusato.domain.messages import N_
-from furusato.domain.money import MIN_DONATION_YEN, basis_points
+from furusato.domain.money import MIN_DONATION_YEN, basis_points, to_jst
 
 GIFT_SHARE_LIMIT_PERCENT = 30  # gift procurement cost ≤ 30 % of the donation
 COST_SHARE_LIMIT_PERCENT = 50  # all solicitation costs ≤ 50 % of the donation
@@ -40,7 +42,19 @@ class TierLike(Protocol):
     @property
     def local_category(self) -> int | None: ...
     @property
+    def local_subitem(self) -> str | None: ...  # 8号: i / ro / ha
+    @property
     def local_evidence(self) -> str: ...
+    @property
+    def general_price_yen(self) -> int | None: ...  # 一般販売価格
+    @property
+    def local_value_added_yen(self) -> int | None: ...  # 3号: value added in the area
+    @property
+    def lodging_price_yen(self) -> int | None: ...  # 7号 宿泊: per person-night
+    @property
+    def processed_kind(self) -> str | None: ...  # 3号: aged_meat / polished_rice / None
+    @property
+    def same_prefecture(self) -> bool: ...  # 熟成肉・精米: raw material of the prefecture
     @property
     def quantity_limit(self) -> int | None: ...
     @property
@@ -149,8 +163,14 @@ def solicitation_cost_yen(tier: TierLike, rules: Rules) -> int:
     )
 
 
-def check_tier(tier: TierLike, index: int, rules: Rules) -> list[Violation]:
-    """Every rule one tier breaks."""
+def local_rules_day(now: datetime | None) -> date:
+    """The day whose local-product rules apply: `now`'s in Japan time, or with none every rule
+    added so far."""
+    return to_jst(now).date() if now is not None else date.max
+
+
+def check_tier(tier: TierLike, index: int, rules: Rules, on: date = date.max) -> list[Violation]:
+    """Every rule one tier breaks, with the local-product rules in force `on`."""
     out: list[Violation] = []
 
     def add(code: str, message: str, field_name: str) -> None:
@@ -210,6 +230,26 @@ def check_tier(tier: TierLike, index: int, rules: Rules) -> list[Violation]:
                 N_("地場産品基準（1〜9号）の該当区分を選んでください。"),
                 "local_category",
             )
+        elif all(
+            value is None or _is_int(value)
+            for value in (
+                tier.general_price_yen,
+                tier.local_value_added_yen,
+                tier.lodging_price_yen,
+            )
+        ):
+            for problem in tier_problems(
+                code=tier.local_category,
+                subitem=tier.local_subitem,
+                amount_yen=amount,
+                general_price_yen=tier.general_price_yen,
+                local_value_added_yen=tier.local_value_added_yen,
+                lodging_price_yen=tier.lodging_price_yen,
+                processed_kind=tier.processed_kind,
+                same_prefecture=bool(tier.same_prefecture),
+                on=on,
+            ):
+                add(problem.code, problem.message, problem.field)
         if not (tier.local_evidence or "").strip():
             add(
                 "local_evidence_missing",
@@ -261,7 +301,8 @@ def check_project(
 ) -> list[Violation]:
     """Every rule the project and its tiers break; empty when it may be submitted.
 
-    With `now`, a deadline already past is a violation too (used at submission and approval).
+    With `now`, a deadline already past is a violation too (used at submission and approval),
+    and the tiers meet the local-product rules of that day.
     """
     out: list[Violation] = []
 
@@ -299,7 +340,7 @@ def check_project(
     if not project.tiers:
         add("no_tiers", N_("寄附のコースを1つ以上登録してください。"), "tiers")
     for index, tier in enumerate(project.tiers):
-        out.extend(check_tier(tier, index, rules))
+        out.extend(check_tier(tier, index, rules, local_rules_day(now)))
     return out
 
 

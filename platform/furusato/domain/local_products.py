@@ -225,3 +225,58 @@ def general_price_problems(
 def former_label(code: int | None) -> str:
     """What a code meant before the renumbering ("" for codes whose meaning did not change)."""
     return FORMER_LABELS.get(code, "") if code is not None else ""
+
+
+PROCESSED_KINDS: dict[str, str] = {
+    "aged_meat": N_("熟成肉"),
+    "polished_rice": N_("精米"),
+}
+
+
+@dataclass(frozen=True)
+class Problem:
+    code: str  # stable, machine
+    field: str  # the tier field it is about
+    message: str  # names the rule broken
+
+
+def tier_problems(
+    *,
+    code: int | None,
+    subitem: str | None,
+    amount_yen: int,
+    general_price_yen: int | None,
+    local_value_added_yen: int | None,
+    lodging_price_yen: int | None,
+    processed_kind: str | None,
+    same_prefecture: bool,
+    on: date,
+) -> list[Problem]:
+    """Every rule of 告示第5条 (as in force `on`, the day of submission or review) a gift tier
+    with a valid item breaks, beyond having an item and evidence."""
+    out: list[Problem] = []
+    problem = subitem_problem(code, subitem)
+    if problem:
+        out.append(Problem("local_subitem_invalid", "local_subitem", problem))
+    problem = aged_meat_or_rice_problem(code, processed_kind, same_prefecture, on)
+    if problem:
+        out.append(Problem("aged_meat_rice_other_prefecture", "same_prefecture", problem))
+    problem = lodging_problem(code, lodging_price_yen, on)
+    if problem:
+        out.append(Problem("lodging_over_limit", "lodging_price_yen", problem))
+    messages = general_price_problems(
+        code, amount_yen, general_price_yen, local_value_added_yen, on
+    )
+    if messages and general_price_yen is None:
+        out.append(Problem("general_price_missing", "general_price_yen", messages[0]))
+    elif messages:
+        if (
+            general_price_yen is not None
+            and general_price_yen * 100 > amount_yen * GIFT_SHARE_PERCENT
+        ):
+            out.append(
+                Problem("general_price_over_30_percent", "general_price_yen", messages.pop(0))
+            )
+        for message in messages:
+            out.append(Problem("value_added_under_half", "local_value_added_yen", message))
+    return out

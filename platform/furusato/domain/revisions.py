@@ -39,7 +39,13 @@ TIER_LABELS = {
     "delivery_month": N_("お届け予定月"),
     "delivery_months": N_("定期便のお届け月"),
     "local_category": N_("地場産品基準"),
+    "local_subitem": N_("8号の種類"),
     "local_evidence": N_("地場産品の根拠"),
+    "general_price_yen": N_("一般販売価格"),
+    "local_value_added_yen": N_("区域内の付加価値"),
+    "lodging_price_yen": N_("宿泊の1人1泊あたりの料金"),
+    "processed_kind": N_("熟成肉・精米"),
+    "same_prefecture": N_("原材料が同じ都道府県産"),
 }
 
 

@@ -165,6 +165,16 @@ class Tier(Base):
             "local_subitem IS NULL OR (local_category = 8 AND local_subitem IN ('i', 'ro', 'ha'))",
             name="local_subitem_of_item_8",
         ),
+        CheckConstraint(
+            "(general_price_yen IS NULL OR general_price_yen >= 0)"
+            " AND (local_value_added_yen IS NULL OR local_value_added_yen >= 0)"
+            " AND (lodging_price_yen IS NULL OR lodging_price_yen > 0)",
+            name="local_prices_nonneg",
+        ),
+        CheckConstraint(
+            "processed_kind IS NULL OR processed_kind IN ('aged_meat', 'polished_rice')",
+            name="processed_kind_allowed",
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -190,6 +200,14 @@ class Tier(Base):
     # Why staff must look at the tier's item again (set when the notice's items were renumbered
     # under it); None once they have. Never cleared by relabelling it silently.
     local_review_note: Mapped[str | None] = mapped_column(Text)
+    # What 告示第5条's later rules read (domain/local_products.py): the 一般販売価格 (from
+    # 2026-10), the value added in the area (3号), a 宿泊's price per person-night (7号), and
+    # for 熟成肉・精米 (3号) whether the meat or rice was produced in the same prefecture.
+    general_price_yen: Mapped[int | None] = mapped_column(Yen)
+    local_value_added_yen: Mapped[int | None] = mapped_column(Yen)
+    lodging_price_yen: Mapped[int | None] = mapped_column(Yen)
+    processed_kind: Mapped[str | None] = mapped_column(String(13))  # aged_meat / polished_rice
+    same_prefecture: Mapped[bool] = mapped_column(default=False, server_default=text("false"))
 
     project: Mapped[Project] = relationship(back_populates="tiers")
 

@@ -31,7 +31,7 @@ from wtforms.validators import (
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from furusato.domain import deliveries
-from furusato.domain.local_products import LOCAL_PRODUCT_CATEGORIES
+from furusato.domain.local_products import LOCAL_PRODUCT_CATEGORIES, PROCESSED_KINDS, SUBITEMS
 from furusato.domain.money import JST
 from furusato.services.settlement.bank import ACCOUNT_TYPES, BankAccount
 from furusato.web.extensions import translated
@@ -128,9 +128,37 @@ class TierForm(Form):
         ],
         validators=[Optional()],
     )
+    local_subitem = SelectField(
+        _l("8号（共通返礼品等）の種類"),
+        choices=[SelectChoice("", _l("8号以外"))]
+        + [SelectChoice(key, _l(text)) for key, text in SUBITEMS.items()],
+        validators=[Optional()],
+    )
     local_evidence = TextAreaField(
         _l("地場産品である根拠（産地・製造工程など）"), validators=[Optional()]
     )
+    general_price_yen = IntegerField(
+        _l("一般販売価格（円）"),
+        validators=[Optional(), NumberRange(min=0)],
+        description=_l("通常の販売で付けている価格。寄附額の3割以下（2026年10月から必須）。"),
+    )
+    local_value_added_yen = IntegerField(
+        _l("区域内で生じる付加価値（円、3号の場合）"),
+        validators=[Optional(), NumberRange(min=0)],
+        description=_l("3号は一般販売価格の半分以上が必要です。"),
+    )
+    lodging_price_yen = IntegerField(
+        _l("宿泊の1人1泊あたりの料金（円、7号の宿泊の場合）"),
+        validators=[Optional(), NumberRange(min=1)],
+        description=_l("5万円以下に限ります。"),
+    )
+    processed_kind = SelectField(
+        _l("熟成肉・精米（3号の場合）"),
+        choices=[SelectChoice("", _l("どちらでもない"))]
+        + [SelectChoice(key, _l(text)) for key, text in PROCESSED_KINDS.items()],
+        validators=[Optional()],
+    )
+    same_prefecture = BooleanField(_l("原材料の肉・米は同じ都道府県内で生産されたもの"))
 
     def validate_delivery_months(self, field: StringField) -> None:
         _, problem = deliveries.parse_months(field.data or "")
@@ -150,7 +178,13 @@ class TierForm(Form):
             "delivery_month": month if isinstance(month, date) else None,
             "delivery_months": months,
             "local_category": int(self.local_category.data) if self.local_category.data else None,
+            "local_subitem": self.local_subitem.data or None,
             "local_evidence": self.local_evidence.data or "",
+            "general_price_yen": self.general_price_yen.data,
+            "local_value_added_yen": self.local_value_added_yen.data,
+            "lodging_price_yen": self.lodging_price_yen.data,
+            "processed_kind": self.processed_kind.data or None,
+            "same_prefecture": bool(self.same_prefecture.data),
         }
 
     def fill(self, tier: Any) -> None:
@@ -158,6 +192,8 @@ class TierForm(Form):
             value = getattr(tier, name)
             if name == "delivery_months":
                 value = ", ".join(f"{m:%Y-%m}" for m in value or ())
+            if name in ("local_subitem", "processed_kind"):
+                value = value or ""
             getattr(self, name).data = str(value) if name == "local_category" and value else value
 
 
@@ -193,6 +229,35 @@ class BankForm(Form):
 
 class ReasonForm(Form):
     reason = TextAreaField(_l("理由"), validators=[DataRequired(), Length(max=2_000)])
+
+
+class LocalItemConfirmForm(Form):
+    """Staff's decision on a tier flagged for its 地場産品基準 item."""
+
+    local_category = SelectField(
+        _l("確認した区分"),
+        choices=[SelectChoice("", _l("選んでください"))]
+        + [
+            SelectChoice(str(code), _l("%(n)s号: %(label)s", n=code, label=_l(text)))
+            for code, text in LOCAL_PRODUCT_CATEGORIES.items()
+        ],
+        validators=[DataRequired()],
+    )
+    local_subitem = SelectField(
+        _l("8号（共通返礼品等）の種類"),
+        choices=[SelectChoice("", _l("8号以外"))]
+        + [SelectChoice(key, _l(text)) for key, text in SUBITEMS.items()],
+        validators=[Optional()],
+    )
+    note = TextAreaField(_l("判断の理由（任意）"), validators=[Optional(), Length(max=1_000)])
+
+    def decision(self) -> tuple[int | None, str | None, str]:
+        code = self.local_category.data
+        return (
+            int(code) if code and code.isdigit() else None,
+            self.local_subitem.data or None,
+            self.note.data or "",
+        )
 
 
 class NoteForm(Form):

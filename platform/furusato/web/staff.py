@@ -13,6 +13,7 @@ from furusato.services.settlement import dashboard as staff_dashboard
 from furusato.web import (
     staff_audit,
     staff_costs,
+    staff_local_products,
     staff_mail,
     staff_next_goals,
     staff_onestop,
@@ -44,6 +45,8 @@ add_routes(bp, [
     ("/review/<int:project_id>/reject", staff_review.reject_project, POST),
     ("/review/<int:project_id>/rate", staff_review.set_rate, POST),
     ("/campaigns", staff_review.campaigns, GET),
+    ("/local-products", staff_local_products.local_products, GET),
+    ("/local-products/<int:tier_id>/confirm", staff_local_products.confirm_local_item, POST),
     ("/campaigns/<int:project_id>/pause", staff_review.pause_campaign, POST),
     ("/campaigns/<int:project_id>/resume", staff_review.resume_campaign, POST),
     ("/next-goals", staff_next_goals.next_goals_list, GET),

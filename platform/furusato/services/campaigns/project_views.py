@@ -41,9 +41,16 @@ class TierView:
     delivery_months: tuple[date, ...]  # a 定期便's months; () for one delivery
     local_category: int | None
     local_category_label: str
+    local_subitem: str | None  # 8号: i / ro / ha
     procurement_cost_yen: int | None  # insiders only
     shipping_cost_yen: int | None  # insiders only
     local_evidence: str | None  # insiders only
+    general_price_yen: int | None  # insiders only (一般販売価格)
+    local_value_added_yen: int | None  # insiders only (3号)
+    lodging_price_yen: int | None  # insiders only (7号 宿泊, per person-night)
+    processed_kind: str | None  # insiders only (熟成肉・精米)
+    same_prefecture: bool | None  # insiders only
+    local_review_note: str | None  # insiders only: why staff look at its item again
 
 
 @dataclass(frozen=True)
@@ -135,7 +142,18 @@ def _tier(tier: Tier, insider: bool) -> TierView:
         procurement_cost_yen=tier.procurement_cost_yen if insider else None,
         shipping_cost_yen=tier.shipping_cost_yen if insider else None,
         local_evidence=tier.local_evidence if insider else None,
+        **{name: getattr(tier, name) if insider else None for name in INSIDER_LOCAL_FACTS},
     )
+
+
+INSIDER_LOCAL_FACTS = (
+    "general_price_yen",
+    "local_value_added_yen",
+    "lodging_price_yen",
+    "processed_kind",
+    "same_prefecture",
+    "local_review_note",
+)
 
 
 def _of(view: type[V], row: Any, **given: Any) -> V:

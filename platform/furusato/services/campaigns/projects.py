@@ -57,7 +57,13 @@ TIER_FIELDS = (
     "delivery_month",
     "delivery_months",
     "local_category",
+    "local_subitem",
     "local_evidence",
+    "general_price_yen",
+    "local_value_added_yen",
+    "lodging_price_yen",
+    "processed_kind",
+    "same_prefecture",
     "position",
 )
 MAX_ELIGIBLE_COST_YEN = 1_000_000_000_000

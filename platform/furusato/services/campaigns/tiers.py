@@ -16,8 +16,9 @@ from sqlalchemy import Date, func, select
 from sqlalchemy.orm import Session
 
 from furusato.domain import deliveries, text
-from furusato.domain.compliance import check_tier
-from furusato.domain.local_products import is_category
+from furusato.domain.compliance import check_tier, local_rules_day
+from furusato.domain.local_products import PROCESSED_KINDS, SUBITEMS, is_category
+from furusato.domain.money import utcnow
 from furusato.domain.pledge import MAX_DONATION_YEN
 from furusato.models import Project, Tier, User
 from furusato.models.base import MonthList
@@ -33,6 +34,9 @@ STORABLE_MAX = {
     "procurement_cost_yen": MAX_DONATION_YEN,
     "shipping_cost_yen": MAX_DONATION_YEN,
     "quantity_limit": 1_000_000,
+    "general_price_yen": MAX_DONATION_YEN,
+    "local_value_added_yen": MAX_DONATION_YEN,
+    "lodging_price_yen": MAX_DONATION_YEN,
 }
 HARD_TIER_CODES = {
     "amount_not_positive",
@@ -59,6 +63,7 @@ def _clean_tier_values(values: Mapping[str, Any], current: Tier | None) -> dict[
     category = out.get("local_category")
     if category is not None and not is_category(category):
         errors["local_category"] = N_("地場産品基準は1〜9号から選んでください。")
+    errors.update(_clean_local_facts(out, current))
     month = out.get("delivery_month")
     if month is not None:
         if not isinstance(month, date):
@@ -77,7 +82,9 @@ def _clean_tier_values(values: Mapping[str, Any], current: Tier | None) -> dict[
             merged[name] = default
             out.setdefault(name, default)
     probe = _TierProbe(**{k: merged.get(k) for k in _TierProbe.__annotations__})
-    for v in check_tier(probe, 0, rules()) if isinstance(probe.amount_yen, int) else []:
+    # Only the hard codes are looked at here: the dated rules wait for the submission.
+    hard = check_tier(probe, 0, rules(), date.min) if isinstance(probe.amount_yen, int) else []
+    for v in hard:
         if v.code in HARD_TIER_CODES:
             errors.setdefault(v.field, v.message)
     if not isinstance(probe.amount_yen, int):
@@ -89,6 +96,36 @@ def _clean_tier_values(values: Mapping[str, Any], current: Tier | None) -> dict[
     if errors:
         raise ValidationFailed("コースの入力内容を確認してください。", fields=errors)
     return out
+
+
+def _clean_local_facts(out: dict[str, Any], current: Tier | None) -> dict[str, str]:
+    """The facts the local-product rules read, as the columns hold them: a kind (イ/ロ/ハ) only
+    with 8号 (else the row could not be stored), yen amounts as integers, a flag as a bool."""
+    errors: dict[str, str] = {}
+    for name in ("local_subitem", "processed_kind"):
+        if name in out and not out[name]:
+            out[name] = None
+    if out.get("local_subitem") not in (None, *SUBITEMS):
+        errors["local_subitem"] = N_("イ・ロ・ハから選んでください。")
+    if out.get("processed_kind") not in (None, *PROCESSED_KINDS):
+        errors["processed_kind"] = N_("熟成肉・精米のどちらかを選ぶか、空欄にしてください。")
+    category = out.get("local_category", getattr(current, "local_category", None))
+    subitem = out.get("local_subitem", getattr(current, "local_subitem", None))
+    if subitem and category != 8:
+        errors.setdefault(
+            "local_subitem", N_("イ・ロ・ハは8号（共通返礼品等）のときだけ選べます。")
+        )
+    for name in ("general_price_yen", "local_value_added_yen", "lodging_price_yen"):
+        value = out.get(name)
+        least = 1 if name == "lodging_price_yen" else 0
+        if value is not None and (
+            not isinstance(value, int) or isinstance(value, bool) or value < least
+        ):
+            errors[name] = N_("%(min)s以上の整数（円）で入力してください。", min=least)
+    if "same_prefecture" in out:
+        if not isinstance(out["same_prefecture"], bool):
+            errors["same_prefecture"] = N_("はい・いいえで答えてください。")
+    return errors
 
 
 def _clean_schedule(out: dict[str, Any]) -> dict[str, str]:
@@ -115,7 +152,13 @@ class _TierProbe:
     procurement_cost_yen: int
     shipping_cost_yen: int
     local_category: int | None
+    local_subitem: str | None
     local_evidence: str
+    general_price_yen: int | None
+    local_value_added_yen: int | None
+    lodging_price_yen: int | None
+    processed_kind: str | None
+    same_prefecture: bool
     quantity_limit: int | None
     delivery_month: date | None
     delivery_months: list[date]
@@ -125,6 +168,7 @@ class _TierProbe:
             setattr(self, name, values.get(name))
         self.gift_description = self.gift_description or ""
         self.local_evidence = self.local_evidence or ""
+        self.same_prefecture = bool(self.same_prefecture)
         self.delivery_months = self.delivery_months or []
 
 
@@ -175,14 +219,14 @@ def checked_new_tier(values: Mapping[str, Any], index: int) -> tuple[dict[str, A
     its place in the proposal. No draft stage follows, so every rule must pass."""
     clean = _clean_tier_values({k: v for k, v in values.items() if k != "position"}, None)
     probe = _TierProbe(**{k: clean.get(k) for k in _TierProbe.__annotations__})
-    return clean, check_tier(probe, index, rules())
+    return clean, check_tier(probe, index, rules(), local_rules_day(utcnow()))
 
 
 def recheck(stored: Mapping[str, Any], index: int) -> list[Any]:
     """The rules a stored proposed tier breaks today (the city's fees may have changed)."""
     values = from_json(stored)
     probe = _TierProbe(**{k: values.get(k) for k in _TierProbe.__annotations__})
-    return check_tier(probe, index, rules())
+    return check_tier(probe, index, rules(), local_rules_day(utcnow()))
 
 
 def to_json(values: Mapping[str, Any]) -> dict[str, Any]:

@@ -19,7 +19,7 @@ from furusato.domain.money import to_jst, utcnow
 from furusato.domain.settlement import fiscal_year, fiscal_year_bounds
 from furusato.models import Donation, Project
 from furusato.services import mail_outbox
-from furusato.services.campaigns import update_pages
+from furusato.services.campaigns import local_review, update_pages
 from furusato.services.errors import N_
 from furusato.services.settlement import reports
 from furusato.services.uow import UnitOfWork
@@ -52,6 +52,7 @@ class StaffDashboard:
     phases: list[tuple[str, charts.Share]]  # phase code and its bar (count)
     failed_mail: int
     missing_final_reports: int  # funded campaigns without a published final report
+    local_products_to_confirm: int  # tiers whose 地場産品 item staff must confirm
 
 
 def _daily_totals(start: datetime, end: datetime) -> tuple[dict[date, int], int]:
@@ -113,4 +114,5 @@ def staff_dashboard(now: datetime | None = None) -> StaffDashboard:
         phases=_phases(now),
         failed_mail=mail_outbox.failed_count(),
         missing_final_reports=update_pages.missing_final_count(),
+        local_products_to_confirm=local_review.flagged_count(),
     )

@@ -45,7 +45,13 @@ class ProposedTierOut(BaseModel):
     delivery_month: date | None = None
     delivery_months: list[date] = []
     local_category: int | None = None
+    local_subitem: str | None = None
     local_evidence: str = ""
+    general_price_yen: int | None = None
+    local_value_added_yen: int | None = None
+    lodging_price_yen: int | None = None
+    processed_kind: str | None = None
+    same_prefecture: bool = False
 
 
 class NextGoalOut(BaseModel):

@@ -8,7 +8,7 @@ from datetime import date, datetime
 from typing import Literal, Self
 
 from flask import Response
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StrictInt
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StrictBool, StrictInt
 
 from furusato.domain import deliveries
 from furusato.domain.states import CampaignStatus
@@ -41,7 +41,34 @@ class TierIn(ApiInput):
         "procurement and shipping costs are per delivery",
     )
     local_category: StrictInt | None = Field(None, ge=1, le=9)
+    local_subitem: Literal["i", "ro", "ha"] | None = Field(
+        None, description="8号 only: イ (i), ロ (ro) or ハ (ha)"
+    )
     local_evidence: str = Field("", max_length=5_000)
+    general_price_yen: StrictInt | None = Field(
+        None,
+        ge=0,
+        le=STORABLE_MAX["general_price_yen"],
+        description="一般販売価格: required from 2026-10, at most 30 % of amount_yen",
+    )
+    local_value_added_yen: StrictInt | None = Field(
+        None,
+        ge=0,
+        le=STORABLE_MAX["local_value_added_yen"],
+        description="3号: value added in the area, at least half of general_price_yen",
+    )
+    lodging_price_yen: StrictInt | None = Field(
+        None,
+        ge=1,
+        le=STORABLE_MAX["lodging_price_yen"],
+        description="7号 宿泊: price per person per night (at most 50,000 from 2024-10)",
+    )
+    processed_kind: Literal["aged_meat", "polished_rice"] | None = Field(
+        None, description="3号 熟成肉 or 精米"
+    )
+    same_prefecture: StrictBool = Field(
+        False, description="熟成肉・精米: the meat or rice was produced in the same prefecture"
+    )
 
 
 class ProjectPatch(ApiInput):
@@ -80,10 +107,17 @@ class TierOut(BaseModel):
     delivery_months: list[date]
     local_category: int | None
     local_category_label: str
+    local_subitem: str | None = None
     # Only for the owning business and staff:
     procurement_cost_yen: int | None = None
     shipping_cost_yen: int | None = None
     local_evidence: str | None = None
+    general_price_yen: int | None = None
+    local_value_added_yen: int | None = None
+    lodging_price_yen: int | None = None
+    processed_kind: str | None = None
+    same_prefecture: bool | None = None
+    local_review_note: str | None = None
 
     @classmethod
     def from_view(cls, tier: TierView) -> Self:
@@ -199,9 +233,7 @@ class ProjectOut(BaseModel):
             project,
             tiers=[TierOut.from_view(t) for t in project.tiers],
             images=[ImageOut.from_view(i) for i in project.images],
-            next_goal=NextGoalShownOut.from_view(project.next_goal)
-            if project.next_goal
-            else None,
+            next_goal=NextGoalShownOut.from_view(project.next_goal) if project.next_goal else None,
             gift_options=GiftOptionsOut.from_offer(project.gift_offer),
         )
 
