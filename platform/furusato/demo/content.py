@@ -434,6 +434,7 @@ CAMPAIGNS = (
                 shipping_cost_yen=1_000,
                 delivery_month=date(2027, 4, 1),
                 local_category=2,
+                general_price_yen=2_400,
                 local_evidence=_BEER_EVIDENCE,
             ),
             DemoTier(
@@ -445,6 +446,7 @@ CAMPAIGNS = (
                 quantity_limit=80,
                 delivery_month=date(2027, 4, 1),
                 local_category=2,
+                general_price_yen=2_400,  # one delivery's 一般販売価格
                 local_evidence=_BEER_EVIDENCE,
             ),
         ),

@@ -49,7 +49,7 @@ def require_officer(actor: User) -> None:
         )
 
 
-def open_for_donation(uow: UnitOfWork, donation: Donation) -> None:
+def open_for_donation(uow: UnitOfWork, donation: Donation, *, publish: bool = True) -> None:
     """Open the application in the caller's transaction (once per donation: the payment, and
     the receipt for donations paid before applications followed the payment) and mail the
     pre-filled form to fill in and return."""
@@ -84,6 +84,7 @@ def open_for_donation(uow: UnitOfWork, donation: Donation) -> None:
         subject=text.subject,
         body=text.body,
         attachment_ref=f"onestop_form:{donation.id}",
+        publish=publish,  # from a donor's payment the worker's outbox relay sends it
     )
 
 

@@ -252,7 +252,7 @@ def complete_payment(
         # whatever the campaign decides later (DOMAIN.md, the one-stop exception). Read afresh:
         # the row was written by the statement above.
         onestop.open_for_donation(
-            uow, session.get_one(Donation, donation.id, populate_existing=True)
+            uow, session.get_one(Donation, donation.id, populate_existing=True), publish=False
         )
     totals = reservations.add_paid(session, donation.project_id, donation.amount_yen)
     reached = target_reached(totals.paid_total_yen, totals.target_yen)
