@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 from celery import Celery
 from celery.signals import worker_process_init
 
@@ -11,6 +13,20 @@ from furusato.services import dispatch
 from worker import embedded_broker
 
 log_masking.install()  # no guest token in the worker's logs either
+
+
+class _QuietRelay(logging.Filter):
+    """The outbox relay runs every two seconds and almost always finds nothing: its received,
+    succeeded and beat lines would bury every other line of the worker's log (a mail it sends
+    is logged by the mail task)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        return "relay_mail" not in message and "relay-mail" not in message
+
+
+for _name in ("celery.beat", "celery.worker.strategy", "celery.app.trace"):
+    logging.getLogger(_name).addFilter(_QuietRelay())
 settings = get_settings()
 
 # Each area keeps its tasks in a module of its own; list it here.
