@@ -17,6 +17,7 @@ may not contain into spaces, so that, say, a mail's subject never carries a line
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Collection, Mapping
 
 from furusato.domain.messages import N_
@@ -24,25 +25,28 @@ from furusato.domain.messages import N_
 LINE_PROBLEM = N_("改行や制御文字は入力できません。")
 TEXT_PROBLEM = N_("制御文字は入力できません（改行とタブは使えます）。")
 
-# C0 and C1 controls with DEL (Unicode's Cc), the line and paragraph separators (Zl, Zp), the
-# bidirectional overrides and isolates, and lone surrogates (Cs): what a single line may not hold.
+_BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+_MULTI_LINE_ALLOWED = frozenset("\n\r\t")
 _NOT_ONE_LINE = re.compile(
     "[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]+"
 )
-# The same without TAB, LF and CR, which a multi-line field may hold.
-_NOT_TEXT = re.compile(
-    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]"
-)
+
+
+def _forbidden(char: str) -> bool:
+    if char in _BIDI_CONTROLS:
+        return True
+    return unicodedata.category(char) in ("Cc", "Zl", "Zp", "Cs")
 
 
 def line_problem(value: str) -> str | None:
     """Why `value` cannot be a single-line field's value, or None."""
-    return LINE_PROBLEM if _NOT_ONE_LINE.search(value) else None
+    return LINE_PROBLEM if any(_forbidden(c) for c in value) else None
 
 
 def text_problem(value: str) -> str | None:
     """Why `value` cannot be a multi-line field's value, or None."""
-    return TEXT_PROBLEM if _NOT_TEXT.search(value) else None
+    bad = (c for c in value if c not in _MULTI_LINE_ALLOWED)
+    return TEXT_PROBLEM if any(_forbidden(c) for c in bad) else None
 
 
 def problems(values: Mapping[str, object], *, multi_line: Collection[str] = ()) -> dict[str, str]:
