@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import select
 from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import Session, sessionmaker
 
 from furusato.config import get_settings
@@ -23,49 +21,19 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur.close()
 
 
-def _refuse_a_dropped_connection(dbapi_conn: Any, _record: Any, _proxy: Any) -> None:
-    """The pool's check of a connection it hands out, without a round trip to the server.
-
-    An idle connection in the pool has nothing to read: every answer was read in full before it
-    was checked in. A server that restarts, or ends the session (`pg_terminate_backend`, an idle
-    timeout, PgBouncer), sends its last message and closes the socket, which makes the socket
-    readable. So a connection that is closed, broken or readable is pinged as `pool_pre_ping`
-    would (`SELECT 1`), and one that fails the ping is discarded: the pool then opens a new one
-    (raising `DisconnectionError` here is SQLAlchemy's documented way to ask for that). A
-    healthy connection costs a `select()` call instead of a round trip and two autocommit
-    switches on every checkout."""
-    try:
-        suspicious = bool(
-            dbapi_conn.closed
-            or dbapi_conn.broken
-            or select.select([dbapi_conn.fileno()], [], [], 0)[0]
-        )
-    except (OSError, ValueError) as exc:
-        raise DisconnectionError(str(exc)) from exc
-    if not suspicious:
-        return
-    try:
-        with dbapi_conn.cursor() as cursor:
-            autocommit = dbapi_conn.autocommit
-            dbapi_conn.autocommit = True
-            try:
-                cursor.execute("SELECT 1")
-            finally:
-                if not dbapi_conn.closed:
-                    dbapi_conn.autocommit = autocommit
-    except Exception as exc:
-        raise DisconnectionError(str(exc)) from exc
-
-
 @lru_cache(maxsize=4)
 def engine_for(url: str, pool_size: int = 10, max_overflow: int = 20) -> Engine:
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 15})
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    engine = create_engine(url, pool_size=pool_size, max_overflow=max_overflow, pool_recycle=1800)
-    event.listen(engine, "checkout", _refuse_a_dropped_connection)
-    return engine
+    return create_engine(
+        url,
+        pool_size=pool_size,
+        max_overflow=max_overflow,
+        pool_pre_ping=True,
+        pool_recycle=1800,
+    )
 
 
 def get_engine() -> Engine:
