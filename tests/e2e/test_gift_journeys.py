@@ -52,6 +52,8 @@ def _propose(page: Any, url: str, project_id: int) -> None:
     page.get_by_label("定期便のお届け月（2回以上お届けする場合）").fill("2027-04, 2027-08, 2027-12")
     page.get_by_label("地場産品基準の該当区分").select_option("3")
     page.get_by_label("地場産品である根拠（産地・製造工程など）").fill("市内の自社工場で製織")
+    page.get_by_label("一般販売価格（円）").fill("3000")  # one delivery, at most 30 % of 30,000
+    page.get_by_label("区域内で生じる付加価値（円、3号の場合）").fill("1800")
     page.get_by_role("button", name="市に提案する").click()
     page.get_by_text("ネクストゴールを提案しました").wait_for()
 

@@ -56,6 +56,9 @@ def _fill_tier(page: Any, amount: int, gift: str, description: str, limit: str =
     page.get_by_label("お届け予定月").fill("2027-03")
     page.get_by_label("地場産品基準の該当区分").select_option(index=3)
     page.get_by_label("地場産品である根拠（産地・製造工程など）").fill("市内の自社工房で染色・縫製")
+    general_price = amount * 30 // 100  # 一般販売価格: at most 30 % of the donation
+    page.get_by_label("一般販売価格（円）").fill(str(general_price))
+    page.get_by_label("区域内で生じる付加価値（円、3号の場合）").fill(str(general_price * 6 // 10))
     page.get_by_role("button", name="保存", exact=True).click()
 
 
