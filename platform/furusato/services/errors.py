@@ -55,3 +55,13 @@ def refuse_control_characters(
     the fields named in `multi_line`. Raises ValidationFailed naming each such field."""
     if found := text.problems(values, multi_line=multi_line):
         raise ValidationFailed("入力内容を確認してください。", fields=found)
+
+
+def required_reason(reason: str | None, missing: str) -> str:
+    """A staff decision's reason, which the business or donors read: stripped, free of control
+    characters (line breaks allowed), and present (`missing` says which reason is missing)."""
+    reason = (reason or "").strip()
+    refuse_control_characters({"reason": reason}, multi_line=("reason",))
+    if not reason:
+        raise ValidationFailed(missing, code="reason_required", fields={"reason": "required"})
+    return reason

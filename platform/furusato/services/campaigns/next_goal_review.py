@@ -26,6 +26,7 @@ from furusato.services.errors import (
     NotFound,
     ValidationFailed,
     refuse_control_characters,
+    required_reason,
 )
 from furusato.services.uow import UnitOfWork
 
@@ -131,12 +132,7 @@ def approve(actor: User, goal_id: int, note: str = "", ip_address: str = "") -> 
 def reject(actor: User, goal_id: int, reason: str, ip_address: str = "") -> None:
     """Refuse the proposal with the reason its business reads; it may propose again."""
     _staff(actor)
-    reason = (reason or "").strip()
-    refuse_control_characters({"reason": reason}, multi_line=("reason",))
-    if not reason:
-        raise ValidationFailed(
-            "却下の理由を入力してください。", code="reason_required", fields={"reason": "required"}
-        )
+    reason = required_reason(reason, "却下の理由を入力してください。")
     with UnitOfWork() as uow:
         goal, project = _locked(uow, goal_id)
         before = _move(goal, NextGoalStatus.REJECTED)

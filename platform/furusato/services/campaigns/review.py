@@ -28,6 +28,7 @@ from furusato.services.errors import (
     NotFound,
     ValidationFailed,
     refuse_control_characters,
+    required_reason,
 )
 from furusato.services.uow import UnitOfWork
 
@@ -191,14 +192,7 @@ def approve(actor: User, project_id: int, note: str = "", ip_address: str = "") 
 def reject(actor: User, project_id: int, reason: str, ip_address: str = "") -> None:
     """Send the project back to the business as a draft, with the reason it will see."""
     _staff(actor)
-    reason = (reason or "").strip()
-    refuse_control_characters({"reason": reason}, multi_line=("reason",))
-    if not reason:
-        raise ValidationFailed(
-            "差し戻しの理由を入力してください。",
-            code="reason_required",
-            fields={"reason": "required"},
-        )
+    reason = required_reason(reason, "差し戻しの理由を入力してください。")
     with UnitOfWork() as uow:
         project = _locked(uow.session, project_id)
         if project.status != CampaignStatus.SUBMITTED:
@@ -229,14 +223,7 @@ def reject(actor: User, project_id: int, reason: str, ip_address: str = "") -> N
 def pause(actor: User, project_id: int, reason: str, ip_address: str = "") -> None:
     """Stop donations; the reason is shown to donors on the project page."""
     _staff(actor)
-    reason = (reason or "").strip()
-    refuse_control_characters({"reason": reason}, multi_line=("reason",))
-    if not reason:
-        raise ValidationFailed(
-            "一時停止の理由を入力してください。",
-            code="reason_required",
-            fields={"reason": "required"},
-        )
+    reason = required_reason(reason, "一時停止の理由を入力してください。")
     with UnitOfWork() as uow:
         project = _locked(uow.session, project_id)
         before = _move(project, CampaignStatus.PAUSED)
