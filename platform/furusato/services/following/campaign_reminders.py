@@ -21,9 +21,9 @@ from furusato.domain.money import utcnow
 from furusato.domain.reminders import ReminderKind
 from furusato.domain.states import CampaignStatus
 from furusato.models import Follow, Project, ReminderSend, User
-from furusato.services import mail, mail_texts, per_item
+from furusato.services import mail_texts, per_item
 from furusato.services.campaigns.catalog import PUBLIC_STATUSES
-from furusato.services.following.once import claim, mail_key
+from furusato.services.following.once import claim, queue_mail
 from furusato.services.uow import UnitOfWork
 
 Pair = tuple[int, int]  # (user_id, project_id)
@@ -120,13 +120,7 @@ def send(kind: ReminderKind, user_id: int, project_id: int, now: datetime | None
             percent=percent,
             open=clock_of(project).phase(now) == Phase.LIVE,
         )
-        mail.queue(
-            uow,
-            key=mail_key(user_id, kind, subject_key),
-            to=user.email,
-            subject=text.subject,
-            body=text.body,
-        )
+        queue_mail(uow, user_id, kind, subject_key, user.email, text)
         uow.commit()
     return "sent"
 

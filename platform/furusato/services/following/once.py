@@ -13,6 +13,8 @@ from furusato.db import insert_or_skip
 from furusato.domain.money import utcnow
 from furusato.domain.reminders import ReminderKind
 from furusato.models import ReminderSend
+from furusato.services import mail
+from furusato.services.mail_texts import MailText
 from furusato.services.uow import UnitOfWork
 
 
@@ -34,3 +36,12 @@ def claim(uow: UnitOfWork, user_id: int, kind: ReminderKind, subject_key: str) -
 def mail_key(user_id: int, kind: ReminderKind, subject_key: str) -> str:
     """The outbox key of the reminder: a second line of defence behind the claim."""
     return f"reminder:{kind}:{user_id}:{subject_key}"
+
+
+def queue_mail(
+    uow: UnitOfWork, user_id: int, kind: ReminderKind, subject_key: str, to: str, text: MailText
+) -> None:
+    """Queue the claimed reminder's mail in the claim's unit of work (the caller commits both)."""
+    mail.queue(
+        uow, key=mail_key(user_id, kind, subject_key), to=to, subject=text.subject, body=text.body
+    )

@@ -19,8 +19,8 @@ from furusato.domain.reminders import ReminderKind
 from furusato.domain.states import DonationStatus, Role
 from furusato.domain.tax_tables import SUPPORTED_YEARS
 from furusato.models import Donation, ReminderSend, User
-from furusato.services import mail, mail_texts, per_item
-from furusato.services.following.once import claim, mail_key
+from furusato.services import mail_texts, per_item
+from furusato.services.following.once import claim, queue_mail
 from furusato.services.following.reminder_settings import view_of
 from furusato.services.uow import UnitOfWork
 
@@ -88,13 +88,7 @@ def send(user_id: int, year: int) -> str:
             room_yen=reminders.room_below_cap(int(given_yen), cap.cap_yen) if cap else 0,
             last_day=datetime(year, 12, 31).date(),
         )
-        mail.queue(
-            uow,
-            key=mail_key(user_id, KIND, key),
-            to=user.email,
-            subject=text.subject,
-            body=text.body,
-        )
+        queue_mail(uow, user_id, KIND, key, user.email, text)
         uow.commit()
     return "sent"
 
