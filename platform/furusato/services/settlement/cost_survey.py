@@ -204,7 +204,7 @@ def survey_csv(year: int) -> bytes:
             return ""
         return Decimal(amount * 10_000 // p.donations_yen).scaleb(-2)
 
-    rows: list[list[object]] = [
+    rows: list[list[csv_file.Cell]] = [
         [
             year,
             line.label,
@@ -238,4 +238,4 @@ def survey_csv(year: int) -> bytes:
             "計画値",
         ]
     )
-    return csv_file.write(SURVEY_HEADER, rows)  # type: ignore[arg-type]
+    return csv_file.write(SURVEY_HEADER, rows)
