@@ -9,7 +9,7 @@ from datetime import UTC, date, datetime
 from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
-from furusato.services.settlement import dashboard
+from furusato.services.settlement import cost_survey, dashboard
 from tests.conftest import login
 from tests.factories import make_donation, make_project, make_user
 
@@ -121,3 +121,15 @@ def test_a_campaign_short_of_its_target_is_not_shown_as_funded(
     page = client.get(f"/projects/{project.id}").get_data(as_text=True)
     assert '<div class="meter">' in page and '<div class="progress"' in page
     assert "meter funded" not in page and "progress funded" not in page
+
+
+def test_the_dashboard_judges_the_fifty_percent_rule_as_the_reports_page_does(db: Session) -> None:
+    """Once a year's actual costs are recorded, the dashboard's 経費率 is the actual figure the
+    reports page judges, not the ledger's per-tier estimate."""
+    staff = make_user(db, "staff")
+    now = datetime(2026, 12, 7, 3, 0, tzinfo=UTC)
+    assert dashboard.staff_dashboard(now).cost_ratio.actual is False
+    cost_survey.record(staff, 2026, {"shipping": "120000", "administration": "30000"}, {})
+    ratio = dashboard.staff_dashboard(now).cost_ratio
+    assert ratio == cost_survey.page(2026).ratio
+    assert (ratio.actual, ratio.costs_yen) == (True, 150_000)

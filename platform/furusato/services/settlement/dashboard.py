@@ -15,13 +15,14 @@ from sqlalchemy import select
 
 from furusato.domain import charts
 from furusato.domain.campaign import Phase, clock_of
+from furusato.domain.cost_survey import CostRatio
 from furusato.domain.money import to_jst, utcnow
 from furusato.domain.settlement import fiscal_year, fiscal_year_bounds
 from furusato.models import Donation, Project
 from furusato.services import mail_outbox
 from furusato.services.campaigns import local_review, update_pages
 from furusato.services.errors import N_
-from furusato.services.settlement import reports
+from furusato.services.settlement import cost_survey, reports
 from furusato.services.uow import UnitOfWork
 
 RUSH_MONTH = 12  # December: about a third of a year's donations
@@ -48,6 +49,7 @@ class StaffDashboard:
     daily_narrow: charts.DailyBars  # the same, drawn for a phone
     donations_count: int
     money: reports.Figures
+    cost_ratio: CostRatio  # the 50 % rule's figure, as the reports page judges it
     money_bars: list[tuple[str, charts.Share]]  # label (a message) and its bar
     phases: list[tuple[str, charts.Share]]  # phase code and its bar (count)
     failed_mail: int
@@ -108,6 +110,7 @@ def staff_dashboard(now: datetime | None = None) -> StaffDashboard:
         ),
         donations_count=count,
         money=money,
+        cost_ratio=cost_survey.page(year).ratio,
         money_bars=list(
             zip([label for label, _ in money_rows], charts.shares(money_rows), strict=True)
         ),
